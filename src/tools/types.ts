@@ -1,0 +1,48 @@
+/**
+ * The one definition type for tools: generated ones and hand-written ones alike.
+ */
+import type { JsonSchema } from "../schemas/loader.js";
+import type { ArgumentCondition, PaginationRule, PermissionRequirement, ConditionalPermission, SafetyClass, TargetRule } from "../schemas/x-mcp.js";
+
+export interface ToolAnnotations {
+  title?: string;
+  readOnlyHint?: boolean;
+  destructiveHint?: boolean;
+  idempotentHint?: boolean;
+  openWorldHint?: boolean;
+}
+
+/** How a tool reaches the API: an HTTP operation of the contract. */
+export interface HttpBinding {
+  operationId: string;
+  method: "post" | "get";
+  path: string;
+  /** When the request body is not an object, the input property that carries it. */
+  bodyProperty?: string;
+}
+
+export interface ToolDefinition {
+  /** What MCP clients see. */
+  name: string;
+  title: string;
+  description: string;
+  inputSchema: JsonSchema;
+  outputSchema?: JsonSchema;
+  annotations: ToolAnnotations;
+  /** Catalog metadata. */
+  toolset: string;
+  profiles: string[];
+  safety: SafetyClass;
+  destructiveWhen?: ArgumentCondition[];
+  permissions: PermissionRequirement;
+  permissionsIf?: ConditionalPermission[];
+  pagination?: PaginationRule;
+  /** Paths in the result `data` holding secrets. */
+  secrets: string[];
+  /** Request argument names holding secrets (never logged). */
+  secretArgs: string[];
+  impact?: "high";
+  target?: TargetRule;
+  /** Generated tools call the API; hand-written tools bring their own handler. */
+  http?: HttpBinding;
+}
