@@ -1431,6 +1431,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
         };
@@ -1577,6 +1578,7 @@ export interface operations {
                             identity?: components["schemas"]["Identity"];
                             ratelimits?: {
                                 exceeded: boolean;
+                                /** @description Configured limit id (rl_…), or the name for an ad-hoc limit. */
                                 id: string;
                                 name: string;
                                 /** Format: int64 */
@@ -2907,6 +2909,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            412: components["responses"]["PreconditionFailed"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];

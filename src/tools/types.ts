@@ -26,7 +26,14 @@ export interface ToolDefinition {
   name: string;
   title: string;
   description: string;
+  /** Model-visible argument schema (cleaned for tokens; see src/tools/generate.ts). */
   inputSchema: JsonSchema;
+  /**
+   * What the executor validates arguments against: the request schema as the API defines it
+   * (strict, e.g. `additionalProperties: false`). Absent → validate against `inputSchema`.
+   */
+  validationSchema?: JsonSchema;
+  /** Shape of `structuredContent` on success: `{ data, pagination? }`. */
   outputSchema?: JsonSchema;
   annotations: ToolAnnotations;
   /** Catalog metadata. */

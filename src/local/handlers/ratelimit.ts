@@ -1,0 +1,232 @@
+/**
+ * ratelimit.limit, ratelimit.multiLimit and the override operations
+ * (Unkey's v2_ratelimit_* handlers; behavior doc §4 "ratelimit.limit, multiLimit and overrides").
+ */
+import { performance } from "node:perf_hooks";
+import { hasAny, requireAll, type RequestContext } from "../context.js";
+import { notFound } from "../errors.js";
+import { newId } from "../ids.js";
+import { limiterFor } from "../ratelimit/limiters.js";
+import { matchOverride } from "../ratelimit/override-match.js";
+import {
+  createNamespace,
+  findNamespace,
+  liveOverrides,
+  namespaceGone,
+  namespaceNotFound,
+  requireLiveNamespace,
+  type NamespaceRow,
+  type OverrideRow,
+} from "../ratelimit/namespaces.js";
+import type { LimitCheck, LimitOutcome } from "../ratelimit/sliding-window.js";
+import { registerHandler } from "./registry.js";
+
+interface RatelimitCheckBody {
+  namespace: string;
+  identifier: string;
+  limit: number;
+  duration: number;
+  cost?: number;
+}
+
+interface ResolvedCheck {
+  body: RatelimitCheckBody;
+  namespace: NamespaceRow;
+  override?: OverrideRow;
+  check: LimitCheck;
+}
+
+const INSERT_EVENT = `
+  INSERT INTO ratelimits
+    (request_id, time, workspace_id, namespace_id, identifier, passed, latency, override_id, "limit", remaining, reset_at, tokens)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+
+/**
+ * The namespace for a limit call: found by name or id, else auto-created, which
+ * first needs `ratelimit.*.create_namespace`. A deleted one is 410, never revived.
+ */
+function namespaceForLimit(ctx: RequestContext, nameOrId: string): NamespaceRow {
+  const ns = findNamespace(ctx.db, ctx.workspaceId, nameOrId);
+  if (!ns) {
+    requireAll(ctx, [["ratelimit.*.create_namespace"]]);
+    return createNamespace(ctx.db, ctx.workspaceId, nameOrId, ctx.now);
+  }
+  if (ns.deleted_at !== null) throw namespaceGone();
+  return ns;
+}
+
+function resolve(ctx: RequestContext, body: RatelimitCheckBody, namespace: NamespaceRow): ResolvedCheck {
+  const override = matchOverride(liveOverrides(ctx.db, namespace.id), body.identifier);
+  return {
+    body,
+    namespace,
+    override,
+    check: {
+      namespace: namespace.id,
+      identifier: body.identifier,
+      // An override replaces both the limit and the duration.
+      limit: override ? override.limit : body.limit,
+      duration: override ? override.duration : body.duration,
+      cost: body.cost ?? 1,
+    },
+  };
+}
+
+function recordEvent(ctx: RequestContext, r: ResolvedCheck, o: LimitOutcome, latency: number): void {
+  ctx.db.run(
+    INSERT_EVENT,
+    ctx.requestId,
+    ctx.now,
+    ctx.workspaceId,
+    r.namespace.id,
+    r.body.identifier,
+    o.passed ? 1 : 0,
+    latency,
+    r.override?.id ?? "",
+    o.limit,
+    o.remaining,
+    o.reset,
+    r.check.cost,
+  );
+}
+
+registerHandler("ratelimit.limit", (ctx, body: RatelimitCheckBody) =>
+  ctx.db.tx(() => {
+    const namespace = namespaceForLimit(ctx, body.namespace);
+    requireAll(ctx, [["ratelimit.*.limit", `ratelimit.${namespace.id}.limit`]]);
+    const r = resolve(ctx, body, namespace);
+    const started = performance.now();
+    const o = limiterFor(ctx.db).check(r.check, ctx.now);
+    recordEvent(ctx, r, o, performance.now() - started);
+    const data: Record<string, unknown> = { limit: o.limit, remaining: o.remaining, reset: o.reset, success: o.passed };
+    if (r.override) data.overrideId = r.override.id;
+    return { data };
+  }),
+);
+
+registerHandler("ratelimit.multiLimit", (ctx, body: RatelimitCheckBody[]) =>
+  ctx.db.tx(() => {
+    const namespaces = body.map((b) => namespaceForLimit(ctx, b.namespace));
+    // `ratelimit.*.limit`, or the per-namespace permission for every namespace involved:
+    // (A or B1) and (A or B2) … is exactly that, and names what is missing per namespace.
+    requireAll(
+      ctx,
+      [...new Set(namespaces.map((n) => n.id))].map((id) => ["ratelimit.*.limit", `ratelimit.${id}.limit`]),
+    );
+    const resolved = body.map((b, i) => resolve(ctx, b, namespaces[i]!));
+    const started = performance.now();
+    // One timestamp for every entry, all-or-nothing.
+    const { passed, outcomes } = limiterFor(ctx.db).checkAll(
+      resolved.map((r) => r.check),
+      ctx.now,
+    );
+    const latency = performance.now() - started;
+    const limits = resolved.map((r, i) => {
+      const o = outcomes[i]!;
+      recordEvent(ctx, r, o, latency);
+      const item: Record<string, unknown> = {
+        namespace: r.body.namespace,
+        identifier: r.body.identifier,
+        limit: o.limit,
+        remaining: o.remaining,
+        reset: o.reset,
+        passed: o.passed,
+      };
+      if (r.override) item.overrideId = r.override.id;
+      return item;
+    });
+    return { data: { passed, limits } };
+  }),
+);
+
+interface OverrideBody {
+  namespace: string;
+  identifier: string;
+}
+
+function overrideToJson(o: OverrideRow): { overrideId: string; duration: number; identifier: string; limit: number } {
+  return { overrideId: o.id, duration: o.duration, identifier: o.identifier, limit: o.limit };
+}
+
+function overrideNotFound(): ReturnType<typeof notFound> {
+  return notFound("ratelimit_override", "This override does not exist.");
+}
+
+registerHandler("ratelimit.setOverride", (ctx, body: OverrideBody & { limit: number; duration: number }) =>
+  ctx.db.tx(() => {
+    const ns = requireLiveNamespace(ctx.db, ctx.workspaceId, body.namespace);
+    requireAll(ctx, [["ratelimit.*.set_override", `ratelimit.${ns.id}.set_override`]]);
+    // Upsert by (namespace, identifier): an existing override, even a deleted one, keeps its id.
+    const existing = ctx.db.get<{ id: string }>(
+      "SELECT id FROM ratelimit_overrides WHERE namespace_id = ? AND identifier = ?",
+      ns.id,
+      body.identifier,
+    );
+    if (existing) {
+      ctx.db.run(
+        'UPDATE ratelimit_overrides SET "limit" = ?, duration = ?, updated_at = ?, deleted_at = NULL WHERE id = ?',
+        body.limit,
+        body.duration,
+        ctx.now,
+        existing.id,
+      );
+      return { data: { overrideId: existing.id } };
+    }
+    const id = newId("rlor");
+    ctx.db.run(
+      'INSERT INTO ratelimit_overrides (id, workspace_id, namespace_id, identifier, "limit", duration, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      id,
+      ctx.workspaceId,
+      ns.id,
+      body.identifier,
+      body.limit,
+      body.duration,
+      ctx.now,
+    );
+    return { data: { overrideId: id } };
+  }),
+);
+
+registerHandler("ratelimit.getOverride", (ctx, body: OverrideBody) => {
+  const ns = requireLiveNamespace(ctx.db, ctx.workspaceId, body.namespace);
+  // A root key that may not read overrides learns nothing: the failure looks like a missing namespace.
+  if (!hasAny(ctx, ["ratelimit.*.read_override", `ratelimit.${ns.id}.read_override`])) throw namespaceNotFound();
+  // Resolved like a limit call would resolve it: exact identifier first, else the first matching wildcard.
+  const match = matchOverride(liveOverrides(ctx.db, ns.id), body.identifier);
+  if (!match) throw overrideNotFound();
+  return { data: overrideToJson(match) };
+});
+
+registerHandler("ratelimit.listOverrides", (ctx, body: { namespace: string; cursor?: string; limit?: number }) => {
+  const ns = requireLiveNamespace(ctx.db, ctx.workspaceId, body.namespace);
+  requireAll(ctx, [["ratelimit.*.read_override", `ratelimit.${ns.id}.read_override`]]);
+  // Unkey's handler defaults to 50; the contract's default (10) usually arrives filled in by validation or the SDK.
+  const limit = body.limit ?? 50;
+  const rows = ctx.db.all<OverrideRow>(
+    "SELECT * FROM ratelimit_overrides WHERE namespace_id = ? AND deleted_at IS NULL AND id >= ? ORDER BY id LIMIT ?",
+    ns.id,
+    body.cursor ?? "",
+    limit + 1,
+  );
+  const hasMore = rows.length > limit;
+  const page = rows.slice(0, limit);
+  const pagination: { cursor?: string; hasMore: boolean } = { hasMore };
+  // The cursor is the id of the first row of the next page.
+  if (hasMore) pagination.cursor = rows[limit]!.id;
+  return { data: page.map(overrideToJson), pagination };
+});
+
+registerHandler("ratelimit.deleteOverride", (ctx, body: OverrideBody) =>
+  ctx.db.tx(() => {
+    const ns = requireLiveNamespace(ctx.db, ctx.workspaceId, body.namespace);
+    requireAll(ctx, [["ratelimit.*.delete_override", `ratelimit.${ns.id}.delete_override`]]);
+    const res = ctx.db.run(
+      "UPDATE ratelimit_overrides SET deleted_at = ? WHERE namespace_id = ? AND identifier = ? AND deleted_at IS NULL",
+      ctx.now,
+      ns.id,
+      body.identifier,
+    );
+    if (res.changes === 0) throw overrideNotFound();
+    return { data: {} };
+  }),
+);

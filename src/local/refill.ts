@@ -1,0 +1,109 @@
+/**
+ * Credit refills, as Unkey's daily keyrefill cron does them: at 00:00 UTC every
+ * key with `refill_amount` set, not deleted, and `remaining` NULL or below the
+ * amount gets `remaining = refill_amount` (set, not added) when the day matches
+ * (`refill_day` NULL = daily; else that day of the month, or the month's last
+ * day when `refill_day` is beyond it). Refills never happen during verification.
+ *
+ * How it runs here (the choice, and why): refills are applied by catch-up.
+ * `runDueRefills(store, now)` compares the UTC midnight of `now` with the
+ * midnight it last saw (persisted in `refill_state`) and applies the refill of
+ * every midnight crossed in between, oldest first. The server calls it before
+ * each request with the request's clock, so under `--test-clock` a request with
+ * `X-Test-Time` one day later sees exactly the refill a real midnight would have
+ * made, with no sleeping and no timer races; a process that was down over
+ * midnight catches up on its first request. When the clock goes backwards (a test
+ * pinning an earlier time) the position follows it without refilling, so a test
+ * can start a fresh timeline at any date. For real time, `startRefillScheduler`
+ * also fires just after each midnight so idle servers refill on time; it must
+ * not run with the test clock, whose timeline it would disturb.
+ */
+import type { Store } from "./store/store.js";
+import { utcDayInfo, utcMidnightAtOrBefore, utcMidnightsCrossed } from "./refill-dates.js";
+
+const lastSeen = new WeakMap<Store, number>();
+
+const REFILL_SQL = `
+  UPDATE keys SET remaining = refill_amount, last_refill_at = ?
+  WHERE refill_amount IS NOT NULL
+    AND deleted_at IS NULL
+    AND (remaining IS NULL OR remaining < refill_amount)
+    AND (refill_day IS NULL OR refill_day = ? OR (? = 1 AND refill_day > ?))`;
+
+/** Applies the refill of one midnight; returns how many keys were refilled. */
+export function applyRefillAt(store: Store, midnightMs: number): number {
+  const { day, lastDay } = utcDayInfo(midnightMs);
+  return store.run(REFILL_SQL, midnightMs, day, lastDay ? 1 : 0, day).changes;
+}
+
+function savePosition(store: Store, midnight: number): void {
+  store.run(
+    "INSERT INTO refill_state (id, last_midnight) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET last_midnight = excluded.last_midnight",
+    midnight,
+  );
+  lastSeen.set(store, midnight);
+}
+
+/**
+ * Applies every refill due between the last call and `now` (unix ms); cheap
+ * (no query) when the UTC day has not changed. Returns the number of key refills.
+ */
+export function runDueRefills(store: Store, now: number): number {
+  const today = utcMidnightAtOrBefore(now);
+  let last = lastSeen.get(store);
+  if (last === undefined) {
+    last = store.get<{ last_midnight: number }>("SELECT last_midnight FROM refill_state WHERE id = 1")?.last_midnight;
+    if (last === undefined) {
+      // First run on this database: its timeline starts at the oldest refillable key's
+      // creation (nothing could have been due before it), or today when there is none.
+      const oldest = store.get<{ t: number | null }>(
+        "SELECT min(created_at) AS t FROM keys WHERE refill_amount IS NOT NULL AND deleted_at IS NULL",
+      )?.t;
+      last = oldest != null && oldest < today ? utcMidnightAtOrBefore(oldest) : today;
+      if (last === today) {
+        savePosition(store, today);
+        return 0;
+      }
+    }
+    lastSeen.set(store, last);
+  }
+  if (today === last) return 0;
+  if (today < last) {
+    savePosition(store, today);
+    return 0;
+  }
+  return store.tx(() => {
+    // Refills set rather than add and nothing is spent in between, so beyond two
+    // months of missed days only the latest 62 can change anything.
+    let refilled = 0;
+    for (const m of utcMidnightsCrossed(last, today, 62)) refilled += applyRefillAt(store, m);
+    savePosition(store, today);
+    return refilled;
+  });
+}
+
+/**
+ * Runs `runDueRefills` just after every real UTC midnight until stopped. The
+ * timer is unref'd so it never keeps the process alive.
+ */
+export function startRefillScheduler(store: Store, clock: () => number = Date.now): () => void {
+  let timer: NodeJS.Timeout | undefined;
+  const schedule = (): void => {
+    const now = clock();
+    const next = utcMidnightAtOrBefore(now) + 86_400_000 + 1_000;
+    timer = setTimeout(() => {
+      try {
+        runDueRefills(store, clock());
+      } catch {
+        // A closed store (server shutting down) ends the loop quietly.
+        return;
+      }
+      schedule();
+    }, next - now);
+    timer.unref();
+  };
+  schedule();
+  return () => {
+    if (timer) clearTimeout(timer);
+  };
+}

@@ -1,0 +1,240 @@
+/**
+ * The local workspace and its root keys: bootstrap on first start, CLI administration, and the
+ * per-request authentication Unkey performs (behavior doc §4 "Request pipeline and errors").
+ * Root keys are stored only as sha256/base64 hashes and looked up on every request, so a key
+ * created or revoked by the CLI in another process takes effect at once.
+ */
+import { ApiError } from "./errors.js";
+import { generateKey, hashKey, keyStart, newId } from "./ids.js";
+import type { RootKeyInfo } from "./context.js";
+import type { Store } from "./store/store.js";
+
+const API_ACTIONS = [
+  "create_api",
+  "read_api",
+  "delete_api",
+  "update_api",
+  "create_key",
+  "read_key",
+  "update_key",
+  "delete_key",
+  "verify_key",
+  "encrypt_key",
+  "decrypt_key",
+  "read_analytics",
+];
+const IDENTITY_ACTIONS = ["create_identity", "read_identity", "update_identity", "delete_identity"];
+const RBAC_ACTIONS = [
+  "create_permission",
+  "read_permission",
+  "update_permission",
+  "delete_permission",
+  "create_role",
+  "read_role",
+  "update_role",
+  "delete_role",
+  "add_permission_to_key",
+  "remove_permission_from_key",
+  "add_role_to_key",
+  "remove_role_from_key",
+  "add_permission_to_role",
+  "remove_permission_from_role",
+];
+const RATELIMIT_ACTIONS = [
+  "create_namespace",
+  "read_namespace",
+  "update_namespace",
+  "delete_namespace",
+  "limit",
+  "set_override",
+  "read_override",
+  "delete_override",
+  "read_analytics",
+];
+
+/** Legacy permission actions by resource. */
+export const PERMISSION_ACTIONS: Readonly<Record<string, readonly string[]>> = {
+  api: API_ACTIONS,
+  identity: IDENTITY_ACTIONS,
+  rbac: RBAC_ACTIONS,
+  ratelimit: RATELIMIT_ACTIONS,
+};
+
+/** Every wildcard permission: what the bootstrap root key holds. */
+export const ALL_PERMISSIONS: readonly string[] = Object.entries(PERMISSION_ACTIONS).flatMap(([res, actions]) =>
+  actions.map((a) => `${res}.*.${a}`),
+);
+
+const ROOT_KEY_PREFIX = "unkey";
+const ROOT_KEY_BYTES = 16;
+
+/** Returns a problem with a permission string, or undefined when it is well-formed. */
+export function checkPermissionString(p: string): string | undefined {
+  if (p.startsWith("unkey:v1:")) return undefined; // URN form: accepted as given.
+  const m = /^([a-z]+)\.([a-zA-Z0-9_*]+)\.([a-z_]+)$/.exec(p);
+  if (!m) return `"${p}" is not <resource>.<id|*>.<action> (e.g. api.*.read_key)`;
+  const actions = PERMISSION_ACTIONS[m[1]];
+  if (!actions) return `"${p}": unknown resource "${m[1]}" (expected one of ${Object.keys(PERMISSION_ACTIONS).join(", ")})`;
+  if (!actions.includes(m[3])) return `"${p}": unknown action "${m[3]}" for ${m[1]} (expected one of ${actions.join(", ")})`;
+  return undefined;
+}
+
+export interface WorkspaceBootstrap {
+  workspaceId: string;
+  /** The plaintext root key, only when this call created it. */
+  createdRootKey?: string;
+}
+
+/** The workspace of this data dir, created on first use. */
+export function ensureWorkspace(db: Store, now: number): string {
+  return db.tx(() => {
+    const ws = db.get<{ id: string }>("SELECT id FROM workspaces ORDER BY created_at LIMIT 1");
+    if (ws) return ws.id;
+    const id = newId("ws");
+    db.run("INSERT INTO workspaces (id, name, enabled, created_at) VALUES (?, ?, 1, ?)", id, "local", now);
+    return id;
+  });
+}
+
+/**
+ * First start: a workspace and a root key holding every permission. `seed` makes that key (or, on a
+ * later start, an additional all-permission key) exactly the given string.
+ */
+export function bootstrap(db: Store, now: number, seed?: string): WorkspaceBootstrap {
+  return db.tx(() => {
+    const workspaceId = ensureWorkspace(db, now);
+    if (seed !== undefined) {
+      if (!db.get("SELECT 1 FROM root_keys WHERE hash = ?", hashKey(seed))) {
+        insertRootKey(db, workspaceId, seed, "seeded", ALL_PERMISSIONS, now);
+      } else {
+        // A seeded key that was revoked or disabled comes back when seeded again.
+        db.run("UPDATE root_keys SET deleted_at = NULL, enabled = 1 WHERE hash = ?", hashKey(seed));
+      }
+      return { workspaceId };
+    }
+    const any = db.get("SELECT 1 FROM root_keys WHERE workspace_id = ? LIMIT 1", workspaceId);
+    if (any) return { workspaceId };
+    const key = generateKey(ROOT_KEY_PREFIX, ROOT_KEY_BYTES);
+    insertRootKey(db, workspaceId, key, "bootstrap", ALL_PERMISSIONS, now);
+    return { workspaceId, createdRootKey: key };
+  });
+}
+
+function insertRootKey(
+  db: Store,
+  workspaceId: string,
+  key: string,
+  name: string | undefined,
+  permissions: readonly string[],
+  now: number,
+): string {
+  const id = newId("key");
+  const prefix = key.startsWith(`${ROOT_KEY_PREFIX}_`) ? ROOT_KEY_PREFIX : undefined;
+  db.run(
+    "INSERT INTO root_keys (id, workspace_id, name, hash, start, permissions, enabled, created_at) VALUES (?, ?, ?, ?, ?, ?, 1, ?)",
+    id,
+    workspaceId,
+    name ?? null,
+    hashKey(key),
+    keyStart(key, prefix),
+    JSON.stringify([...new Set(permissions)]),
+    now,
+  );
+  return id;
+}
+
+/** A new least-privilege root key. Throws on malformed permission strings. */
+export function createRootKey(
+  db: Store,
+  opts: { name?: string; permissions: string[]; now: number },
+): { id: string; key: string; workspaceId: string } {
+  if (opts.permissions.length === 0) throw new Error("a root key needs at least one --permission");
+  const problems = opts.permissions.map(checkPermissionString).filter((p): p is string => p !== undefined);
+  if (problems.length > 0) throw new Error(`invalid permission:\n- ${problems.join("\n- ")}`);
+  return db.tx(() => {
+    const workspaceId = ensureWorkspace(db, opts.now);
+    const key = generateKey(ROOT_KEY_PREFIX, ROOT_KEY_BYTES);
+    const id = insertRootKey(db, workspaceId, key, opts.name, opts.permissions, opts.now);
+    return { id, key, workspaceId };
+  });
+}
+
+export interface RootKeySummary {
+  id: string;
+  name: string | null;
+  start: string;
+  permissions: string[];
+  createdAt: number;
+}
+
+export function listRootKeys(db: Store): RootKeySummary[] {
+  return db
+    .all<{ id: string; name: string | null; start: string; permissions: string; created_at: number }>(
+      "SELECT id, name, start, permissions, created_at FROM root_keys WHERE deleted_at IS NULL ORDER BY id",
+    )
+    .map((r) => ({
+      id: r.id,
+      name: r.name,
+      start: r.start,
+      permissions: JSON.parse(r.permissions) as string[],
+      createdAt: r.created_at,
+    }));
+}
+
+/** Soft-deletes a root key; returns false when no live key has that id. */
+export function revokeRootKey(db: Store, id: string, now: number): boolean {
+  return db.run("UPDATE root_keys SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL", now, id).changes > 0;
+}
+
+interface RootKeyRow {
+  id: string;
+  workspace_id: string;
+  permissions: string;
+  enabled: number;
+  expires: number | null;
+}
+
+/** Permission sets are parsed once per distinct JSON text, not once per request. */
+const permissionSets = new Map<string, Set<string>>();
+
+function permissionSet(json: string): Set<string> {
+  let set = permissionSets.get(json);
+  if (!set) {
+    set = new Set(JSON.parse(json) as string[]);
+    if (permissionSets.size > 1000) permissionSets.clear();
+    permissionSets.set(json, set);
+  }
+  return set;
+}
+
+/** Unkey's root-key authentication: 400 missing/malformed, 401 unknown, 403 disabled/expired. */
+export function authenticate(
+  db: Store,
+  authorization: string | undefined,
+  now: number,
+): { workspaceId: string; rootKey: RootKeyInfo } {
+  if (authorization === undefined || authorization.trim() === "") {
+    throw new ApiError(
+      400,
+      "unkey/authentication/missing",
+      "Authorization header is required but was not provided.",
+      [{ location: "header.Authorization", message: "missing", fix: "Send Authorization: Bearer <root key>." }],
+    );
+  }
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization.trim());
+  if (!m) {
+    throw new ApiError(400, "unkey/authentication/malformed", "Authorization header must use the format: Bearer <root key>.", [
+      { location: "header.Authorization", message: "malformed", fix: "Send Authorization: Bearer <root key>." },
+    ]);
+  }
+  const row = db.get<RootKeyRow>(
+    "SELECT id, workspace_id, permissions, enabled, expires FROM root_keys WHERE hash = ? AND deleted_at IS NULL",
+    hashKey(m[1]),
+  );
+  if (!row) throw new ApiError(401, "unkey/authentication/key_not_found", "The provided root key is invalid.");
+  if (row.enabled !== 1) throw new ApiError(403, "unkey/authorization/key_disabled", "The root key is disabled.");
+  if (row.expires !== null && now > row.expires) {
+    throw new ApiError(403, "unkey/authorization/forbidden", "The root key has expired.");
+  }
+  return { workspaceId: row.workspace_id, rootKey: { id: row.id, permissions: permissionSet(row.permissions) } };
+}

@@ -1,0 +1,94 @@
+/**
+ * The SQLite store: one better-sqlite3 connection, WAL journal, migrations on open, a cache of
+ * prepared statements, and `tx()` for handler transactions.
+ *
+ * Durability: journal_mode=WAL with synchronous=NORMAL. In WAL mode a commit appends the
+ * transaction to the -wal file with write(2) before `COMMIT` returns, and handlers commit before
+ * the response is written, so an acknowledged write is in the OS page cache and survives the
+ * process dying (kill -9, crash): the next open replays the WAL. What NORMAL gives up is an fsync
+ * per commit, i.e. the last transactions can be lost (never corrupted) on power loss or an OS
+ * crash. That trade is SQLite's documented WAL recommendation; FULL would add an fsync to every
+ * verifyKey (credits, analytics) and ratelimit call, which is the hot path the bench measures.
+ */
+import type { Database, Statement, RunResult } from "better-sqlite3";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { migrate } from "./schema.js";
+
+export interface StoreOptions {
+  /** Directory holding `unkey-local.db`; ignored with `memory`. */
+  dataDir?: string;
+  memory?: boolean;
+}
+
+export const DB_FILE_NAME = "unkey-local.db";
+
+export class Store {
+  readonly db: Database;
+  private readonly statements = new Map<string, Statement>();
+
+  constructor(db: Database) {
+    this.db = db;
+  }
+
+  /** A prepared statement, compiled once per SQL text. */
+  stmt(sql: string): Statement {
+    let s = this.statements.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
+  }
+
+  get<T = Record<string, unknown>>(sql: string, ...params: unknown[]): T | undefined {
+    return this.stmt(sql).get(...params) as T | undefined;
+  }
+
+  all<T = Record<string, unknown>>(sql: string, ...params: unknown[]): T[] {
+    return this.stmt(sql).all(...params) as T[];
+  }
+
+  run(sql: string, ...params: unknown[]): RunResult {
+    return this.stmt(sql).run(...params);
+  }
+
+  /**
+   * Runs `fn` in one transaction (BEGIN IMMEDIATE, so a second process such as the root-key CLI
+   * waits on busy_timeout instead of failing on a lock upgrade). Nested calls become savepoints.
+   */
+  tx<T>(fn: () => T): T {
+    if (this.db.inTransaction) return this.db.transaction(fn)();
+    return this.db.transaction(fn).immediate();
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
+
+/** Opens (creating if needed) the database and brings its schema up to date. */
+export async function openStore(opts: StoreOptions): Promise<Store> {
+  let DatabaseCtor: typeof import("better-sqlite3");
+  try {
+    DatabaseCtor = (await import("better-sqlite3")).default;
+  } catch (err) {
+    throw new Error(
+      `The local API needs the optional dependency better-sqlite3, which is not installed or failed to build (${(err as Error).message}). Reinstall with \`npm install better-sqlite3\`.`,
+    );
+  }
+  let db: Database;
+  if (opts.memory) {
+    db = new DatabaseCtor(":memory:");
+  } else {
+    const dir = opts.dataDir ?? ".unkey-local";
+    mkdirSync(dir, { recursive: true });
+    db = new DatabaseCtor(join(dir, DB_FILE_NAME));
+    db.pragma("journal_mode = WAL");
+    db.pragma("synchronous = NORMAL");
+  }
+  db.pragma("busy_timeout = 5000");
+  db.pragma("foreign_keys = ON");
+  migrate(db);
+  return new Store(db);
+}

@@ -1,0 +1,79 @@
+/**
+ * Request (and, for tests, response) validation against the contract. Validators are compiled
+ * once per operation at startup; per request it is one compiled function call.
+ */
+import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
+import addFormatsModule from "ajv-formats";
+import type { ValidationErrorItem } from "./errors.js";
+
+type AddFormats = (ajv: Ajv2020) => Ajv2020;
+// ajv-formats is CommonJS with `exports.default`; NodeNext sees the module object.
+const addFormats = ((addFormatsModule as unknown as { default?: AddFormats }).default ??
+  addFormatsModule) as unknown as AddFormats;
+
+export function createAjv(opts: { useDefaults: boolean }): Ajv2020 {
+  const ajv = new Ajv2020({
+    allErrors: true,
+    strict: false, // OpenAPI/vendor keywords (x-unkey-redact, example, …) are ignored.
+    useDefaults: opts.useDefaults, // the SDK fills defaults; other clients get them here.
+    validateFormats: true,
+  });
+  addFormats(ajv);
+  return ajv;
+}
+
+export type Validator = ValidateFunction;
+
+/** `/keys/0/hash` → `body.keys[0].hash`, the location style of Unkey's error docs. */
+function location(instancePath: string, extra?: string): string {
+  let loc = "body";
+  for (const part of instancePath.split("/").slice(1)) {
+    const p = part.replace(/~1/g, "/").replace(/~0/g, "~");
+    loc += /^\d+$/.test(p) ? `[${p}]` : `.${p}`;
+  }
+  if (extra !== undefined) loc += `.${extra}`;
+  return loc;
+}
+
+function given(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  if (typeof value === "object") return "an object";
+  const s = JSON.stringify(value);
+  return s.length > 60 ? `${s.slice(0, 57)}…` : s;
+}
+
+/** ajv errors → Unkey's `errors[]`: each names the field, what was expected and what was given. */
+export function toValidationErrors(errors: ErrorObject[] | null | undefined, body: unknown): ValidationErrorItem[] {
+  const out: ValidationErrorItem[] = [];
+  const seen = new Set<string>();
+  for (const e of errors ?? []) {
+    let item: ValidationErrorItem;
+    const params = e.params as Record<string, unknown>;
+    if (e.keyword === "required") {
+      const loc = location(e.instancePath, String(params.missingProperty));
+      item = { location: loc, message: `${loc} is required`, fix: `Provide ${String(params.missingProperty)}.` };
+    } else if (e.keyword === "additionalProperties") {
+      const loc = location(e.instancePath, String(params.additionalProperty));
+      item = { location: loc, message: `${loc} is not allowed (unknown property)`, fix: `Remove ${String(params.additionalProperty)}.` };
+    } else {
+      const loc = location(e.instancePath);
+      const value = valueAt(body, e.instancePath);
+      const expected = e.keyword === "enum" ? `must be one of ${JSON.stringify(params.allowedValues)}` : e.message ?? "is invalid";
+      item = { location: loc, message: `${loc} ${expected}, got ${given(value)}` };
+    }
+    if (seen.has(item.message)) continue;
+    seen.add(item.message);
+    out.push(item);
+  }
+  return out;
+}
+
+function valueAt(root: unknown, pointer: string): unknown {
+  let cur = root;
+  for (const part of pointer.split("/").slice(1)) {
+    if (cur === null || typeof cur !== "object") return undefined;
+    cur = (cur as Record<string, unknown>)[part.replace(/~1/g, "/").replace(/~0/g, "~")];
+  }
+  return cur;
+}

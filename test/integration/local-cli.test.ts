@@ -1,0 +1,106 @@
+/**
+ * `unkey-mcp local …` through the built CLI: bootstrap prints the root key once and stores only its
+ * hash, `root-key create|list|revoke` work against a running server on the same data dir, the
+ * liveness and contract routes answer, unknown flags are refused with the valid ones named, and
+ * SIGTERM shuts down cleanly. (Needs `npm run build`.)
+ */
+import { afterEach, expect, test } from "vitest";
+import { execFile, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { CLI_PATH, spawnLocalApi, type SpawnedLocalApi } from "../helpers/local-api.js";
+
+const run = promisify(execFile);
+const dirs: string[] = [];
+const procs: SpawnedLocalApi[] = [];
+afterEach(async () => {
+  for (const p of procs.splice(0)) await p.close();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), "unkey-cli-"));
+  dirs.push(d);
+  return d;
+}
+
+async function status(url: string, key: string, op: string, body: unknown): Promise<number> {
+  const res = await fetch(`${url}/v2/${op}`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  await res.arrayBuffer();
+  return res.status;
+}
+
+test("first start prints a working root key once; the database holds only its hash", async () => {
+  // spawnLocalApi seeds a key; this start has none, so the CLI bootstraps one.
+  const fresh = tempDir();
+  const child = await new Promise<{ url: string; key: string; proc: SpawnedLocalApi["child"] }>((resolve, reject) => {
+    const proc = spawn(process.execPath, [CLI_PATH, "local", "--port", "0", "--data-dir", fresh], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    proc.stdout!.on("data", (c: Buffer) => {
+      out += c.toString();
+      const url = /listening on (\S+)/.exec(out)?.[1];
+      const key = /Root key[^:]*: (unkey_\S+)/.exec(out)?.[1];
+      if (url && key) resolve({ url, key, proc });
+    });
+    proc.once("exit", () => reject(new Error(`exited: ${out}`)));
+  });
+  try {
+    expect(await status(child.url, child.key, "apis.createApi", { name: "boot" })).toBe(200);
+    const db = readdirSync(fresh).filter((f) => f.startsWith("unkey-local.db")).map((f) => readFileSync(join(fresh, f)).toString("latin1")).join("");
+    expect(db).not.toContain(child.key);
+  } finally {
+    child.proc.kill("SIGTERM");
+    await new Promise((r) => child.proc.once("exit", r));
+  }
+  // A restart on the same dir prints no key.
+  const again = await spawnLocalApi({ dataDir: fresh });
+  procs.push(again);
+  expect(again.output().stdout).not.toMatch(/Root key \(shown/);
+});
+
+test("root-key create works at once against the running server; revoke turns it into 401", async () => {
+  const dataDir = tempDir();
+  const server = await spawnLocalApi({ dataDir });
+  procs.push(server);
+  const created = await run(process.execPath, [CLI_PATH, "local", "root-key", "create", "--data-dir", dataDir, "--name", "ci", "--permission", "api.*.create_api"]);
+  const key = created.stdout.trim();
+  expect(key).toMatch(/^unkey_/);
+  expect(await status(server.url, key, "apis.createApi", { name: "from-cli-key" })).toBe(200);
+  expect(await status(server.url, key, "identities.createIdentity", { externalId: "nope" })).toBe(403);
+
+  const listed = await run(process.execPath, [CLI_PATH, "local", "root-key", "list", "--data-dir", dataDir]);
+  const line = listed.stdout.split("\n").find((l) => l.includes("\tci\t"));
+  expect(line).toBeDefined();
+  expect(listed.stdout).not.toContain(key);
+  const id = line!.split("\t")[0];
+  await run(process.execPath, [CLI_PATH, "local", "root-key", "revoke", id, "--data-dir", dataDir]);
+  expect(await status(server.url, key, "apis.createApi", { name: "after-revoke" })).toBe(401);
+});
+
+test("root-key create refuses a malformed permission and unknown flags name the valid ones", async () => {
+  const dataDir = tempDir();
+  const bad = await run(process.execPath, [CLI_PATH, "local", "root-key", "create", "--data-dir", dataDir, "--permission", "api.*.read_keys"]).catch((e) => e);
+  expect(bad.code).toBe(2);
+  expect(bad.stderr).toContain('unknown action "read_keys"');
+  const flag = await run(process.execPath, [CLI_PATH, "local", "--prot", "1"]).catch((e) => e);
+  expect(flag.code).toBe(2);
+  expect(flag.stderr).toContain("--port");
+  expect(flag.stderr).toContain("--test-clock");
+});
+
+test("liveness and GET /openapi.yaml answer; SIGTERM exits cleanly", async () => {
+  const server = await spawnLocalApi({});
+  const live = await (await fetch(`${server.url}/v2/liveness`)).json();
+  expect(live).toEqual({ meta: { requestId: expect.stringMatching(/^req_/) }, data: { message: "OK" } });
+  const yaml = await fetch(`${server.url}/openapi.yaml`);
+  expect(yaml.headers.get("content-type")).toContain("yaml");
+  expect(await yaml.text()).toContain("/v2/keys.createKey:");
+  await server.close();
+  expect(server.child.exitCode).toBe(0);
+});

@@ -1,0 +1,83 @@
+/**
+ * Support for the verify / ratelimit / refill integration tests: an in-process
+ * local API with the test clock on and response validation against the
+ * contract, the official SDK wired to send `X-Test-Time`, raw HTTP for what the
+ * SDK hides (status codes, error bodies), and least-privilege root keys.
+ */
+import { Unkey } from "@unkey/api";
+import { HTTPClient } from "@unkey/api/lib/http.js";
+import { createLocalApi, type LocalApi } from "../../src/local/server.js";
+import { createRootKey } from "../../src/local/root-keys.js";
+
+export interface TestClock {
+  /** Unix ms sent as X-Test-Time on every request. */
+  now: number;
+}
+
+export interface RawResponse {
+  status: number;
+  contentType: string;
+  body: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+export interface Harness {
+  api: LocalApi;
+  url: string;
+  rootKey: string;
+  clock: TestClock;
+  /** The official SDK, every request stamped with the test clock. */
+  unkey: Unkey;
+  /** An SDK client authenticated with another root key. */
+  sdkWith(rootKey: string): Unkey;
+  /** A root key in the same workspace holding exactly `permissions`. */
+  rootKeyWith(...permissions: string[]): string;
+  /** POST /v2/<operationId> with the test clock; never throws on 4xx/5xx. */
+  post(operationId: string, body: unknown, opts?: { rootKey?: string; time?: number }): Promise<RawResponse>;
+  close(): Promise<void>;
+}
+
+/** 2025-01-15T12:00:00Z: a fixed start so windows, expiry and refills are deterministic. */
+export const START = Date.UTC(2025, 0, 15, 12, 0, 0);
+
+export interface HarnessOptions {
+  start?: number;
+  /** Check every 2xx body against the contract (default true). */
+  validateResponses?: boolean;
+}
+
+export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
+  const start = opts.start ?? START;
+  const api = await createLocalApi({ memory: true, port: 0, testClock: true, validateResponses: opts.validateResponses ?? true });
+  const clock: TestClock = { now: start };
+  const rootKey = api.rootKey!;
+  const sdkWith = (key: string): Unkey => {
+    const httpClient = new HTTPClient();
+    httpClient.addHook("beforeRequest", (req) => {
+      req.headers.set("X-Test-Time", String(clock.now));
+      return req;
+    });
+    return new Unkey({ rootKey: key, serverURL: api.url, retryConfig: { strategy: "none" }, httpClient });
+  };
+  return {
+    api,
+    url: api.url,
+    rootKey,
+    clock,
+    unkey: sdkWith(rootKey),
+    sdkWith,
+    rootKeyWith: (...permissions) => createRootKey(api.store, { permissions, now: clock.now }).key,
+    async post(operationId, body, opts = {}) {
+      const res = await fetch(`${api.url}/v2/${operationId}`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          authorization: `Bearer ${opts.rootKey ?? rootKey}`,
+          "x-test-time": String(opts.time ?? clock.now),
+        },
+        body: JSON.stringify(body),
+      });
+      return { status: res.status, contentType: res.headers.get("content-type") ?? "", body: (await res.json()) as Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
+    },
+    close: () => api.close(),
+  };
+}
