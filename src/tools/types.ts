@@ -1,7 +1,9 @@
 /**
  * The one definition type for tools: generated ones and hand-written ones alike.
  */
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import type { JsonSchema } from "../schemas/loader.js";
+import type { ExecuteContext } from "./execute.js";
 import type { ArgumentCondition, PaginationRule, PermissionRequirement, ConditionalPermission, SafetyClass, TargetRule } from "../schemas/x-mcp.js";
 
 export interface ToolAnnotations {
@@ -52,4 +54,8 @@ export interface ToolDefinition {
   target?: TargetRule;
   /** Generated tools call the API; hand-written tools bring their own handler. */
   http?: HttpBinding;
+  handler?: ToolHandler;
 }
+
+/** What a hand-written tool receives: validated arguments and the call's context. */
+export type ToolHandler = (args: Record<string, unknown>, ctx: ExecuteContext & { rootKey: string }) => Promise<CallToolResult>;

@@ -1,0 +1,235 @@
+/**
+ * The Unkey API client: one keep-alive undici Pool per origin, JSON over POST, bounded retries.
+ *
+ * Retry rules follow the safety class, because every Unkey call is a POST and the method says
+ * nothing about side effects:
+ *  - read: retried on connection errors and 5xx (max 2 retries, exponential backoff) and on 429
+ *    when Retry-After is short; otherwise the 429 is returned with its Retry-After.
+ *  - consume / write / destructive: never retried once the request may have reached the server;
+ *    only a connection that was never established (refused, connect timeout) is retried.
+ */
+import { Pool, errors as undiciErrors } from "undici";
+import type { SafetyClass } from "../schemas/x-mcp.js";
+
+export interface UnkeyRequest {
+  method?: "post" | "get";
+  /** Path below the base URL, e.g. `/v2/keys.getKey`. */
+  path: string;
+  body?: unknown;
+  /** Sent as `Authorization: Bearer …`; omitted when undefined. */
+  rootKey?: string;
+  /** Decides whether a failed request may be retried. */
+  safety: SafetyClass;
+  signal?: AbortSignal;
+}
+
+export interface UnkeyResponse {
+  status: number;
+  /** Parsed JSON, or the raw text when the body is not JSON. */
+  body: unknown;
+  requestId?: string;
+  headers: Record<string, string>;
+  /** How many HTTP attempts were made (1 = no retry). */
+  attempts: number;
+}
+
+export type UnkeyNetworkErrorKind = "connect" | "timeout" | "aborted" | "network";
+
+/** The request got no HTTP response: the API is unreachable, too slow, or the call was cancelled. */
+export class UnkeyNetworkError extends Error {
+  override readonly name = "UnkeyNetworkError";
+  constructor(
+    message: string,
+    readonly kind: UnkeyNetworkErrorKind,
+    readonly url: string,
+    readonly attempts: number,
+    readonly code?: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface UnkeyClient {
+  readonly baseUrl: string;
+  request(req: UnkeyRequest): Promise<UnkeyResponse>;
+  close(): Promise<void>;
+}
+
+export interface UnkeyClientOptions {
+  baseUrl: string;
+  connectTimeoutMs?: number;
+  requestTimeoutMs?: number;
+  /** Retries for read operations (default 2). */
+  maxRetries?: number;
+  /** Longest Retry-After a read waits for before giving up and returning the 429 (default 5 s). */
+  maxRetryAfterMs?: number;
+  /** First backoff step; doubled per retry (default 200 ms). */
+  backoffMs?: number;
+  userAgent?: string;
+  connections?: number;
+}
+
+const RETRYABLE_STATUS = new Set([500, 502, 503, 504]);
+// Errors raised before a single byte of the request left this process.
+const NOT_SENT_CODES = new Set(["ECONNREFUSED", "UND_ERR_CONNECT_TIMEOUT", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"]);
+
+export function createUnkeyClient(options: UnkeyClientOptions): UnkeyClient {
+  const base = new URL(options.baseUrl);
+  const origin = base.origin;
+  const basePath = base.pathname.replace(/\/+$/, "");
+  const connectTimeoutMs = options.connectTimeoutMs ?? 5_000;
+  const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+  const maxRetries = options.maxRetries ?? 2;
+  const maxRetryAfterMs = options.maxRetryAfterMs ?? 5_000;
+  const backoffMs = options.backoffMs ?? 200;
+  const userAgent = options.userAgent ?? "unkey-mcp";
+  const pools = new Map<string, Pool>();
+
+  const poolFor = (o: string): Pool => {
+    let pool = pools.get(o);
+    if (!pool) {
+      pool = new Pool(o, {
+        connections: options.connections ?? 32,
+        keepAliveTimeout: 30_000,
+        connect: { timeout: connectTimeoutMs },
+        headersTimeout: requestTimeoutMs,
+        bodyTimeout: requestTimeoutMs,
+      });
+      pools.set(o, pool);
+    }
+    return pool;
+  };
+
+  const once = async (req: UnkeyRequest, url: string): Promise<Omit<UnkeyResponse, "attempts">> => {
+    const timeout = AbortSignal.timeout(requestTimeoutMs);
+    const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout;
+    const headers: Record<string, string> = {
+      accept: "application/json",
+      "user-agent": userAgent,
+    };
+    const method = (req.method ?? "post").toUpperCase() as "POST" | "GET";
+    let payload: string | undefined;
+    if (method === "POST") {
+      headers["content-type"] = "application/json";
+      payload = JSON.stringify(req.body ?? {});
+    }
+    if (req.rootKey !== undefined) headers.authorization = `Bearer ${req.rootKey}`;
+    try {
+      const res = await poolFor(origin).request({ method, path: basePath + req.path, headers, body: payload, signal });
+      const text = await res.body.text();
+      const flatHeaders: Record<string, string> = {};
+      for (const [k, v] of Object.entries(res.headers)) {
+        if (v !== undefined) flatHeaders[k.toLowerCase()] = Array.isArray(v) ? v.join(", ") : v;
+      }
+      let body: unknown = text;
+      if (text.length > 0) {
+        try {
+          body = JSON.parse(text);
+        } catch {
+          body = text;
+        }
+      }
+      return { status: res.statusCode, body, headers: flatHeaders, requestId: requestIdOf(body, flatHeaders) };
+    } catch (err) {
+      throw toNetworkError(err, url, req.signal, timeout, requestTimeoutMs);
+    }
+  };
+
+  return {
+    baseUrl: origin + basePath,
+    async request(req: UnkeyRequest): Promise<UnkeyResponse> {
+      const url = origin + basePath + req.path;
+      const isRead = req.safety === "read";
+      for (let attempt = 1; ; attempt++) {
+        const retriesLeft = attempt <= maxRetries;
+        let res: Omit<UnkeyResponse, "attempts">;
+        try {
+          res = await once(req, url);
+        } catch (err) {
+          const e = err as UnkeyNetworkError;
+          const mayRetry = e.kind !== "aborted" && (isRead ? true : e.code !== undefined && NOT_SENT_CODES.has(e.code));
+          if (!retriesLeft || !mayRetry) throw new UnkeyNetworkError(e.message, e.kind, url, attempt, e.code);
+          await sleep(backoff(backoffMs, attempt), req.signal);
+          continue;
+        }
+        if (isRead && retriesLeft && RETRYABLE_STATUS.has(res.status)) {
+          await sleep(backoff(backoffMs, attempt), req.signal);
+          continue;
+        }
+        if (isRead && retriesLeft && res.status === 429) {
+          const wait = retryAfterMs(res.headers);
+          if (wait !== undefined && wait <= maxRetryAfterMs) {
+            await sleep(wait, req.signal);
+            continue;
+          }
+        }
+        return { ...res, attempts: attempt };
+      }
+    },
+    async close(): Promise<void> {
+      const all = [...pools.values()];
+      pools.clear();
+      await Promise.all(all.map((p) => p.close().catch(() => undefined)));
+    },
+  };
+}
+
+/** Milliseconds from `Retry-After` (seconds or HTTP date) or `retry-after-ms`; undefined if absent. */
+export function retryAfterMs(headers: Record<string, string>): number | undefined {
+  const ms = headers["retry-after-ms"];
+  if (ms !== undefined && /^\d+(\.\d+)?$/.test(ms.trim())) return Math.ceil(Number(ms));
+  const ra = headers["retry-after"];
+  if (ra === undefined) return undefined;
+  const v = ra.trim();
+  if (/^\d+(\.\d+)?$/.test(v)) return Math.ceil(Number(v) * 1000);
+  const date = Date.parse(v);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, date - Date.now());
+}
+
+function requestIdOf(body: unknown, headers: Record<string, string>): string | undefined {
+  if (body && typeof body === "object") {
+    const meta = (body as { meta?: unknown }).meta;
+    if (meta && typeof meta === "object") {
+      const id = (meta as { requestId?: unknown }).requestId;
+      if (typeof id === "string") return id;
+    }
+  }
+  return headers["unkey-request-id"] ?? headers["x-request-id"];
+}
+
+function backoff(base: number, attempt: number): number {
+  const step = Math.min(base * 2 ** (attempt - 1), 2_000);
+  // Jitter keeps many clients from retrying in lock-step.
+  return Math.round(step / 2 + Math.random() * (step / 2));
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(new UnkeyNetworkError("the request was cancelled", "aborted", "", 0));
+      return;
+    }
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(new UnkeyNetworkError("the request was cancelled", "aborted", "", 0));
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+function toNetworkError(err: unknown, url: string, callerSignal: AbortSignal | undefined, timeout: AbortSignal, timeoutMs: number): UnkeyNetworkError {
+  const e = err as { code?: string; message?: string; cause?: { code?: string } };
+  if (callerSignal?.aborted) return new UnkeyNetworkError("the request was cancelled", "aborted", url, 1);
+  if (timeout.aborted || err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError) {
+    return new UnkeyNetworkError(`no response from ${url} within ${Math.round(timeoutMs / 1000)} s`, "timeout", url, 1, "TIMEOUT");
+  }
+  const code = e.code ?? e.cause?.code;
+  if (code === "UND_ERR_CONNECT_TIMEOUT") return new UnkeyNetworkError(`could not connect to ${url}: connect timeout`, "connect", url, 1, code);
+  if (code !== undefined && NOT_SENT_CODES.has(code)) return new UnkeyNetworkError(`could not connect to ${url} (${code})`, "connect", url, 1, code);
+  return new UnkeyNetworkError(`request to ${url} failed: ${e.message ?? String(err)}${code ? ` (${code})` : ""}`, "network", url, 1, code);
+}

@@ -1,0 +1,302 @@
+/**
+ * Flags + environment → one validated, typed config object. This is the only module that reads
+ * `process.env` (the caller passes it in), so everything below it receives plain values.
+ *
+ * A wrong value is an error that names the flag, what it accepts and what it got; nothing is
+ * silently ignored (a misspelt read-only flag that quietly turns into read-write is exactly the
+ * failure users have been bitten by elsewhere).
+ */
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from "./util/log.js";
+
+export const DEFAULT_API_URL = "https://api.unkey.com";
+export const PROFILES = ["full", "ratelimits"] as const;
+export type Profile = (typeof PROFILES)[number];
+
+export type Command = "stdio" | "http" | "start";
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+  constructor(message: string) {
+    super(message);
+  }
+}
+
+/** Which tools are on offer: handed to the catalog's `selectTools`. */
+export interface CatalogConfig {
+  profile: Profile;
+  /** Undefined = every toolset of the profile. */
+  toolsets?: string[];
+  /** Undefined = every tool of the selected toolsets. */
+  tools?: string[];
+  readOnly: boolean;
+  /** Keep consume tools (verify_key, check_ratelimit…) in read-only mode. */
+  allowConsume: boolean;
+}
+
+export interface CommonConfig {
+  /** Unkey API base URL, no trailing slash. */
+  apiUrl: string;
+  /** Root key for stdio; HTTP takes it from each request instead. */
+  rootKey?: string;
+  /** Build the catalog from this OpenAPI document (file path or URL) instead of the bundled one. */
+  spec?: string;
+  logLevel: LogLevel;
+  logFormat: LogFormat;
+  /** Keep freshly issued plaintext keys out of the model's context. */
+  hideSecrets: boolean;
+  catalog: CatalogConfig;
+  /** Per-request timeout towards the Unkey API. */
+  requestTimeoutMs: number;
+  connectTimeoutMs: number;
+}
+
+export interface StdioConfig extends CommonConfig {
+  command: "stdio";
+}
+
+export interface HttpConfig extends CommonConfig {
+  command: "http" | "start";
+  host: string;
+  port: number;
+  stateless: boolean;
+  sessionTtlSeconds: number;
+  /** Host header values accepted (DNS-rebinding protection). Empty = loopback names only. */
+  allowedHosts: string[];
+  /** Origin header values accepted. Empty = no browser origins (requests without Origin pass). */
+  allowedOrigins: string[];
+  /** Maximum request body in bytes. */
+  bodyLimitBytes: number;
+  /** `start` only: where the local API keeps its data (undefined with `memory`). */
+  dataDir?: string;
+  /** `start` only: keep the local API's data in memory. */
+  memory: boolean;
+  /** `start` only: port of the local API (0 = any free port). */
+  localPort: number;
+}
+
+export type Config = StdioConfig | HttpConfig;
+
+interface FlagSpec {
+  /** Flag name without dashes. */
+  name: string;
+  kind: "string" | "boolean";
+  env?: string;
+  commands: Command[];
+  help: string;
+  valueName?: string;
+}
+
+const ALL: Command[] = ["stdio", "http", "start"];
+const SERVE: Command[] = ["http", "start"];
+
+export const FLAGS: FlagSpec[] = [
+  { name: "api-url", kind: "string", env: "UNKEY_API_URL", commands: ["stdio", "http"], valueName: "URL", help: `Unkey API base URL (default ${DEFAULT_API_URL})` },
+  { name: "profile", kind: "string", env: "UNKEY_MCP_PROFILE", commands: ["stdio"], valueName: PROFILES.join("|"), help: "tool profile (default full)" },
+  { name: "toolsets", kind: "string", env: "UNKEY_MCP_TOOLSETS", commands: ALL, valueName: "a,b", help: "only these toolsets: keys, apis, ratelimit, identities, permissions, analytics" },
+  { name: "tools", kind: "string", env: "UNKEY_MCP_TOOLS", commands: ALL, valueName: "x,y", help: "only these tools (by name)" },
+  { name: "read-only", kind: "boolean", env: "UNKEY_MCP_READ_ONLY", commands: ALL, help: "offer only tools without side effects" },
+  { name: "allow-consume", kind: "boolean", env: "UNKEY_MCP_ALLOW_CONSUME", commands: ALL, help: "in read-only mode, keep verify/ratelimit checks (they spend credits and tokens)" },
+  { name: "spec", kind: "string", env: "UNKEY_MCP_SPEC", commands: ALL, valueName: "FILE|URL", help: "build the tool catalog from this OpenAPI document (e.g. <api>/openapi.yaml)" },
+  { name: "hide-secrets", kind: "boolean", env: "UNKEY_MCP_HIDE_SECRETS", commands: ALL, help: "never put a newly issued plaintext key into the model's context" },
+  { name: "request-timeout", kind: "string", env: "UNKEY_MCP_REQUEST_TIMEOUT", commands: ALL, valueName: "SECONDS", help: "timeout of one Unkey API request (default 30)" },
+  { name: "log-level", kind: "string", env: "UNKEY_MCP_LOG_LEVEL", commands: ALL, valueName: LOG_LEVELS.join("|"), help: "log level on stderr (default info)" },
+  { name: "log-format", kind: "string", env: "UNKEY_MCP_LOG_FORMAT", commands: ALL, valueName: LOG_FORMATS.join("|"), help: "log format on stderr (default json)" },
+  { name: "host", kind: "string", env: "UNKEY_MCP_HOST", commands: SERVE, valueName: "HOST", help: "interface to bind (default 127.0.0.1)" },
+  { name: "port", kind: "string", env: "PORT", commands: SERVE, valueName: "PORT", help: "port to listen on (default 3000)" },
+  { name: "stateless", kind: "boolean", env: "UNKEY_MCP_STATELESS", commands: SERVE, help: "no sessions (for load balancers without affinity; no elicitation)" },
+  { name: "session-ttl", kind: "string", env: "UNKEY_MCP_SESSION_TTL", commands: SERVE, valueName: "SECONDS", help: "idle session lifetime (default 1800)" },
+  { name: "allowed-hosts", kind: "string", env: "UNKEY_MCP_ALLOWED_HOSTS", commands: SERVE, valueName: "h1,h2", help: "Host header values to accept besides loopback names" },
+  { name: "allowed-origins", kind: "string", env: "UNKEY_MCP_ALLOWED_ORIGINS", commands: SERVE, valueName: "o1,o2", help: "browser Origins to accept" },
+  { name: "body-limit", kind: "string", env: "UNKEY_MCP_BODY_LIMIT", commands: SERVE, valueName: "BYTES", help: "maximum request body (default 1048576)" },
+  { name: "data-dir", kind: "string", env: "UNKEY_LOCAL_DATA_DIR", commands: ["start"], valueName: "DIR", help: "local API data directory (default .unkey-local)" },
+  { name: "memory", kind: "boolean", commands: ["start"], help: "keep the local API's data in memory" },
+  { name: "local-port", kind: "string", commands: ["start"], valueName: "PORT", help: "port of the local API (default: any free port)" },
+];
+
+const TRUE_WORDS = new Set(["1", "true", "yes", "on"]);
+const FALSE_WORDS = new Set(["0", "false", "no", "off", ""]);
+
+function parseBool(value: string, source: string): boolean {
+  const v = value.trim().toLowerCase();
+  if (TRUE_WORDS.has(v)) return true;
+  if (FALSE_WORDS.has(v)) return false;
+  throw new ConfigError(`${source}: expected true or false (1/0, yes/no, on/off), got ${JSON.stringify(value)}`);
+}
+
+interface RawValue {
+  value: string;
+  /** "--flag" or "ENV_VAR", for messages. */
+  source: string;
+}
+
+/** Reads argv into flag values; rejects unknown flags and missing values. */
+function readArgv(command: Command, argv: string[]): Map<string, RawValue> {
+  const allowed = FLAGS.filter((f) => f.commands.includes(command));
+  const byName = new Map(allowed.map((f) => [f.name, f]));
+  const out = new Map<string, RawValue>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (!arg.startsWith("--")) {
+      throw new ConfigError(`unexpected argument ${JSON.stringify(arg)} for "${command}"; flags start with -- (see --help)`);
+    }
+    const eq = arg.indexOf("=");
+    const name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
+    const spec = byName.get(name);
+    if (!spec) {
+      const valid = allowed.map((f) => `--${f.name}`).join(", ");
+      throw new ConfigError(`unknown flag --${name} for "${command}"; valid flags: ${valid}, --help`);
+    }
+    if (spec.kind === "boolean") {
+      out.set(name, { value: eq === -1 ? "true" : arg.slice(eq + 1), source: `--${name}` });
+      continue;
+    }
+    let value: string | undefined;
+    if (eq !== -1) value = arg.slice(eq + 1);
+    else {
+      value = argv[i + 1];
+      if (value === undefined || value.startsWith("--")) {
+        throw new ConfigError(`--${name} needs a value (${spec.valueName ?? "VALUE"})`);
+      }
+      i++;
+    }
+    out.set(name, { value, source: `--${name}` });
+  }
+  return out;
+}
+
+function get(flags: Map<string, RawValue>, env: NodeJS.ProcessEnv, name: string): RawValue | undefined {
+  const fromFlag = flags.get(name);
+  if (fromFlag) return fromFlag;
+  const spec = FLAGS.find((f) => f.name === name);
+  if (spec?.env) {
+    const v = env[spec.env];
+    if (v !== undefined && v !== "") return { value: v, source: spec.env };
+  }
+  return undefined;
+}
+
+function oneOf<T extends string>(raw: RawValue | undefined, choices: readonly T[], fallback: T): T {
+  if (!raw) return fallback;
+  const v = raw.value.trim();
+  if ((choices as readonly string[]).includes(v)) return v as T;
+  throw new ConfigError(`${raw.source}: expected one of ${choices.join(", ")}, got ${JSON.stringify(raw.value)}`);
+}
+
+function list(raw: RawValue | undefined): string[] | undefined {
+  if (!raw) return undefined;
+  const items = raw.value
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+  if (items.length === 0) throw new ConfigError(`${raw.source}: expected a comma-separated list of names, got ${JSON.stringify(raw.value)}`);
+  return [...new Set(items)];
+}
+
+function integer(raw: RawValue | undefined, fallback: number, min: number, max: number, what: string): number {
+  if (!raw) return fallback;
+  const v = raw.value.trim();
+  if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) {
+    throw new ConfigError(`${raw.source}: expected ${what} between ${min} and ${max}, got ${JSON.stringify(raw.value)}`);
+  }
+  return Number(v);
+}
+
+function bool(raw: RawValue | undefined): boolean {
+  return raw ? parseBool(raw.value, raw.source) : false;
+}
+
+function url(raw: RawValue | undefined, fallback: string): string {
+  if (!raw) return fallback;
+  const v = raw.value.trim();
+  let parsed: URL;
+  try {
+    parsed = new URL(v);
+  } catch {
+    throw new ConfigError(`${raw.source}: expected an http(s) URL such as ${DEFAULT_API_URL}, got ${JSON.stringify(raw.value)}`);
+  }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+    throw new ConfigError(`${raw.source}: expected an http(s) URL, got protocol ${parsed.protocol}`);
+  }
+  if (parsed.search || parsed.hash) throw new ConfigError(`${raw.source}: the API URL takes no query or fragment, got ${JSON.stringify(raw.value)}`);
+  return v.replace(/\/+$/, "");
+}
+
+/** A root key as pasted by a person: trimmed, `Bearer ` tolerated, an unexpanded `${VAR}` refused. */
+export function normaliseRootKey(value: string | undefined, source = "UNKEY_ROOT_KEY"): string | undefined {
+  if (value === undefined) return undefined;
+  let v = value.trim();
+  if (/^bearer\s+/i.test(v)) v = v.replace(/^bearer\s+/i, "").trim();
+  if (v === "") return undefined;
+  if (/^\$\{.+\}$/.test(v)) {
+    throw new ConfigError(`${source} holds the literal placeholder ${v}: the variable was not expanded; set the real root key`);
+  }
+  if (/\s/.test(v)) throw new ConfigError(`${source}: a root key has no spaces; check what was pasted`);
+  return v;
+}
+
+/**
+ * Turns flags and environment into the config of one command. Throws ConfigError with a
+ * one-line, actionable message on any bad value.
+ */
+export function parseConfig(command: Command, argv: string[], env: NodeJS.ProcessEnv): Config {
+  const flags = readArgv(command, argv);
+  const readOnly = bool(get(flags, env, "read-only"));
+  const allowConsume = bool(get(flags, env, "allow-consume"));
+  const common: CommonConfig = {
+    apiUrl: url(get(flags, env, "api-url"), DEFAULT_API_URL),
+    // Only stdio acts with an operator key; an HTTP server acts with the key each request carries.
+    rootKey: command === "stdio" ? normaliseRootKey(env.UNKEY_ROOT_KEY) : undefined,
+    spec: get(flags, env, "spec")?.value.trim() || undefined,
+    logLevel: oneOf(get(flags, env, "log-level"), LOG_LEVELS, "info"),
+    logFormat: oneOf(get(flags, env, "log-format"), LOG_FORMATS, "json"),
+    hideSecrets: bool(get(flags, env, "hide-secrets")),
+    catalog: {
+      profile: oneOf(get(flags, env, "profile"), PROFILES, "full"),
+      toolsets: list(get(flags, env, "toolsets")),
+      tools: list(get(flags, env, "tools")),
+      readOnly,
+      allowConsume,
+    },
+    requestTimeoutMs: integer(get(flags, env, "request-timeout"), 30, 1, 600, "seconds") * 1000,
+    connectTimeoutMs: 5000,
+  };
+  if (command === "stdio") return { command, ...common };
+
+  const dataDirRaw = get(flags, env, "data-dir");
+  const memory = command === "start" && bool(get(flags, env, "memory"));
+  if (memory && flags.has("data-dir")) throw new ConfigError("--memory and --data-dir exclude each other; pass one of them");
+  return {
+    command,
+    ...common,
+    host: get(flags, env, "host")?.value.trim() || "127.0.0.1",
+    port: integer(get(flags, env, "port"), 3000, 0, 65535, "a port"),
+    stateless: bool(get(flags, env, "stateless")),
+    sessionTtlSeconds: integer(get(flags, env, "session-ttl"), 1800, 1, 7 * 24 * 3600, "seconds"),
+    allowedHosts: list(get(flags, env, "allowed-hosts")) ?? [],
+    allowedOrigins: list(get(flags, env, "allowed-origins")) ?? [],
+    bodyLimitBytes: integer(get(flags, env, "body-limit"), 1024 * 1024, 1024, 64 * 1024 * 1024, "bytes"),
+    dataDir: command === "start" && !memory ? (dataDirRaw?.value ?? ".unkey-local") : undefined,
+    memory,
+    localPort: command === "start" ? integer(get(flags, env, "local-port"), 0, 0, 65535, "a port") : 0,
+  };
+}
+
+/** parseConfig with this process's environment: the entry point for subcommands (http, start). */
+export function loadConfig(command: Command, argv: string[]): Config {
+  return parseConfig(command, argv, process.env);
+}
+
+/** True when argv asks for help (checked before parsing, so --help works next to bad flags). */
+export function wantsHelp(argv: string[]): boolean {
+  return argv.includes("--help") || argv.includes("-h");
+}
+
+/** The flag list of one command, for --help. */
+export function flagHelp(command: Command): string {
+  const lines = FLAGS.filter((f) => f.commands.includes(command)).map((f) => {
+    const left = `  --${f.name}${f.kind === "string" ? ` ${f.valueName ?? "VALUE"}` : ""}`;
+    const env = f.env ? ` [${f.env}]` : "";
+    return `${left.padEnd(34)} ${f.help}${env}`;
+  });
+  return lines.join("\n");
+}

@@ -1,0 +1,208 @@
+/**
+ * The MCP server: a tool catalog and prompts behind the SDK's low-level `Server`.
+ *
+ * The low-level Server is used (not McpServer) because generated tools carry raw JSON Schema,
+ * which must reach clients verbatim; arguments are validated by the executor with ajv. The root
+ * key is resolved per call, never captured at connect time, so one server can serve a stdio
+ * operator or many HTTP callers alike.
+ */
+import { readFileSync } from "node:fs";
+import { Server } from "@modelcontextprotocol/sdk/server/index.js";
+import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
+import {
+  CallToolRequestSchema,
+  ErrorCode,
+  GetPromptRequestSchema,
+  ListPromptsRequestSchema,
+  ListToolsRequestSchema,
+  McpError,
+  type CallToolResult,
+  type ServerNotification,
+  type ServerRequest,
+  type Tool,
+} from "@modelcontextprotocol/sdk/types.js";
+import type { UnkeyClient } from "./client/unkey-client.js";
+import { PromptArgumentError, renderPrompt, type PromptTemplate } from "./prompts.js";
+import { loadContract, parseOpenApi, type OpenApiDocument } from "./schemas/loader.js";
+import { executeTool } from "./tools/execute.js";
+import { generateTools } from "./tools/generate.js";
+import type { BeforeExecuteHook, GuardPolicy } from "./tools/guard.js";
+import type { ToolDefinition } from "./tools/types.js";
+import type { Logger } from "./util/log.js";
+
+export type ServerRequestExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+
+export interface CreateMcpServerOptions {
+  tools: ToolDefinition[];
+  client: UnkeyClient;
+  /** The root key one call acts with: stdio returns the configured key, HTTP reads the request. */
+  resolveRootKey: (extra: ServerRequestExtra) => string | undefined;
+  instructions: string;
+  logger: Logger;
+  prompts: PromptTemplate[];
+  serverInfo?: { name: string; version: string; title?: string };
+  /** Read-only policy the executor enforces even for tools that slipped into the list. */
+  policy?: GuardPolicy;
+  hideSecrets?: boolean;
+  /** How the root key is supplied, for hints in error results. */
+  rootKeySource?: string;
+  /** Confirmation hook for destructive calls (see src/tools/guard.ts). */
+  beforeExecute?: BeforeExecuteHook;
+}
+
+export function createMcpServer(opts: CreateMcpServerOptions): Server {
+  const serverInfo = opts.serverInfo ?? { name: "unkey-mcp", title: "Unkey", version: packageVersion() };
+  const server = new Server(serverInfo, {
+    capabilities: {
+      tools: { listChanged: false },
+      prompts: { listChanged: false },
+      logging: {},
+    },
+    instructions: opts.instructions,
+  });
+
+  const byName = new Map<string, ToolDefinition>(opts.tools.map((t) => [t.name, t]));
+  // Built once: tools/list is called often and its answer never changes for this server.
+  const listed: Tool[] = opts.tools.map(toMcpTool);
+
+  server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: listed }));
+
+  server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
+    const name = request.params.name;
+    const tool = byName.get(name);
+    if (!tool) {
+      // A protocol fault, not a tool failure: the client asked for something never offered.
+      throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${JSON.stringify(name)}. This server offers: ${[...byName.keys()].join(", ")}`);
+    }
+    return executeTool(tool, request.params.arguments, {
+      rootKey: opts.resolveRootKey(extra),
+      client: opts.client,
+      signal: extra.signal,
+      logger: opts.logger,
+      policy: opts.policy,
+      hideSecrets: opts.hideSecrets,
+      rootKeySource: opts.rootKeySource,
+      beforeExecute: opts.beforeExecute,
+    });
+  });
+
+  const prompts = new Map(opts.prompts.map((p) => [p.name, p]));
+  server.setRequestHandler(ListPromptsRequestSchema, async () => ({
+    prompts: opts.prompts.map((p) => ({
+      name: p.name,
+      ...(p.title ? { title: p.title } : {}),
+      description: p.description,
+      arguments: p.arguments.map((a) => ({ name: a.name, ...(a.description ? { description: a.description } : {}), required: a.required === true })),
+    })),
+  }));
+
+  server.setRequestHandler(GetPromptRequestSchema, async (request) => {
+    const prompt = prompts.get(request.params.name);
+    if (!prompt) {
+      throw new McpError(ErrorCode.InvalidParams, `Unknown prompt: ${JSON.stringify(request.params.name)}. Available: ${[...prompts.keys()].join(", ")}`);
+    }
+    let text: string;
+    try {
+      text = renderPrompt(prompt, request.params.arguments);
+    } catch (err) {
+      if (err instanceof PromptArgumentError) throw new McpError(ErrorCode.InvalidParams, err.message);
+      throw err;
+    }
+    return { description: prompt.description, messages: [{ role: "user" as const, content: { type: "text" as const, text } }] };
+  });
+
+  return server;
+}
+
+/** What tools/list shows for a tool: the MCP fields only, schemas verbatim. */
+export function toMcpTool(t: ToolDefinition): Tool {
+  return {
+    name: t.name,
+    title: t.title,
+    description: t.description,
+    inputSchema: t.inputSchema as Tool["inputSchema"],
+    ...(t.outputSchema ? { outputSchema: t.outputSchema as Tool["outputSchema"] } : {}),
+    annotations: { ...t.annotations },
+  };
+}
+
+export interface CatalogSource {
+  /** OpenAPI document to build from (file path or http(s) URL); the bundled contract if absent. */
+  spec?: string;
+  logger: Logger;
+  /** Fetch timeout for a spec URL. */
+  timeoutMs?: number;
+}
+
+/** Every tool of the bundled contract, or of another document given with --spec. */
+export async function loadToolCatalog(source: CatalogSource): Promise<ToolDefinition[]> {
+  if (!source.spec) return generateTools(loadContract()).tools;
+  const doc = await readSpec(source.spec, source.timeoutMs ?? 15_000);
+  // Our contract's x-mcp fills in operations the other document leaves unannotated.
+  const { tools, warnings } = generateTools(doc, { overlay: loadContract() });
+  for (const w of warnings) source.logger.warn("spec", { warning: w });
+  return tools;
+}
+
+async function readSpec(spec: string, timeoutMs: number): Promise<OpenApiDocument> {
+  let text: string;
+  if (/^https?:\/\//i.test(spec)) {
+    let res: Response;
+    try {
+      res = await fetch(spec, { signal: AbortSignal.timeout(timeoutMs), headers: { accept: "application/yaml, application/json, text/yaml, */*" } });
+    } catch (err) {
+      throw new Error(`--spec ${spec}: could not fetch the document (${(err as Error).message})`);
+    }
+    if (!res.ok) throw new Error(`--spec ${spec}: expected HTTP 200, got ${res.status}`);
+    text = await res.text();
+  } else {
+    try {
+      text = readFileSync(spec, "utf8");
+    } catch (err) {
+      throw new Error(`--spec ${spec}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
+  }
+  return parseOpenApi(text, `--spec ${spec}`);
+}
+
+export interface InstructionFacts {
+  profile: string;
+  toolsets: string[];
+  toolCount: number;
+  readOnly: boolean;
+  allowConsume: boolean;
+  hideSecrets: boolean;
+  apiUrl: string;
+  hasRootKey?: boolean;
+}
+
+/** The `instructions` a client shows the model: what this server is and how it is configured. */
+export function buildInstructions(f: InstructionFacts): string {
+  const lines = [
+    `Manage an Unkey workspace (API keys, rate limits, identities, roles and permissions, analytics) through the Unkey v2 API at ${f.apiUrl}.`,
+    `Configuration: profile ${f.profile}; toolsets ${f.toolsets.join(", ")}; ${f.toolCount} tools; ${f.readOnly ? `read-only${f.allowConsume ? " (verify/ratelimit checks allowed)" : ""}` : "read-write"}.`,
+    "Ids: keys key_…, APIs api_…, identities by id or externalId. List tools are paginated: pass the returned cursor to get the next page.",
+    "verify_key and ratelimit checks spend credits and rate-limit tokens; do not call them just to look at a key (use get_key).",
+    "Destructive tools (delete, remove, set/replace, reroll) change data irreversibly: confirm with the user first.",
+    f.hideSecrets
+      ? "Newly issued plaintext keys are withheld from this conversation by the operator."
+      : "A newly created or rerolled key's plaintext is shown once: tell the user to store it and do not repeat it.",
+    "Errors come back as results with a hint (missing permission, invalid field, not found): read it and correct the call.",
+  ];
+  if (f.hasRootKey === false) lines.push("No root key is configured: every call will fail until the operator sets UNKEY_ROOT_KEY.");
+  return lines.join("\n");
+}
+
+let version: string | undefined;
+
+/** This package's version (package.json sits one level above both src/ and dist/). */
+export function packageVersion(): string {
+  if (version === undefined) {
+    try {
+      version = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version?: string }).version ?? "0.0.0";
+    } catch {
+      version = "0.0.0";
+    }
+  }
+  return version;
+}

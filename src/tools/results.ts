@@ -1,0 +1,327 @@
+/**
+ * The one place that turns an Unkey response (or a failure before one) into an MCP tool result.
+ *
+ * Success: `structuredContent` in the shape the tool's outputSchema declares, plus a short text
+ * form for clients that only read text. Failure: `isError: true` with the status, title, detail,
+ * field errors, the request id and a hint a model can act on. No structuredContent on errors: a
+ * client validates structuredContent against the outputSchema, which describes success only.
+ */
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { retryAfterMs, type UnkeyNetworkError, type UnkeyResponse } from "../client/unkey-client.js";
+import type { PermissionRequirement } from "../schemas/x-mcp.js";
+import { redactText } from "../util/log.js";
+import { formatProblems, type FieldProblem } from "./arguments.js";
+import { conditionMatches } from "./guard.js";
+import type { ToolDefinition } from "./types.js";
+
+export interface ResultOptions {
+  /** Keep plaintext secrets (new keys, decrypted keys) out of the result entirely. */
+  hideSecrets?: boolean;
+  /** How the operator supplies the root key, for hints ("the UNKEY_ROOT_KEY environment variable"). */
+  rootKeySource?: string;
+}
+
+/** Text replacing a withheld secret; a string, so the outputSchema still validates. */
+export const WITHHELD = "[withheld by the server operator: --hide-secrets]";
+
+/** Longest text form; bigger payloads are cut (structuredContent keeps everything). */
+const MAX_TEXT = 24_000;
+
+type Tool = Pick<ToolDefinition, "name" | "outputSchema" | "pagination" | "secrets" | "permissions" | "permissionsIf" | "safety">;
+
+// ---------------------------------------------------------------- success
+
+export function successResult(tool: Tool, response: UnkeyResponse, options: ResultOptions = {}): CallToolResult {
+  const body = isObject(response.body) ? response.body : {};
+  const data = body.data;
+  const { value: cleanData, revealed, withheld } = handleSecrets(data, tool.secrets ?? [], options.hideSecrets === true);
+  const structured = structuredFor(tool, { ...body, data: cleanData });
+
+  const lines: string[] = [];
+  lines.push(summaryLine(tool, cleanData, body) + (response.requestId ? ` (request ${response.requestId})` : ""));
+  if (revealed.length > 0 && tool.safety === "read") {
+    lines.push(`Contains a secret (${revealed.join(", ")}): treat it as a password; do not repeat it in logs or shared places.`);
+  } else if (revealed.length > 0) {
+    lines.push(`Shown once — store it now: ${revealed.join(", ")} ${revealed.length === 1 ? "is" : "are"} secret and cannot be shown again. Do not repeat it in logs or shared places.`);
+  }
+  if (withheld.length > 0) {
+    lines.push(`Secret withheld: the server operator keeps plaintext keys out of this conversation (--hide-secrets); ${withheld.join(", ")} ${withheld.length === 1 ? "was" : "were"} not shown. The key works; its secret must be obtained outside the assistant (recoverable keys can be decrypted later).`);
+  }
+  const next = nextCursor(tool, body);
+  if (next !== undefined && tool.pagination) {
+    lines.push(`More results: call ${tool.name} again with ${tool.pagination.cursorParam}=${JSON.stringify(next)} (and the same other arguments).`);
+  }
+  lines.push(truncate(compactJson(structured)));
+  const result: CallToolResult = { content: [{ type: "text", text: lines.join("\n") }] };
+  if (tool.outputSchema || structured !== undefined) result.structuredContent = structured;
+  return result;
+}
+
+/**
+ * What goes into structuredContent. The generator's outputSchema is the envelope without `meta`
+ * (`{data, pagination?}`): the result keeps exactly the fields it names. Without an outputSchema
+ * (hand-written tools, other documents) it is `data` when that is an object, else `{data}`.
+ */
+export function structuredFor(tool: Pick<ToolDefinition, "outputSchema">, body: Record<string, unknown>): Record<string, unknown> {
+  const props = tool.outputSchema && isObject(tool.outputSchema.properties) ? Object.keys(tool.outputSchema.properties) : undefined;
+  if (props !== undefined && props.includes("data")) {
+    const out: Record<string, unknown> = {};
+    for (const k of props) if (body[k] !== undefined && k !== "meta") out[k] = body[k];
+    if (props.includes("meta") && body.meta !== undefined) out.meta = body.meta;
+    return out;
+  }
+  if (isObject(body.data)) return body.data;
+  const out: Record<string, unknown> = {};
+  if (body.data !== undefined) out.data = body.data;
+  if (body.pagination !== undefined) out.pagination = body.pagination;
+  return out;
+}
+
+function summaryLine(tool: Tool, data: unknown, body: Record<string, unknown>): string {
+  if (Array.isArray(data)) {
+    const more = nextCursor(tool, body) !== undefined;
+    return `${tool.name}: ${data.length} item${data.length === 1 ? "" : "s"}${more ? ", more pages available" : tool.pagination ? ", last page" : ""}`;
+  }
+  if (isObject(data) && typeof data.valid === "boolean" && typeof data.code === "string") {
+    return `${tool.name}: valid=${String(data.valid)}, code=${data.code}`;
+  }
+  if (isObject(data) && typeof data.success === "boolean" && typeof data.remaining === "number") {
+    return `${tool.name}: success=${String(data.success)}, remaining=${data.remaining}/${String(data.limit)}`;
+  }
+  return `${tool.name}: done`;
+}
+
+function nextCursor(tool: Tool, body: Record<string, unknown>): string | undefined {
+  const path = tool.pagination?.nextCursor ?? "pagination.cursor";
+  const v = getPath(body, path);
+  if (typeof v !== "string" || v === "") return undefined;
+  const hasMore = getPath(body, "pagination.hasMore");
+  return hasMore === false ? undefined : v;
+}
+
+/**
+ * Finds the secret fields of `data` (paths such as `key`, `plaintext`, `[].plaintext`) and either
+ * notes them as revealed or replaces them with WITHHELD. Returns a copy; the input is untouched.
+ */
+function handleSecrets(data: unknown, paths: string[], hide: boolean): { value: unknown; revealed: string[]; withheld: string[] } {
+  const revealed = new Set<string>();
+  const withheld = new Set<string>();
+  if (paths.length === 0) return { value: data, revealed: [], withheld: [] };
+  const copy = structuredClone(data);
+  for (const path of paths) {
+    const segments = path.split(".").flatMap((s) => (s.startsWith("[]") ? ["[]", ...(s.length > 2 ? [s.slice(2)] : [])] : [s]));
+    visit(copy, segments, (holder, key) => {
+      const label = path.replace(/^\[\]\./, "");
+      if (hide) {
+        holder[key] = WITHHELD;
+        withheld.add(label);
+      } else {
+        revealed.add(label);
+      }
+    });
+  }
+  return { value: copy, revealed: [...revealed], withheld: [...withheld] };
+}
+
+function visit(node: unknown, segments: string[], onFound: (holder: Record<string, unknown>, key: string) => void): void {
+  if (segments.length === 0) return;
+  const [head, ...rest] = segments;
+  if (head === "[]") {
+    if (Array.isArray(node)) for (const item of node) visit(item, rest, onFound);
+    return;
+  }
+  if (!isObject(node)) return;
+  if (rest.length === 0) {
+    if (typeof node[head] === "string" && node[head] !== "") onFound(node, head);
+    return;
+  }
+  visit(node[head], rest, onFound);
+}
+
+// ---------------------------------------------------------------- errors
+
+interface UnkeyErrorBody {
+  title?: string;
+  detail?: string;
+  status?: number;
+  type?: string;
+  errors?: Array<{ location?: string; message?: string; fix?: string }>;
+}
+
+/** An Unkey error response (any non-2xx) as an actionable tool result. */
+export function apiErrorResult(tool: Tool, args: Record<string, unknown>, response: UnkeyResponse, options: ResultOptions = {}): CallToolResult {
+  const body = isObject(response.body) ? response.body : {};
+  const err: UnkeyErrorBody = isObject(body.error) ? (body.error as UnkeyErrorBody) : {};
+  const status = response.status;
+  const title = err.title ?? defaultTitle(status);
+  const lines: string[] = [`Unkey API error ${status} ${title}${err.detail ? `: ${err.detail}` : ""}`];
+  if (Array.isArray(err.errors) && err.errors.length > 0) {
+    for (const fe of err.errors) {
+      lines.push(`- ${fe.location ?? "(request)"}: ${fe.message ?? "invalid"}${fe.fix ? ` (fix: ${fe.fix})` : ""}`);
+    }
+  }
+  if (err.type) lines.push(`Type: ${err.type}`);
+  if (response.requestId) lines.push(`Request id: ${response.requestId}`);
+  if (typeof response.body === "string" && response.body.trim() !== "" && !err.detail) lines.push(`Response: ${truncate(redactText(response.body.trim()), 300)}`);
+  const hint = hintFor(tool, args, status, err, response, options);
+  if (hint) lines.push(`Hint: ${hint}`);
+  return errorText(lines.join("\n"));
+}
+
+function hintFor(tool: Tool, args: Record<string, unknown>, status: number, err: UnkeyErrorBody, response: UnkeyResponse, options: ResultOptions): string | undefined {
+  const keySource = options.rootKeySource ?? "the UNKEY_ROOT_KEY environment variable";
+  switch (status) {
+    case 400:
+      if (/authentication\/(missing|malformed)/.test(err.type ?? "")) return `the root key is missing or malformed; set ${keySource} to a root key.`;
+      return "fix the listed fields and call again; nothing was changed.";
+    case 401:
+      return `the root key was rejected: it is invalid, revoked or deleted. Supply a valid root key through ${keySource} (create one in the Unkey dashboard under Settings → Root Keys, or for the local API with \`unkey-mcp local root-key create --permission …\`).`;
+    case 403: {
+      if (/key_disabled/.test(err.type ?? "")) return "the root key is disabled; enable it or use another root key.";
+      const missing = missingPermissions(err.detail) ?? requiredPermissions(tool, args);
+      if (missing.length === 0) return "the root key is not allowed to do this; use a root key with more permissions.";
+      return `the root key lacks ${missing.join(" ")}. Grant it (Unkey dashboard → Settings → Root Keys → edit permissions) or use a root key that has it; for the local API: \`unkey-mcp local root-key create --permission ${firstAlternatives(missing)}\`. Nothing was changed.`;
+    }
+    case 404: {
+      const ids = lookedUp(args);
+      const what = ids.length > 0 ? `nothing was found for ${ids.join(", ")}` : "the resource was not found";
+      const masked = tool.permissions.length > 0 ? ` If it does exist, the root key may lack permission (Unkey answers 404 rather than 403 for some calls); this tool needs ${describeCnf(requiredPermissions(tool, args))}.` : "";
+      return `${what}. Check the id (a list tool shows existing ones); it may have been deleted or belong to another workspace.${masked}`;
+    }
+    case 409:
+      return "a resource with that name or id already exists; fetch it with the matching get tool, or pick another name.";
+    case 410:
+      return "the resource was deleted and cannot be used again; create a new one with a different name.";
+    case 412:
+      return /protected/.test(err.type ?? "")
+        ? "the resource is protected (delete protection); a person must turn protection off in the Unkey dashboard first. Nothing was changed."
+        : "a precondition failed (for example a feature not enabled for this workspace or API); the detail says which. Nothing was changed.";
+    case 422:
+      return "the query was too expensive (time, memory or rows); narrow the time range, add filters or aggregate.";
+    case 429: {
+      const wait = retryAfterMs(response.headers);
+      return wait !== undefined ? `rate limited by Unkey; retry after ${Math.max(1, Math.ceil(wait / 1000))} s.` : "rate limited by Unkey; wait a little before retrying.";
+    }
+    default:
+      if (status >= 500) {
+        return tool.safety === "read"
+          ? `Unkey had a server-side problem${response.attempts > 1 ? ` (after ${response.attempts} attempts)` : ""}; try again later and quote the request id if it persists.`
+          : "Unkey had a server-side problem; the change may or may not have been applied — check with a read tool before retrying.";
+      }
+      return undefined;
+  }
+}
+
+/** Permissions from Unkey's 403 detail: "Missing permission: 'x'" / "Missing one of these permissions: a or b and c". */
+export function missingPermissions(detail: string | undefined): string[] | undefined {
+  if (!detail) return undefined;
+  const quoted = [...detail.matchAll(/'([^']+)'/g)].map((m) => m[1]);
+  if (/missing permission/i.test(detail) && quoted.length > 0) return [quoted.join(" and ")];
+  const m = /missing one of these permissions:\s*(.+)$/i.exec(detail);
+  if (m) return [m[1].trim().replace(/\.$/, "")];
+  return undefined;
+}
+
+/** The tool's permission CNF (plus conditional parts), with `<apiId>`-style ids filled in from the arguments. */
+export function requiredPermissions(tool: Pick<ToolDefinition, "permissions" | "permissionsIf">, args: Record<string, unknown>): string[] {
+  const cnf: PermissionRequirement = [...tool.permissions];
+  for (const c of tool.permissionsIf ?? []) if (conditionMatches(c.when, args)) cnf.push(...c.require);
+  const fill = (p: string): string => p.replace(/<([a-zA-Z]+)>/g, (whole, name: string) => (typeof args[name] === "string" ? (args[name] as string) : whole));
+  return cnf.map((alts) => {
+    const uniq = [...new Set(alts.map(fill))];
+    return uniq.length === 1 ? uniq[0] : `(${uniq.join(" or ")})`;
+  });
+}
+
+function describeCnf(parts: string[]): string {
+  return parts.length ? parts.join(" and ") : "no special permission";
+}
+
+/** The first alternative of each clause, as flags for the local CLI. */
+function firstAlternatives(parts: string[]): string {
+  return parts
+    .flatMap((p) => p.split(/ and /))
+    .map((p) => p.replace(/^\(/, "").split(/ or /)[0].replace(/\)$/, "").trim())
+    .join(" --permission ");
+}
+
+function lookedUp(args: Record<string, unknown>): string[] {
+  const out: string[] = [];
+  for (const [k, v] of Object.entries(args)) {
+    if ((typeof v === "string" || typeof v === "number") && (/id$/i.test(k) || ["namespace", "identity", "identifier", "slug", "permission", "role", "name"].includes(k))) {
+      out.push(`${k}=${JSON.stringify(v)}`);
+    }
+  }
+  return out;
+}
+
+function defaultTitle(status: number): string {
+  const titles: Record<number, string> = { 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 409: "Conflict", 410: "Gone", 412: "Precondition Failed", 422: "Unprocessable Entity", 429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout" };
+  return titles[status] ?? "Error";
+}
+
+/** The API could not be reached or did not answer. */
+export function networkErrorResult(tool: Tool, error: UnkeyNetworkError): CallToolResult {
+  const applied =
+    tool.safety === "read" || error.kind === "connect"
+      ? "Nothing was changed."
+      : "The change may or may not have been applied: check with a read tool before retrying.";
+  const what =
+    error.kind === "aborted"
+      ? "The call was cancelled."
+      : error.kind === "timeout"
+        ? `The Unkey API did not answer in time (${error.message}).`
+        : `Could not reach the Unkey API (${error.message}).`;
+  const hint = error.kind === "aborted" ? "" : " Hint: check UNKEY_API_URL / --api-url and the network; try again in a moment.";
+  return errorText(`${what}${error.attempts > 1 ? ` Tried ${error.attempts} times.` : ""} ${applied}${hint}`);
+}
+
+/** Arguments that fail the input schema; no request was sent. */
+export function invalidArgumentsResult(tool: Pick<ToolDefinition, "name">, problems: FieldProblem[]): CallToolResult {
+  return errorText(`Invalid arguments for ${tool.name}; nothing was sent to Unkey. Fix these and call again:\n${formatProblems(problems)}`);
+}
+
+/** No root key is configured or supplied. */
+export function missingRootKeyResult(tool: Pick<ToolDefinition, "name">, options: ResultOptions = {}): CallToolResult {
+  const source = options.rootKeySource ?? "the UNKEY_ROOT_KEY environment variable";
+  return errorText(
+    `${tool.name} cannot run: no Unkey root key is configured. Set ${source} to a root key (Unkey dashboard → Settings → Root Keys; for the local API: \`unkey-mcp local root-key create --permission '*'\`) and restart the MCP server or reconnect. Nothing was sent to Unkey.`,
+  );
+}
+
+/** The guard refused the call. */
+export function refusedResult(message: string): CallToolResult {
+  return errorText(message);
+}
+
+/** A fault inside this server (a bug): reported without internals or secrets. */
+export function internalErrorResult(tool: Pick<ToolDefinition, "name">, message: string): CallToolResult {
+  return errorText(`${tool.name} failed inside the MCP server: ${message}. This is a server problem, not a problem with the arguments.`);
+}
+
+export function errorText(text: string): CallToolResult {
+  return { isError: true, content: [{ type: "text", text }] };
+}
+
+// ---------------------------------------------------------------- helpers
+
+function compactJson(value: unknown): string {
+  return JSON.stringify(value ?? null);
+}
+
+function truncate(text: string, max = MAX_TEXT): string {
+  return text.length > max ? `${text.slice(0, max)}… [${text.length - max} more characters in structuredContent]` : text;
+}
+
+function getPath(obj: unknown, path: string): unknown {
+  let node = obj;
+  for (const seg of path.split(".")) {
+    if (!isObject(node)) return undefined;
+    node = node[seg];
+  }
+  return node;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}

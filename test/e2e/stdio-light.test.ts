@@ -1,0 +1,56 @@
+/**
+ * `npx unkey-mcp` against the real Unkey must stay light: the modules loaded on the stdio path
+ * (everything reachable through static imports from the CLI and the stdio transport) never pull
+ * in express, the local API or its SQLite binding. Checked on the built output, which is what
+ * users run.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+
+const DIST = fileURLToPath(new URL("../../dist/", import.meta.url));
+
+/** Static (non-dynamic) import specifiers of a compiled ES module. */
+function staticImports(file: string): string[] {
+  const src = readFileSync(file, "utf8");
+  const out: string[] = [];
+  for (const m of src.matchAll(/^\s*(?:import|export)\s[^;]*?from\s+["']([^"']+)["']/gm)) out.push(m[1]);
+  for (const m of src.matchAll(/^\s*import\s+["']([^"']+)["']/gm)) out.push(m[1]);
+  return out;
+}
+
+/** Every file and package reachable from `entry` through static imports. */
+function reachable(entry: string): { files: Set<string>; packages: Set<string> } {
+  const files = new Set<string>();
+  const packages = new Set<string>();
+  const queue = [entry];
+  while (queue.length) {
+    const file = queue.pop()!;
+    if (files.has(file)) continue;
+    files.add(file);
+    for (const spec of staticImports(file)) {
+      if (spec.startsWith(".")) queue.push(resolve(dirname(file), spec));
+      else packages.add(spec.startsWith("@") ? spec.split("/").slice(0, 2).join("/") : spec.split("/")[0]);
+    }
+  }
+  return { files, packages };
+}
+
+describe("stdio startup path", () => {
+  it("loads neither express, the local API, SQLite nor the metrics client", () => {
+    const entry = resolve(DIST, "cli.js");
+    expect(existsSync(entry), "run npm run build first").toBe(true);
+    const { files, packages } = reachable(entry);
+    const stdio = reachable(resolve(DIST, "transports/stdio.js"));
+    const allFiles = [...files, ...stdio.files].map((f) => f.slice(DIST.length));
+    const allPackages = new Set([...packages, ...stdio.packages]);
+
+    // The walk really covers the server: executor, client, results.
+    expect(allFiles).toEqual(expect.arrayContaining(["transports/stdio.js", "server.js", "tools/execute.js", "client/unkey-client.js", "tools/results.js"]));
+    expect(allFiles.filter((f) => f.startsWith("local/"))).toEqual([]);
+    expect(allFiles).not.toContain("transports/http.js");
+    for (const heavy of ["express", "better-sqlite3", "prom-client"]) expect(allPackages.has(heavy), heavy).toBe(false);
+    expect(allPackages.has("@modelcontextprotocol/sdk")).toBe(true);
+  });
+});
