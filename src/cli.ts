@@ -76,7 +76,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<void
           return;
         }
         const { runHttpCommand } = await import("./transports/http.js");
-        await runHttpCommand(args);
+        await runHttpCommand(args, env);
         return;
       }
       case "start": {
@@ -85,7 +85,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<void
           return;
         }
         const { runStart } = await import("./start.js");
-        await runStart(args);
+        await runStart(args, env);
         return;
       }
       case "local": {

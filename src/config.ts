@@ -72,6 +72,10 @@ export interface HttpConfig extends CommonConfig {
   memory: boolean;
   /** `start` only: port of the local API (0 = any free port). */
   localPort: number;
+  /** `start` only: a root key to seed into the local API (it then holds every permission). */
+  seedRootKey?: string;
+  /** `http` only, loopback only: the key used when a request carries none (conformance harness). */
+  insecureTestRootKey?: string;
 }
 
 export type Config = StdioConfig | HttpConfig;
@@ -110,7 +114,9 @@ export const FLAGS: FlagSpec[] = [
   { name: "body-limit", kind: "string", env: "UNKEY_MCP_BODY_LIMIT", commands: SERVE, valueName: "BYTES", help: "maximum request body (default 1048576)" },
   { name: "data-dir", kind: "string", env: "UNKEY_LOCAL_DATA_DIR", commands: ["start"], valueName: "DIR", help: "local API data directory (default .unkey-local)" },
   { name: "memory", kind: "boolean", commands: ["start"], help: "keep the local API's data in memory" },
-  { name: "local-port", kind: "string", commands: ["start"], valueName: "PORT", help: "port of the local API (default: any free port)" },
+  { name: "api-port", kind: "string", commands: ["start"], valueName: "PORT", help: "port of the local API (default: any free port)" },
+  { name: "root-key", kind: "string", commands: ["start"], valueName: "KEY", help: "seed this root key (all permissions) into the local API" },
+  { name: "insecure-test-root-key", kind: "string", commands: ["http"], valueName: "KEY", help: "loopback only, for test harnesses that cannot send headers: act with KEY when a request carries none" },
 ];
 
 const TRUE_WORDS = new Set(["1", "true", "yes", "on"]);
@@ -277,13 +283,17 @@ export function parseConfig(command: Command, argv: string[], env: NodeJS.Proces
     bodyLimitBytes: integer(get(flags, env, "body-limit"), 1024 * 1024, 1024, 64 * 1024 * 1024, "bytes"),
     dataDir: command === "start" && !memory ? (dataDirRaw?.value ?? ".unkey-local") : undefined,
     memory,
-    localPort: command === "start" ? integer(get(flags, env, "local-port"), 0, 0, 65535, "a port") : 0,
+    localPort: command === "start" ? integer(get(flags, env, "api-port"), 0, 0, 65535, "a port") : 0,
+    seedRootKey: optionalKey(get(flags, env, "root-key")?.value, "--root-key"),
+    insecureTestRootKey: optionalKey(get(flags, env, "insecure-test-root-key")?.value, "--insecure-test-root-key"),
   };
 }
 
-/** parseConfig with this process's environment: the entry point for subcommands (http, start). */
-export function loadConfig(command: Command, argv: string[]): Config {
-  return parseConfig(command, argv, process.env);
+function optionalKey(value: string | undefined, source: string): string | undefined {
+  if (value === undefined) return undefined;
+  const key = normaliseRootKey(value, source);
+  if (key === undefined) throw new ConfigError(`${source}: expected a root key, got an empty value`);
+  return key;
 }
 
 /** True when argv asks for help (checked before parsing, so --help works next to bad flags). */
