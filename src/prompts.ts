@@ -4,7 +4,7 @@
  * A file is YAML front matter (name, description, arguments[{name, description, required}]) and
  * a body with `{{argument}}` placeholders. The directory is read once at startup.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -36,6 +36,15 @@ export function defaultPromptsDir(): string {
 }
 
 const NAME = /^[a-zA-Z0-9_-]{1,64}$/;
+
+/** The shipped prompts, parsed by the build (scripts/postbuild.mjs) so startup needs no YAML parser. */
+const PRECOMPILED_PROMPTS = new URL("./prompts.json", import.meta.url);
+
+/** The shipped prompts: precompiled when built, else read from `prompts/`. */
+export async function loadShippedPrompts(): Promise<PromptTemplate[]> {
+  if (existsSync(PRECOMPILED_PROMPTS)) return JSON.parse(readFileSync(PRECOMPILED_PROMPTS, "utf8")) as PromptTemplate[];
+  return loadPrompts();
+}
 
 /** Reads every `*.md` in the directory; a malformed file is an error naming the file and field. */
 export async function loadPrompts(dir: string = defaultPromptsDir()): Promise<PromptTemplate[]> {

@@ -6,7 +6,7 @@
  * key is resolved per call, never captured at connect time, so one server can serve a stdio
  * operator or many HTTP callers alike.
  */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv";
 import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
@@ -151,8 +151,16 @@ export interface CatalogSource {
 }
 
 /** Every tool of the bundled contract, or of another document given with --spec. */
+/** The bundled contract's catalog, precompiled by the build (scripts/postbuild.mjs) next to this module. */
+const PRECOMPILED_CATALOG = new URL("./tools/catalog.json", import.meta.url);
+
 export async function loadToolCatalog(source: CatalogSource): Promise<ToolDefinition[]> {
-  if (!source.spec) return generateTools(loadContract()).tools;
+  if (!source.spec) {
+    // Startup time matters: the build generates the bundled catalog once; running from source
+    // (tests) generates it here.
+    if (existsSync(PRECOMPILED_CATALOG)) return JSON.parse(readFileSync(PRECOMPILED_CATALOG, "utf8")) as ToolDefinition[];
+    return generateTools(loadContract()).tools;
+  }
   const doc = await readSpec(source.spec, source.timeoutMs ?? 15_000);
   // Our contract's x-mcp fills in operations the other document leaves unannotated.
   const { tools, warnings } = generateTools(doc, { overlay: loadContract() });

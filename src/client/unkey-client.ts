@@ -8,7 +8,7 @@
  *  - consume / write / destructive: never retried once the request may have reached the server;
  *    only a connection that was never established (refused, connect timeout) is retried.
  */
-import { Pool, errors as undiciErrors } from "undici";
+import type { Pool } from "undici";
 import type { SafetyClass } from "../schemas/x-mcp.js";
 
 export interface UnkeyRequest {
@@ -72,6 +72,11 @@ export interface UnkeyClientOptions {
 const RETRYABLE_STATUS = new Set([500, 502, 503, 504]);
 // Errors raised before a single byte of the request left this process.
 const NOT_SENT_CODES = new Set(["ECONNREFUSED", "UND_ERR_CONNECT_TIMEOUT", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"]);
+const TIMEOUT_CODES = new Set(["UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT"]);
+
+// undici is loaded on the first request, not at startup: listing tools never needs it, and its
+// import is a large share of a stdio server's cold start.
+let undici: Promise<typeof import("undici")> | undefined;
 
 export function createUnkeyClient(options: UnkeyClientOptions): UnkeyClient {
   const base = new URL(options.baseUrl);
@@ -85,9 +90,11 @@ export function createUnkeyClient(options: UnkeyClientOptions): UnkeyClient {
   const userAgent = options.userAgent ?? "unkey-mcp";
   const pools = new Map<string, Pool>();
 
-  const poolFor = (o: string): Pool => {
+  const poolFor = async (o: string): Promise<Pool> => {
     let pool = pools.get(o);
     if (!pool) {
+      const { Pool } = await (undici ??= import("undici"));
+      if (pools.has(o)) return pools.get(o)!;
       pool = new Pool(o, {
         connections: options.connections ?? 32,
         keepAliveTimeout: 30_000,
@@ -115,7 +122,7 @@ export function createUnkeyClient(options: UnkeyClientOptions): UnkeyClient {
     }
     if (req.rootKey !== undefined) headers.authorization = `Bearer ${req.rootKey}`;
     try {
-      const res = await poolFor(origin).request({ method, path: basePath + req.path, headers, body: payload, signal });
+      const res = await (await poolFor(origin)).request({ method, path: basePath + req.path, headers, body: payload, signal });
       const text = await res.body.text();
       const flatHeaders: Record<string, string> = {};
       for (const [k, v] of Object.entries(res.headers)) {
@@ -225,10 +232,10 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 function toNetworkError(err: unknown, url: string, callerSignal: AbortSignal | undefined, timeout: AbortSignal, timeoutMs: number): UnkeyNetworkError {
   const e = err as { code?: string; message?: string; cause?: { code?: string } };
   if (callerSignal?.aborted) return new UnkeyNetworkError("the request was cancelled", "aborted", url, 1);
-  if (timeout.aborted || err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError) {
+  const code = e.code ?? e.cause?.code;
+  if (timeout.aborted || (code !== undefined && TIMEOUT_CODES.has(code))) {
     return new UnkeyNetworkError(`no response from ${url} within ${Math.round(timeoutMs / 1000)} s`, "timeout", url, 1, "TIMEOUT");
   }
-  const code = e.code ?? e.cause?.code;
   if (code === "UND_ERR_CONNECT_TIMEOUT") return new UnkeyNetworkError(`could not connect to ${url}: connect timeout`, "connect", url, 1, code);
   if (code !== undefined && NOT_SENT_CODES.has(code)) return new UnkeyNetworkError(`could not connect to ${url} (${code})`, "connect", url, 1, code);
   return new UnkeyNetworkError(`request to ${url} failed: ${e.message ?? String(err)}${code ? ` (${code})` : ""}`, "network", url, 1, code);

@@ -23,7 +23,7 @@ import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { ConfigError, parseConfig, type HttpConfig } from "../config.js";
 import { createUnkeyClient, type UnkeyClient } from "../client/unkey-client.js";
-import { loadPrompts } from "../prompts.js";
+import { loadShippedPrompts } from "../prompts.js";
 import { buildInstructions, createMcpServer, loadToolCatalog, packageVersion } from "../server.js";
 import { CatalogSelectionError, listToolsets, narrowSelection, selectTools } from "../tools/catalog.js";
 import type { ToolDefinition } from "../tools/types.js";
@@ -509,7 +509,7 @@ export interface HttpRuntime {
  */
 export async function buildHttpRuntime(config: HttpConfig, logger: Logger): Promise<HttpRuntime> {
   const catalog = await loadToolCatalog({ spec: config.spec, logger });
-  const prompts = await loadPrompts();
+  const prompts = await loadShippedPrompts();
   const client = createUnkeyClient({
     baseUrl: config.apiUrl,
     connectTimeoutMs: config.connectTimeoutMs,

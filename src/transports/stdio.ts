@@ -6,7 +6,7 @@
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { createUnkeyClient } from "../client/unkey-client.js";
 import { parseConfig, type StdioConfig } from "../config.js";
-import { loadPrompts } from "../prompts.js";
+import { loadShippedPrompts } from "../prompts.js";
 import { buildInstructions, createMcpServer, loadToolCatalog, packageVersion } from "../server.js";
 import { listToolsets, selectTools } from "../tools/catalog.js";
 import { createLogger } from "../util/log.js";
@@ -17,7 +17,7 @@ export async function runStdioCommand(argv: string[], env: NodeJS.ProcessEnv): P
 
   const all = await loadToolCatalog({ spec: config.spec, logger });
   const tools = selectTools(all, config.catalog);
-  const prompts = await loadPrompts();
+  const prompts = await loadShippedPrompts();
   const client = createUnkeyClient({
     baseUrl: config.apiUrl,
     connectTimeoutMs: config.connectTimeoutMs,

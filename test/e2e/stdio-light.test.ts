@@ -50,7 +50,19 @@ describe("stdio startup path", () => {
     expect(allFiles).toEqual(expect.arrayContaining(["transports/stdio.js", "server.js", "tools/execute.js", "client/unkey-client.js", "tools/results.js"]));
     expect(allFiles.filter((f) => f.startsWith("local/"))).toEqual([]);
     expect(allFiles).not.toContain("transports/http.js");
-    for (const heavy of ["express", "better-sqlite3", "prom-client"]) expect(allPackages.has(heavy), heavy).toBe(false);
+    // undici and yaml load on first use (a tool call, a --spec document), not at startup.
+    for (const heavy of ["express", "better-sqlite3", "prom-client", "undici", "yaml"]) expect(allPackages.has(heavy), heavy).toBe(false);
     expect(allPackages.has("@modelcontextprotocol/sdk")).toBe(true);
+  });
+
+  it("starts from a precompiled catalog and prompts that equal what the contract and prompts/ produce", async () => {
+    const { generateTools } = await import("../../src/tools/generate.js");
+    const { loadContract } = await import("../../src/schemas/loader.js");
+    const { loadPrompts } = await import("../../src/prompts.js");
+    const catalog = JSON.parse(readFileSync(resolve(DIST, "tools/catalog.json"), "utf8"));
+    expect(catalog).toEqual(JSON.parse(JSON.stringify(generateTools(loadContract()).tools)));
+    const prompts = JSON.parse(readFileSync(resolve(DIST, "prompts.json"), "utf8"));
+    expect(prompts).toEqual(JSON.parse(JSON.stringify(await loadPrompts())));
+    expect(catalog).toHaveLength(41);
   });
 });
