@@ -26,7 +26,7 @@ function commandHelp(command: Command): string {
     http: "unkey-mcp http [flags]\n  Streamable HTTP server. Each request carries its root key (MCP-UNKEY-BEARER-AUTH, MCP-UNKEY-V2-ROOT-KEY or Authorization: Bearer).",
     start: "unkey-mcp start [flags]\n  Starts the local Unkey-compatible API and the HTTP MCP server wired to it, and prints the connection details.",
   };
-  return `${intro[command]}\n\nFlags [environment variable]:\n${flagHelp(command)}\n  --help                             this text\n`;
+  return `${intro[command]}\n\nFlags [environment variable]:\n${flagHelp(command)}\n  --help  this text\n`;
 }
 
 /** One line on stderr and exit code 2: the shape of every configuration mistake. */

@@ -303,10 +303,8 @@ export function wantsHelp(argv: string[]): boolean {
 
 /** The flag list of one command, for --help. */
 export function flagHelp(command: Command): string {
-  const lines = FLAGS.filter((f) => f.commands.includes(command)).map((f) => {
-    const left = `  --${f.name}${f.kind === "string" ? ` ${f.valueName ?? "VALUE"}` : ""}`;
-    const env = f.env ? ` [${f.env}]` : "";
-    return `${left.padEnd(34)} ${f.help}${env}`;
-  });
-  return lines.join("\n");
+  const flags = FLAGS.filter((f) => f.commands.includes(command));
+  const lefts = flags.map((f) => `  --${f.name}${f.kind === "string" ? ` ${f.valueName ?? "VALUE"}` : ""}`);
+  const width = Math.max(...lefts.map((l) => l.length)) + 2;
+  return flags.map((f, i) => `${lefts[i].padEnd(width)}${f.help}${f.env ? ` [${f.env}]` : ""}`).join("\n");
 }

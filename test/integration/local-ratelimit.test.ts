@@ -2,6 +2,7 @@
  * ratelimit.* and analytics.* against the local API over real HTTP, through the
  * official SDK where practical, with the test clock driving the windows.
  */
+import * as errors from "@unkey/api/models/errors";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startHarness, type Harness } from "./local-verify-support.js";
 
@@ -256,6 +257,17 @@ describe("analytics", () => {
     }
     const perApi = h.rootKeyWith("api.api_x.read_analytics");
     expect((await h.post("analytics.getVerifications", { query: "SELECT 1" }, { rootKey: perApi })).status).toBe(412);
+  });
+
+  it("reaches the official SDK as errors: typed for getRatelimits, generic for getVerifications", async () => {
+    // Upstream declares 412 only on getRatelimits, so SDK 2.5.1 types that one and falls back to
+    // APIError for getVerifications (our contract declares both; see test/drift-allowlist.yaml).
+    const r = await h.unkey.analytics.getRatelimits({ query: "SELECT count(*) FROM ratelimits_v1" }).catch((e: unknown) => e);
+    expect(r).toBeInstanceOf(errors.PreconditionFailedErrorResponse);
+    expect((r as errors.PreconditionFailedErrorResponse).data$.error.type).toBe("https://unkey.com/docs/errors/unkey/data/analytics_not_configured");
+    const v = await h.unkey.analytics.getVerifications({ query: "SELECT count(*) FROM key_verifications_v1" }).catch((e: unknown) => e);
+    expect(v).toBeInstanceOf(errors.APIError);
+    expect((v as errors.APIError).statusCode).toBe(412);
   });
 
   it("answers 403 first when the root key lacks read_analytics", async () => {
