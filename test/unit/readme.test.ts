@@ -1,0 +1,29 @@
+/**
+ * The README is the front door: it must name every tool and every flag the CLI accepts, and
+ * open with the two commands. (Numbers from the benchmarks are updated by hand after a run.)
+ */
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { FLAGS } from "../../src/config.js";
+import { loadContract } from "../../src/schemas/loader.js";
+import { generateTools } from "../../src/tools/generate.js";
+
+const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+
+describe("README", () => {
+  it("opens with the two commands", () => {
+    const top = readme.split("\n").slice(0, 15).join("\n");
+    expect(top).toContain("npm install && npm start");
+    expect(top).toContain("npm test");
+  });
+
+  it("names every tool of the catalog", () => {
+    const missing = generateTools(loadContract()).tools.map((t) => t.name).filter((n) => !readme.includes(`\`${n}\``));
+    expect(missing).toEqual([]);
+  });
+
+  it("documents every flag of stdio, http and start", () => {
+    const missing = FLAGS.map((f) => `--${f.name}`).filter((flag) => !readme.includes(flag));
+    expect(missing).toEqual([]);
+  });
+});
