@@ -6,7 +6,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { codePath, packagePath } from "./util/assets.js";
 
 export interface PromptArgument {
   name: string;
@@ -30,15 +30,15 @@ export class PromptArgumentError extends Error {
   override readonly name = "PromptArgumentError";
 }
 
-/** `prompts/` at the package root: two levels up from both src/prompts.ts and dist/prompts.js. */
+/** `prompts/` at the package root. */
 export function defaultPromptsDir(): string {
-  return fileURLToPath(new URL("../prompts/", import.meta.url));
+  return packagePath("prompts");
 }
 
 const NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 
 /** The shipped prompts, parsed by the build (scripts/postbuild.mjs) so startup needs no YAML parser. */
-const PRECOMPILED_PROMPTS = new URL("./prompts.json", import.meta.url);
+const PRECOMPILED_PROMPTS = codePath("prompts.json");
 
 /** The shipped prompts: precompiled when built, else read from `prompts/`. */
 export async function loadShippedPrompts(): Promise<PromptTemplate[]> {

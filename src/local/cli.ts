@@ -5,7 +5,7 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { createLocalApi } from "./server.js";
 import { openStore, type Store } from "./store/store.js";
-import { createRootKey, listRootKeys, revokeRootKey } from "./root-keys.js";
+import { BootstrapError, createRootKey, listRootKeys, revokeRootKey } from "./root-keys.js";
 
 const USAGE = `Usage:
   unkey-mcp local [--host 127.0.0.1] [--port 8787] [--data-dir .unkey-local] [--memory] [--root-key KEY] [--test-clock]
@@ -78,6 +78,8 @@ async function serve(args: string[]): Promise<void> {
     memory: values.memory === true,
     rootKey: values["root-key"] as string | undefined,
     testClock: values["test-clock"] === true,
+  }).catch((err: unknown) => {
+    throw err instanceof BootstrapError ? new UsageError(err.message) : err;
   });
   const out: string[] = [`Unkey-compatible local API listening on ${api.url}`];
   if (api.rootKey && values["root-key"] === undefined) {

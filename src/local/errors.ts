@@ -20,6 +20,7 @@ export const STATUS_TITLES: Readonly<Record<number, string>> = {
   409: "Conflicting Resource",
   410: "Resource Gone",
   412: "Precondition Failed",
+  413: "Request Entity Too Large",
   422: "Unprocessable Entity",
   429: "Too Many Requests",
   500: "Internal Server Error",

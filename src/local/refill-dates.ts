@@ -27,7 +27,10 @@ export function utcDayInfo(ms: number): { day: number; lastDay: boolean } {
   return { day, lastDay: day === daysInMonth };
 }
 
-/** Whether a key with this refill day (null = daily) is refilled by the run at `midnightMs`. */
+/**
+ * Whether a key with this refill day (null = daily) is refilled by the run at `midnightMs`: the rule
+ * in plain code, the reference test/unit/local-refill-sql.test.ts checks refill.ts's SQL against.
+ */
 export function refillsOn(refillDay: number | null, midnightMs: number): boolean {
   if (refillDay === null) return true;
   const { day, lastDay } = utcDayInfo(midnightMs);

@@ -36,23 +36,28 @@ export function applyRefillAt(store: Store, midnightMs: number): number {
   return store.run(REFILL_SQL, midnightMs, day, lastDay ? 1 : 0, day).changes;
 }
 
-function savePosition(store: Store, midnight: number): void {
-  store.run(
-    "INSERT INTO refill_state (id, last_midnight) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET last_midnight = excluded.last_midnight",
-    midnight,
-  );
-  lastSeen.set(store, midnight);
-}
-
 /**
  * Applies every refill due between the last call and `now` (unix ms); cheap
- * (no query) when the UTC day has not changed. Returns the number of key refills.
+ * (no query) when the UTC day has not changed since this process last looked.
+ * Returns the number of key refills.
+ *
+ * The per-process cache is only a hint: several processes may serve one data
+ * dir, so the transaction re-reads the stored position and claims the window
+ * with a conditional UPDATE (`WHERE last_midnight < today`). Only the process
+ * whose UPDATE changed the row applies the refills; the others skip, so a
+ * midnight is never refilled twice (credits spent after the first refill stay
+ * spent).
+ *
+ * Test clock: a request without X-Test-Time uses the real clock, so after
+ * requests pinned to past dates it moves the position forward to today and
+ * applies the refills of the midnights in between (the newest 62 at most),
+ * exactly as if the server had been down since the pinned date.
  */
 export function runDueRefills(store: Store, now: number): number {
   const today = utcMidnightAtOrBefore(now);
-  let last = lastSeen.get(store);
-  if (last === undefined) {
-    last = store.get<{ last_midnight: number }>("SELECT last_midnight FROM refill_state WHERE id = 1")?.last_midnight;
+  if (lastSeen.get(store) === today) return 0;
+  return store.tx(() => {
+    let last = store.get<{ last_midnight: number }>("SELECT last_midnight FROM refill_state WHERE id = 1")?.last_midnight;
     if (last === undefined) {
       // First run on this database: its timeline starts at the oldest refillable key's
       // creation (nothing could have been due before it), or today when there is none.
@@ -60,24 +65,22 @@ export function runDueRefills(store: Store, now: number): number {
         "SELECT min(created_at) AS t FROM keys WHERE refill_amount IS NOT NULL AND deleted_at IS NULL",
       )?.t;
       last = oldest != null && oldest < today ? utcMidnightAtOrBefore(oldest) : today;
-      if (last === today) {
-        savePosition(store, today);
-        return 0;
-      }
+      store.run("INSERT INTO refill_state (id, last_midnight) VALUES (1, ?)", last);
     }
-    lastSeen.set(store, last);
-  }
-  if (today === last) return 0;
-  if (today < last) {
-    savePosition(store, today);
-    return 0;
-  }
-  return store.tx(() => {
+    if (today <= last) {
+      // Already done (by this or another process), or the test clock went backwards: then the
+      // position follows it without refilling, so a test can start a fresh timeline at any date.
+      if (today < last) store.run("UPDATE refill_state SET last_midnight = ? WHERE id = 1", today);
+      lastSeen.set(store, today);
+      return 0;
+    }
+    const claimed = store.run("UPDATE refill_state SET last_midnight = ? WHERE id = 1 AND last_midnight < ?", today, today).changes;
+    lastSeen.set(store, today);
+    if (claimed === 0) return 0;
     // Refills set rather than add and nothing is spent in between, so beyond two
     // months of missed days only the latest 62 can change anything.
     let refilled = 0;
     for (const m of utcMidnightsCrossed(last, today, 62)) refilled += applyRefillAt(store, m);
-    savePosition(store, today);
     return refilled;
   });
 }

@@ -70,7 +70,11 @@ const ROOT_KEY_BYTES = 16;
 
 /** Returns a problem with a permission string, or undefined when it is well-formed. */
 export function checkPermissionString(p: string): string | undefined {
-  if (p.startsWith("unkey:v1:")) return undefined; // URN form: accepted as given.
+  // Unkey also accepts URN permissions (`unkey:v1:<ws>:<path>#<action>`, behavior doc §3); the local
+  // handlers check legacy tuples only, so a URN grant would be stored but never match. Refuse it.
+  if (p.startsWith("unkey:")) {
+    return `"${p}": URN permissions are not supported by the local API yet; use tuples like api.*.read_key`;
+  }
   const m = /^([a-z]+)\.([a-zA-Z0-9_*]+)\.([a-z_]+)$/.exec(p);
   if (!m) return `"${p}" is not <resource>.<id|*>.<action> (e.g. api.*.read_key)`;
   const actions = PERMISSION_ACTIONS[m[1]];
@@ -96,19 +100,31 @@ export function ensureWorkspace(db: Store, now: number): string {
   });
 }
 
+/** A start that cannot go on as asked (e.g. `--root-key` names a revoked key); the CLI exits 2. */
+export class BootstrapError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "BootstrapError";
+  }
+}
+
 /**
  * First start: a workspace and a root key holding every permission. `seed` makes that key (or, on a
- * later start, an additional all-permission key) exactly the given string.
+ * later start, an additional all-permission key) exactly the given string. A seed that was revoked
+ * stays revoked: passing it again must not undo `root-key revoke`.
  */
 export function bootstrap(db: Store, now: number, seed?: string): WorkspaceBootstrap {
   return db.tx(() => {
     const workspaceId = ensureWorkspace(db, now);
     if (seed !== undefined) {
-      if (!db.get("SELECT 1 FROM root_keys WHERE hash = ?", hashKey(seed))) {
+      const existing = db.get<{ id: string; deleted_at: number | null }>("SELECT id, deleted_at FROM root_keys WHERE hash = ?", hashKey(seed));
+      if (!existing) {
         insertRootKey(db, workspaceId, seed, "seeded", ALL_PERMISSIONS, now);
-      } else {
-        // A seeded key that was revoked or disabled comes back when seeded again.
-        db.run("UPDATE root_keys SET deleted_at = NULL, enabled = 1 WHERE hash = ?", hashKey(seed));
+      } else if (existing.deleted_at !== null) {
+        throw new BootstrapError(
+          `the --root-key given was revoked (root key ${existing.id}); a revoked key is never restored. ` +
+            "Pass a different --root-key, or create one with `unkey-mcp local root-key create --permission …`.",
+        );
       }
       return { workspaceId };
     }
@@ -213,7 +229,9 @@ export function authenticate(
   authorization: string | undefined,
   now: number,
 ): { workspaceId: string; rootKey: RootKeyInfo } {
-  if (authorization === undefined || authorization.trim() === "") {
+  // pkg/zen/auth.go Bearer(): an absent or empty header is `missing`; otherwise the trimmed header
+  // must start with exactly "Bearer " (case-sensitive, one space) and leave a non-empty token.
+  if (authorization === undefined || authorization === "") {
     throw new ApiError(
       400,
       "unkey/authentication/missing",
@@ -221,15 +239,16 @@ export function authenticate(
       [{ location: "header.Authorization", message: "missing", fix: "Send Authorization: Bearer <root key>." }],
     );
   }
-  const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization.trim());
-  if (!m) {
-    throw new ApiError(400, "unkey/authentication/malformed", "Authorization header must use the format: Bearer <root key>.", [
+  const header = authorization.trim();
+  const token = header.startsWith("Bearer ") ? header.slice(7).trim() : "";
+  if (token === "") {
+    throw new ApiError(400, "unkey/authentication/malformed", "Your authorization header is missing the 'Bearer ' prefix.", [
       { location: "header.Authorization", message: "malformed", fix: "Send Authorization: Bearer <root key>." },
     ]);
   }
   const row = db.get<RootKeyRow>(
     "SELECT id, workspace_id, permissions, enabled, expires FROM root_keys WHERE hash = ? AND deleted_at IS NULL",
-    hashKey(m[1]),
+    hashKey(token),
   );
   if (!row) throw new ApiError(401, "unkey/authentication/key_not_found", "The provided root key is invalid.");
   if (row.enabled !== 1) throw new ApiError(403, "unkey/authorization/key_disabled", "The root key is disabled.");

@@ -13,7 +13,7 @@ import { ApiError } from "./errors.js";
 import { newId } from "./ids.js";
 import { authenticate, bootstrap } from "./root-keys.js";
 import { openStore, type Store } from "./store/store.js";
-import { createAjv, toValidationErrors, type Validator } from "./validation.js";
+import { createAjv, redactedPaths, toValidationErrors, type Validator } from "./validation.js";
 import { getHandler, type Handler, type HandlerResult } from "./handlers/registry.js";
 import "./handlers/index.js";
 import { runDueRefills, startRefillScheduler } from "./refill.js";
@@ -51,10 +51,15 @@ interface CompiledOperation {
   validate?: Validator;
   validateResponse?: Validator;
   handler?: Handler;
+  /** `x-unkey-redact` fields of the request / response: never echoed in error messages. */
+  redactRequest: string[][];
+  redactResponse: string[][];
   errorContentTypes: Map<number, string>;
 }
 
 const MAX_BODY_BYTES = 4 * 1024 * 1024; // identity meta may be up to 1 MB
+/** How much of an over-limit body is read (and discarded) before the connection is cut. */
+const MAX_DRAIN_BYTES = 64 * 1024 * 1024;
 const REGION = "local";
 const JSON_TYPE = "application/json";
 
@@ -69,6 +74,8 @@ function compileOperations(validateResponses: boolean): Map<string, CompiledOper
       validate: op.requestSchema ? requestAjv.compile(op.requestSchema) : undefined,
       validateResponse: responseAjv && op.responseSchema ? responseAjv.compile(op.responseSchema) : undefined,
       handler: getHandler(op.operationId),
+      redactRequest: redactedPaths(op.requestSchema),
+      redactResponse: redactedPaths(op.responseSchema),
       errorContentTypes: new Map(op.errors.map((e) => [e.status, e.contentType])),
     });
   }
@@ -86,22 +93,48 @@ function sendError(res: ServerResponse, err: ApiError, requestId: string, compil
   send(res, err.status, contentType, err.toBody(requestId));
 }
 
+/** Thrown by readBody once the whole over-limit body has been drained; answered 413 with `Connection: close`. */
+class BodyTooLargeError extends ApiError {
+  constructor() {
+    super(413, "user/bad_request/request_body_too_large", `The request body exceeds the limit of ${MAX_BODY_BYTES} bytes.`, []);
+  }
+}
+
+/**
+ * Buffers the body up to MAX_BODY_BYTES. Past the limit it stops buffering but keeps reading (so the
+ * client finishes sending and can read the 413 instead of a connection reset); a client that goes on
+ * past MAX_DRAIN_BYTES is cut off.
+ */
 function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    const declared = Number(req.headers["content-length"]);
+    let tooLarge = Number.isFinite(declared) && declared > MAX_BODY_BYTES;
     req.on("data", (c: Buffer) => {
       size += c.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new ApiError(400, "user/bad_request/request_body_too_large", `The request body exceeds ${MAX_BODY_BYTES} bytes.`));
-        req.destroy();
+      if (tooLarge || size > MAX_BODY_BYTES) {
+        tooLarge = true;
+        chunks.length = 0;
+        if (size > MAX_DRAIN_BYTES) req.destroy();
         return;
       }
       chunks.push(c);
     });
-    req.on("end", () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
+    req.on("end", () => {
+      if (tooLarge) reject(new BodyTooLargeError());
+      else resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
+    });
     req.on("error", reject);
   });
+}
+
+/** "body is not valid JSON (at position N)", never the parser's message, which may quote the input. */
+function unreadableDetail(parserMessage: string, length: number): string {
+  const m = /at position (\d+)/.exec(parserMessage);
+  if (m) return `body is not valid JSON (at position ${m[1]})`;
+  if (/Unexpected end of JSON input/.test(parserMessage)) return `body is not valid JSON (at position ${length})`;
+  return "body is not valid JSON";
 }
 
 function requestTime(req: IncomingMessage, testClock: boolean): number {
@@ -139,8 +172,10 @@ export async function createLocalApi(opts: LocalApiOptions = {}): Promise<LocalA
     try {
       body = raw.length === 0 ? undefined : JSON.parse(raw.toString("utf8"));
     } catch (err) {
-      throw new ApiError(400, "user/bad_request/request_body_unreadable", "The request body is not valid JSON.", [
-        { location: "body", message: (err as Error).message, fix: "Send a JSON body with Content-Type: application/json." },
+      // V8's message can quote the body (which may hold a key): report only where parsing stopped.
+      const detail = unreadableDetail((err as Error).message, raw.length);
+      throw new ApiError(400, "user/bad_request/request_body_unreadable", detail, [
+        { location: "body", message: detail, fix: "Send a JSON body with Content-Type: application/json." },
       ]);
     }
     if (body === undefined) {
@@ -149,7 +184,7 @@ export async function createLocalApi(opts: LocalApiOptions = {}): Promise<LocalA
       ]);
     }
     if (compiled.validate && !compiled.validate(body)) {
-      const errors = toValidationErrors(compiled.validate.errors, body);
+      const errors = toValidationErrors(compiled.validate.errors, body, compiled.redactRequest);
       throw new ApiError(400, "unkey/application/invalid_input", errors[0]?.message ?? "invalid input", errors);
     }
     const auth = authenticate(store, req.headers.authorization, now);
@@ -166,7 +201,7 @@ export async function createLocalApi(opts: LocalApiOptions = {}): Promise<LocalA
     if (result instanceof Promise) result = await result;
     const out = { meta: { requestId }, ...(result as HandlerResult) };
     if (compiled.validateResponse && !compiled.validateResponse(out)) {
-      const problems = toValidationErrors(compiled.validateResponse.errors, out).map((e) => e.message.replace(/^body/, "response"));
+      const problems = toValidationErrors(compiled.validateResponse.errors, out, compiled.redactResponse).map((e) => e.message.replace(/^body/, "response"));
       throw new ApiError(500, "unkey/application/unexpected_error", `response does not match the contract: ${problems.join("; ")}`);
     }
     send(res, 200, JSON_TYPE, out);
@@ -180,6 +215,13 @@ export async function createLocalApi(opts: LocalApiOptions = {}): Promise<LocalA
     const compiled = operations.get(path);
     if (compiled && req.method === "POST") {
       handlePost(req, res, compiled, requestId).catch((err: unknown) => {
+        if (err instanceof BodyTooLargeError) {
+          // Unkey answers 413; the connection is not reused after a body this size.
+          res.setHeader("connection", "close");
+          res.once("finish", () => req.socket.destroy());
+          sendError(res, err, requestId, compiled);
+          return;
+        }
         if (err instanceof ApiError) {
           sendError(res, err, requestId, compiled);
           return;

@@ -5,6 +5,7 @@
 import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
 import type { ValidationErrorItem } from "./errors.js";
+import type { JsonSchema } from "../schemas/loader.js";
 
 type AddFormats = (ajv: Ajv2020) => Ajv2020;
 // ajv-formats is CommonJS with `exports.default`; NodeNext sees the module object.
@@ -43,8 +44,50 @@ function given(value: unknown): string {
   return s.length > 60 ? `${s.slice(0, 57)}…` : s;
 }
 
-/** ajv errors → Unkey's `errors[]`: each names the field, what was expected and what was given. */
-export function toValidationErrors(errors: ErrorObject[] | null | undefined, body: unknown): ValidationErrorItem[] {
+/**
+ * The fields a (dereferenced) schema marks `x-unkey-redact` (verifyKey.key, whoami.key, createKey's
+ * returned key, …), as JSON-pointer segments with `*` for "any array index / map key". Collected
+ * once per operation at startup so an error message never echoes a secret.
+ */
+export function redactedPaths(schema: JsonSchema | undefined): string[][] {
+  const out: string[][] = [];
+  const walk = (s: unknown, path: string[], depth: number): void => {
+    if (s === null || typeof s !== "object" || depth > 32) return;
+    const node = s as Record<string, unknown>;
+    if (node["x-unkey-redact"] === true) {
+      out.push(path);
+      return;
+    }
+    const props = node.properties;
+    if (props && typeof props === "object") {
+      for (const [name, sub] of Object.entries(props as Record<string, unknown>)) walk(sub, [...path, name], depth + 1);
+    }
+    if (node.items) walk(node.items, [...path, "*"], depth + 1);
+    if (node.additionalProperties && typeof node.additionalProperties === "object") walk(node.additionalProperties, [...path, "*"], depth + 1);
+    for (const k of ["allOf", "anyOf", "oneOf"]) {
+      if (Array.isArray(node[k])) for (const sub of node[k] as unknown[]) walk(sub, path, depth + 1);
+    }
+  };
+  walk(schema, [], 0);
+  return out;
+}
+
+/** True when `instancePath` is a redacted field or lies inside one. */
+function isRedacted(instancePath: string, redacted: readonly string[][]): boolean {
+  if (redacted.length === 0) return false;
+  const parts = instancePath.split("/").slice(1).map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
+  return redacted.some((pattern) => pattern.length <= parts.length && pattern.every((seg, i) => seg === "*" || seg === parts[i]));
+}
+
+/**
+ * ajv errors → Unkey's `errors[]`: each names the field, what was expected and what was given
+ * (`[redacted]` instead of the value for the fields in `redacted`).
+ */
+export function toValidationErrors(
+  errors: ErrorObject[] | null | undefined,
+  body: unknown,
+  redacted: readonly string[][] = [],
+): ValidationErrorItem[] {
   const out: ValidationErrorItem[] = [];
   const seen = new Set<string>();
   for (const e of errors ?? []) {
@@ -58,9 +101,9 @@ export function toValidationErrors(errors: ErrorObject[] | null | undefined, bod
       item = { location: loc, message: `${loc} is not allowed (unknown property)`, fix: `Remove ${String(params.additionalProperty)}.` };
     } else {
       const loc = location(e.instancePath);
-      const value = valueAt(body, e.instancePath);
+      const shown = isRedacted(e.instancePath, redacted) ? "[redacted]" : given(valueAt(body, e.instancePath));
       const expected = e.keyword === "enum" ? `must be one of ${JSON.stringify(params.allowedValues)}` : e.message ?? "is invalid";
-      item = { location: loc, message: `${loc} ${expected}, got ${given(value)}` };
+      item = { location: loc, message: `${loc} ${expected}, got ${shown}` };
     }
     if (seen.has(item.message)) continue;
     seen.add(item.message);

@@ -6,7 +6,7 @@
  * (`--spec FILE|URL`) and the generator script.
  */
 import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { codePath } from "../util/assets.js";
 import type { XMcp } from "./x-mcp.js";
 
 export type JsonSchema = Record<string, unknown>;
@@ -39,8 +39,8 @@ export interface ContractOperation {
   xMcp?: XMcp;
 }
 
-const CONTRACT_JSON = new URL("./unkey.contract.json", import.meta.url);
-const CONTRACT_YAML = new URL("./unkey.openapi.yaml", import.meta.url);
+const CONTRACT_JSON = codePath("schemas/unkey.contract.json");
+const CONTRACT_YAML = codePath("schemas/unkey.openapi.yaml");
 
 let cached: OpenApiDocument | undefined;
 
@@ -52,7 +52,7 @@ export function loadContract(): OpenApiDocument {
 
 /** Absolute path of the contract's YAML source (served by the local API at GET /openapi.yaml). */
 export function contractYamlPath(): string {
-  return fileURLToPath(CONTRACT_YAML);
+  return CONTRACT_YAML;
 }
 
 /** Parses an OpenAPI document given as JSON or YAML text; throws with the validation problems. */

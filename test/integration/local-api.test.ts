@@ -4,7 +4,7 @@
  * from the contract, unknown routes, and the test clock.
  */
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startLocalApi, type InProcessLocalApi } from "../helpers/local-api.js";
@@ -60,6 +60,16 @@ test("a header without Bearer is 400 malformed; an unknown key is 401", async ()
     status: 401,
     type: "https://unkey.com/docs/errors/unkey/authentication/key_not_found",
   });
+});
+
+test("the Bearer scheme is matched as Unkey does: exactly 'Bearer ' (case-sensitive), surrounding spaces trimmed", async () => {
+  for (const authorization of [`bearer ${api.rootKey}`, `BEARER ${api.rootKey}`, `Bearer\t${api.rootKey}`, "Bearer "]) {
+    const r = await post("apis.createApi", { name: "scheme" }, { authorization });
+    expect(r.status, authorization).toBe(400);
+    expect(r.body.error.type).toBe("https://unkey.com/docs/errors/unkey/authentication/malformed");
+  }
+  const spaced = await post("apis.createApi", { name: "scheme" }, { authorization: `  Bearer   ${api.rootKey}  ` });
+  expect(spaced.status).toBe(200);
 });
 
 test("a disabled root key is 403 key_disabled, an expired one 403 forbidden", async () => {
@@ -135,18 +145,89 @@ test("X-Test-Time sets the request clock only when the server runs with the test
   }
 });
 
-test("keys are stored only as sha256/base64 hashes", async () => {
+test("keys are stored only as sha256/base64 hashes: no file of the data dir holds a plaintext key", async () => {
   const { body } = await post("apis.createApi", { name: "hashes" });
   const key = await post("keys.createKey", { apiId: body.data.apiId, prefix: "hs" });
+  const rerolled = await post("keys.rerollKey", { keyId: key.body.data.keyId, expiration: 0 });
+  expect(rerolled.status).toBe(200);
   const store = await openStore({ dataDir });
   try {
     const row = store.get<{ hash: string; start: string }>("SELECT hash, start FROM keys WHERE id = ?", key.body.data.keyId);
     expect(row?.hash).toBe(hashKey(key.body.data.key));
     expect(row?.hash).toMatch(/^[A-Za-z0-9+/]{43}=$/);
     expect(row?.start).toBe(key.body.data.key.slice(0, 7));
-    const hit = store.get("SELECT 1 FROM keys WHERE hash = ? OR start = ? OR name = ?", key.body.data.key, key.body.data.key, key.body.data.key);
-    expect(hit).toBeUndefined();
   } finally {
     store.close();
+  }
+  // Every byte of every file (the database, -wal, -shm), while the server still has it open.
+  const files = readdirSync(dataDir);
+  expect(files.some((f) => f.endsWith("-wal"))).toBe(true);
+  const secrets = { root: api.rootKey, created: key.body.data.key as string, rerolled: rerolled.body.data.key as string };
+  for (const f of files) {
+    const bytes = readFileSync(join(dataDir, f));
+    expect(bytes.length).toBeGreaterThan(0);
+    for (const [what, secret] of Object.entries(secrets)) {
+      // The part after the prefix: the prefix and `start` are stored on purpose.
+      const tail = secret.slice(secret.indexOf("_") + 1);
+      expect(bytes.includes(Buffer.from(tail)), `${what} key in ${f}`).toBe(false);
+    }
+  }
+});
+
+test("a body over 4 MB is answered 413 request_body_too_large (not a connection reset), and the server stays up", async () => {
+  const big = JSON.stringify({ externalId: "big", meta: { blob: "x".repeat(4 * 1024 * 1024 + 10) } });
+  const res = await fetch(`${api.url}/v2/identities.createIdentity`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${api.rootKey}` },
+    body: big,
+  });
+  expect(res.status).toBe(413);
+  expect(res.headers.get("connection")).toBe("close");
+  const body: any = await res.json();
+  expect(body.error).toMatchObject({
+    title: "Request Entity Too Large",
+    status: 413,
+    type: "https://unkey.com/docs/errors/user/bad_request/request_body_too_large",
+    errors: [],
+  });
+  expect(body.meta.requestId).toMatch(/^req_/);
+  // Nothing was created, and the next request is served normally.
+  const after = await post("identities.getIdentity", { identity: "big" });
+  expect(after.status).toBe(404);
+});
+
+test("validation errors print [redacted] instead of x-unkey-redact values (verifyKey.key, whoami.key)", async () => {
+  const secret = `sk_${"S3cr3t".repeat(100)}`; // 603 chars: over the 512 limit
+  for (const op of ["keys.verifyKey", "keys.whoami"]) {
+    const res = await fetch(`${api.url}/v2/${op}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${api.rootKey}` },
+      body: JSON.stringify({ key: secret }),
+    });
+    expect(res.status).toBe(400);
+    const text = await res.text();
+    expect(text).toContain("[redacted]");
+    expect(text).toContain("body.key");
+    expect(text).not.toContain("S3cr3t");
+    expect(text).not.toContain("sk_");
+  }
+  // Fields without x-unkey-redact still show what was given.
+  const r = await post("keys.getKey", { keyId: "k".repeat(300) });
+  expect(r.body.error.detail).toContain('got "kkk');
+});
+
+test("an unreadable body is never echoed: only where parsing stopped", async () => {
+  for (const raw of ["sk_live_TOPSECRETvalue {", '{"key": "sk_live_TOPSECRETvalue"', '{"key": sk_live_TOPSECRETvalue}']) {
+    const res = await fetch(`${api.url}/v2/keys.verifyKey`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${api.rootKey}` },
+      body: raw,
+    });
+    expect(res.status).toBe(400);
+    const text = await res.text();
+    expect(text).not.toContain("TOPSECRET");
+    const body = JSON.parse(text);
+    expect(body.error.type).toBe("https://unkey.com/docs/errors/user/bad_request/request_body_unreadable");
+    expect(body.error.detail).toMatch(/^body is not valid JSON( \(at position \d+\))?$/);
   }
 });

@@ -36,14 +36,19 @@ test("kill -9 during a createKey burst loses no acknowledged key", async () => {
   const apiId: string = created.body.data.apiId;
 
   const acknowledged: string[] = [];
+  const names = new Map<string, string>();
   let killed = false;
   const killAfter = 150;
   const worker = async (): Promise<void> => {
     for (;;) {
       if (killed) return;
       try {
-        const r = await call(first.url, rootKey, "keys.createKey", { apiId, name: `k${acknowledged.length}` });
-        if (r.status === 200) acknowledged.push(r.body.data.keyId);
+        const name = `k${acknowledged.length}`;
+        const r = await call(first.url, rootKey, "keys.createKey", { apiId, name });
+        if (r.status === 200) {
+          acknowledged.push(r.body.data.keyId);
+          names.set(r.body.data.keyId, name);
+        }
         if (acknowledged.length >= killAfter && !killed) {
           killed = true;
           first.child.kill("SIGKILL");
@@ -63,9 +68,17 @@ test("kill -9 during a createKey burst loses no acknowledged key", async () => {
   const missing: string[] = [];
   for (const keyId of acknowledged) {
     const r = await call(second.url, rootKey, "keys.getKey", { keyId });
-    if (r.status !== 200) missing.push(keyId);
+    if (r.status !== 200 || r.body.data.keyId !== keyId || r.body.data.name !== names.get(keyId)) missing.push(keyId);
   }
   expect(missing).toEqual([]);
-  const listed = await call(second.url, rootKey, "apis.listKeys", { apiId, limit: 100 });
-  expect(listed.status).toBe(200);
+  // listKeys, paged to the end, holds every acknowledged id too.
+  const listedIds = new Set<string>();
+  let cursor: string | undefined;
+  do {
+    const page = await call(second.url, rootKey, "apis.listKeys", { apiId, limit: 100, ...(cursor ? { cursor } : {}) });
+    expect(page.status).toBe(200);
+    for (const k of page.body.data as { keyId: string }[]) listedIds.add(k.keyId);
+    cursor = page.body.pagination?.cursor;
+  } while (cursor);
+  expect(acknowledged.filter((id) => !listedIds.has(id))).toEqual([]);
 });

@@ -126,6 +126,24 @@ describe("keys", () => {
     await forbidden(as([`api.${apiId}.update_key`]).keys.addRoles({ keyId, roles: ["any"] }));
   });
 
+  test("removeRoles and setRoles succeed with update_key alone (no rbac tuple), as Unkey", async () => {
+    await admin.permissions.createRole({ name: "perm_only_update" });
+    await admin.keys.addRoles({ keyId, roles: ["perm_only_update"] });
+    const updater = as([`api.${apiId}.update_key`]);
+    expect((await updater.keys.removeRoles({ keyId, roles: ["perm_only_update"] })).data).toEqual([]);
+    expect((await updater.keys.setRoles({ keyId, roles: ["perm_only_update"] })).data.map((r) => r.name)).toEqual(["perm_only_update"]);
+    expect((await updater.keys.setRoles({ keyId, roles: [] })).data).toEqual([]);
+    await forbidden(as([`api.${otherApiId}.update_key`]).keys.setRoles({ keyId, roles: [] }));
+  });
+
+  test("a 403 on a key edit changes nothing", async () => {
+    const before = (await admin.keys.getKey({ keyId })).data;
+    await forbidden(as([`api.${apiId}.update_key`]).keys.addPermissions({ keyId, permissions: ["never.granted"] }));
+    await forbidden(as(["api.*.read_key"]).keys.updateKey({ keyId, name: "renamed" }));
+    expect((await admin.keys.getKey({ keyId })).data).toEqual(before);
+    expect(await failure(admin.permissions.getPermission({ permission: "never.granted" }))).toBeInstanceOf(NotFoundErrorResponse);
+  });
+
   test("verifyKey without verify_key answers 200 {valid:false, code:NOT_FOUND}, never 403", async () => {
     const res = await as([`api.${otherApiId}.verify_key`]).keys.verifyKey({ key: plaintext });
     expect(res.data.valid).toBe(false);
@@ -157,6 +175,26 @@ describe("identities, permissions, ratelimit", () => {
     expect(await forbidden(as(["rbac.*.add_permission_to_role"]).permissions.setRolePermissions({ roleId: "role_x", permissions: [] }))).toBe(
       "Missing permission: 'rbac.*.remove_permission_from_role'",
     );
+  });
+
+  test("createRole with permissions also needs add_permission_to_role; after the 403 nothing was created", async () => {
+    const creator = as(["rbac.*.create_role", "rbac.*.create_permission"]);
+    expect(await forbidden(creator.permissions.createRole({ name: "perm_role_denied", permissions: ["denied.slug"] }))).toBe(
+      "Missing permission: 'rbac.*.add_permission_to_role'",
+    );
+    expect(await failure(admin.permissions.getRole({ role: "perm_role_denied" }))).toBeInstanceOf(NotFoundErrorResponse);
+    expect(await failure(admin.permissions.getPermission({ permission: "denied.slug" }))).toBeInstanceOf(NotFoundErrorResponse);
+    // Missing slugs additionally need create_permission; the role is not created either.
+    const noCreate = as(["rbac.*.create_role", "rbac.*.add_permission_to_role"]);
+    expect(await forbidden(noCreate.permissions.createRole({ name: "perm_role_denied", permissions: ["denied.slug"] }))).toBe(
+      "Missing permission: 'rbac.*.create_permission'",
+    );
+    expect(await failure(admin.permissions.getRole({ role: "perm_role_denied" }))).toBeInstanceOf(NotFoundErrorResponse);
+    const ok = await as(["rbac.*.create_role", "rbac.*.add_permission_to_role", "rbac.*.create_permission"]).permissions.createRole({
+      name: "perm_role_ok",
+      permissions: ["granted.slug"],
+    });
+    expect((await admin.permissions.getRole({ role: ok.data.roleId })).data.permissions?.map((p) => p.slug)).toEqual(["granted.slug"]);
   });
 
   test("getOverride without read_override is masked as 404", async () => {

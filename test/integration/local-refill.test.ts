@@ -4,7 +4,11 @@
  * balance, caught up when the clock jumps.
  */
 import { afterEach, describe, expect, it } from "vitest";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { startHarness, type Harness } from "./local-verify-support.js";
+import { startLocalApi } from "../helpers/local-api.js";
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -121,5 +125,35 @@ describe("refills", () => {
     h.clock.now += DAY;
     expect(await credits(h, plain.key, 0)).toBe(0);
     expect(h.api.store.get<{ remaining: number }>("SELECT remaining FROM keys WHERE id = ?", deleted.keyId)?.remaining).toBe(1);
+  });
+
+  it("two servers on one data dir refill a midnight once (the position is claimed in the database)", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "unkey-refill-"));
+    const a = await startLocalApi({ dataDir });
+    const b = await startLocalApi({ dataDir, rootKey: a.rootKey });
+    try {
+      const call = async (server: typeof a, op: string, body: unknown, time: number): Promise<any> => {
+        const res = await fetch(`${server.url}/v2/${op}`, {
+          method: "POST",
+          headers: { "content-type": "application/json", authorization: `Bearer ${a.rootKey}`, "x-test-time": String(time) },
+          body: JSON.stringify(body),
+        });
+        return ((await res.json()) as any).data;
+      };
+      const day1 = Date.UTC(2025, 0, 15, 12);
+      const day2 = Date.UTC(2025, 0, 16, 0, 30);
+      const { apiId } = await call(a, "apis.createApi", { name: "shared" }, day1);
+      const { key } = await call(a, "keys.createKey", { apiId, credits: { remaining: 10, refill: { interval: "daily", amount: 10 } } }, day1);
+      expect((await call(a, "keys.verifyKey", { key, credits: { cost: 1 } }, day1)).credits).toBe(9);
+      expect((await call(b, "keys.verifyKey", { key, credits: { cost: 0 } }, day1)).credits).toBe(9);
+      // A crosses midnight first and refills; credits spent after that stay spent when B crosses it too.
+      expect((await call(a, "keys.verifyKey", { key, credits: { cost: 0 } }, day2)).credits).toBe(10);
+      expect((await call(a, "keys.verifyKey", { key, credits: { cost: 4 } }, day2)).credits).toBe(6);
+      expect((await call(b, "keys.verifyKey", { key, credits: { cost: 0 } }, day2)).credits).toBe(6);
+    } finally {
+      await b.close();
+      await a.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

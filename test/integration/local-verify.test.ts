@@ -195,6 +195,16 @@ describe("verifyKey: permissions", () => {
     expect(bad.body.error.detail).toContain("Invalid character '&' found in query at position 10");
   });
 
+  it("parses the query after the key lookup, as Unkey's handler: unknown key → 200 NOT_FOUND, found key (even disabled) → 400", async () => {
+    const unknown = await h.post("keys.verifyKey", { key: "vt_doesnotexist", permissions: "docs.read AND (" });
+    expect(unknown.status).toBe(200);
+    expect(unknown.body.data).toEqual({ valid: false, code: "NOT_FOUND" });
+    const { key } = await newKey({ enabled: false });
+    const disabled = await h.post("keys.verifyKey", { key, permissions: "docs.read AND (" });
+    expect(disabled.status).toBe(400);
+    expect(disabled.body.error.type).toBe("https://unkey.com/docs/errors/user/bad_request/permissions_query_syntax_error");
+  });
+
   it("does not consume credits or rate limits when permissions fail", async () => {
     const { key, keyId } = await newKey({
       credits: { remaining: 5 },

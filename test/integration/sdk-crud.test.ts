@@ -374,6 +374,15 @@ describe("keys: update, credits, delete, reroll, migrate", () => {
     expect(me.data).toMatchObject({ keyId: first.data.migrated[0].keyId, name: "legacy", roles: ["migrated_role"] });
     const again = await unkey.keys.migrateKeys({ migrationId: "mig_local", apiId, keys: [{ hash }] });
     expect(again.data).toEqual({ migrated: [], failed: [hash] });
+    // Only base64 sha256 hashes can ever verify locally: hex, unpadded or other digests are not imported.
+    const hex = createHash("sha256").update("other_legacy").digest("hex");
+    const unpadded = createHash("sha256").update("other_legacy").digest("base64").replace(/=$/, "");
+    const md5 = createHash("md5").update("other_legacy").digest("base64");
+    const good = createHash("sha256").update("other_legacy").digest("base64");
+    const mixed = await unkey.keys.migrateKeys({ migrationId: "mig_local", apiId, keys: [{ hash: hex }, { hash: unpadded }, { hash: md5 }, { hash: good }] });
+    expect(mixed.data.failed).toEqual([hex, unpadded, md5]);
+    expect(mixed.data.migrated).toEqual([{ hash: good, keyId: expect.stringMatching(/^key_/) }]);
+    expect((await unkey.keys.whoami({ key: "other_legacy" })).data.keyId).toBe(mixed.data.migrated[0].keyId);
     expect(await failure(unkey.keys.migrateKeys({ migrationId: "mig_local", apiId: "api_missing", keys: [{ hash: "abcd" }] }))).toBeInstanceOf(
       NotFoundErrorResponse,
     );
@@ -531,6 +540,37 @@ describe("permissions and roles", () => {
     expect(await failure(unkey.permissions.setRolePermissions({ roleId: "role_missing", permissions: [] }))).toBeInstanceOf(
       NotFoundErrorResponse,
     );
+  });
+});
+
+describe("uniqueness is case-insensitive, as Unkey's MySQL collation", () => {
+  test("permission slugs and role names clash regardless of case (409)", async () => {
+    await unkey.permissions.createPermission({ name: "Case perm", slug: "case.perm" });
+    const dupSlug = await failure(unkey.permissions.createPermission({ name: "Other name", slug: "CASE.Perm" }));
+    expect(dupSlug).toBeInstanceOf(ConflictErrorResponse);
+    expect((dupSlug as ConflictErrorResponse).error.type).toBe("https://unkey.com/docs/errors/unkey/data/permission_already_exists");
+    // Lookups by slug fold case the same way.
+    expect((await unkey.permissions.getPermission({ permission: "Case.PERM" })).data.slug).toBe("case.perm");
+
+    await unkey.permissions.createRole({ name: "case_admin" });
+    const dupRole = await failure(unkey.permissions.createRole({ name: "Case_Admin" }));
+    expect(dupRole).toBeInstanceOf(ConflictErrorResponse);
+    expect((dupRole as ConflictErrorResponse).error.type).toBe("https://unkey.com/docs/errors/unkey/data/role_already_exists");
+    expect((await unkey.permissions.getRole({ role: "CASE_ADMIN" })).data.name).toBe("case_admin");
+  });
+
+  test("auto-created slugs are de-duplicated case-insensitively within one request and against existing ones", async () => {
+    const { data } = await unkey.permissions.createRole({ name: "dedupe", permissions: ["New.Perm", "new.perm"] });
+    const role = (await unkey.permissions.getRole({ role: data.roleId })).data;
+    expect(role.permissions?.map((p) => p.slug)).toEqual(["New.Perm"]);
+    const listed = await unkey.permissions.listPermissions({ search: "new.perm" });
+    expect(listed.result.data.map((p) => p.slug)).toEqual(["New.Perm"]);
+
+    const apiId = await newApi("dedupe");
+    const { data: key } = await unkey.keys.createKey({ apiId, permissions: ["NEW.PERM", "Fresh.One", "fresh.one"] });
+    expect((await unkey.keys.getKey({ keyId: key.keyId })).data.permissions).toEqual(["Fresh.One", "New.Perm"]);
+    const fresh = await unkey.permissions.listPermissions({ search: "fresh.one" });
+    expect(fresh.result.data).toHaveLength(1);
   });
 });
 

@@ -1,11 +1,11 @@
 /**
  * apis.createApi, getApi, deleteApi, listKeys (behavior doc §3 "apis", §4 "APIs", "Pagination").
  */
-import { apiPerm, hasAll, hasAny, requireAll, type RequestContext } from "../context.js";
+import { apiPerm, hasAll, requireAll, type RequestContext } from "../context.js";
 import { ApiError } from "../errors.js";
 import { newId } from "../ids.js";
 import { getLiveApi, type KeyRow } from "../store/queries.js";
-import { apiNotFound, keyToJson, toPage } from "./common.js";
+import { apiNotFound, DEFAULT_PAGE_LIMIT, keyToJson, toPage } from "./common.js";
 import { registerHandler } from "./registry.js";
 
 registerHandler("apis.createApi", (ctx, body: { name: string }) => {
@@ -62,10 +62,8 @@ registerHandler(
     const api = getLiveApi(ctx.db, ctx.workspaceId, body.apiId);
     // Unkey masks a missing read permission as "API not found".
     if (!api || !hasAll(ctx, [apiPerm(api.id, "read_key"), apiPerm(api.id, "read_api")])) throw apiNotFound();
-    if (body.decrypt && !hasAny(ctx, apiPerm(api.id, "decrypt_key"))) {
-      requireAll(ctx, [apiPerm(api.id, "decrypt_key")]);
-    }
-    const limit = body.limit ?? 100;
+    if (body.decrypt) requireAll(ctx, [apiPerm(api.id, "decrypt_key")]);
+    const limit = body.limit ?? DEFAULT_PAGE_LIMIT;
     const cursor = body.cursor ?? "";
     let rows: KeyRow[];
     if (body.externalId !== undefined) {

@@ -25,6 +25,7 @@ import {
 import type { Store } from "../store/store.js";
 import type { Pagination } from "./registry.js";
 
+/** Unkey's list default (and maximum) page size. */
 export const DEFAULT_PAGE_LIMIT = 100;
 
 /** Rows fetched with `limit + 1` → the page and Unkey's pagination (cursor = id of the next row). */
@@ -40,18 +41,17 @@ export function likePattern(search: string): string {
   return `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
+/** Unkey's 404 for a key that does not exist, was deleted, or whose API was deleted. */
+export function keyNotFound(): ReturnType<typeof notFound> {
+  return notFound("key", "The specified key was not found.");
+}
+
 /** A live key and the live API owning it, or Unkey's 404. */
 export function loadKey(ctx: RequestContext, keyId: string): { key: KeyRow; api: ApiRow } {
   const key = getKeyById(ctx.db, ctx.workspaceId, keyId);
   const api = key ? getApiByKeySpace(ctx.db, key.key_space_id) : undefined;
-  if (!key || !api || api.deleted_at !== null) {
-    throw notFound("key", "The specified key was not found.");
-  }
+  if (!key || !api || api.deleted_at !== null) throw keyNotFound();
   return { key, api };
-}
-
-export function keyNotFoundDetail(): string {
-  return "The specified key was not found.";
 }
 
 export function apiNotFound(): ReturnType<typeof notFound> {
@@ -157,19 +157,20 @@ export function upsertIdentity(ctx: RequestContext, externalId: string): string 
   return id;
 }
 
-/** Finds permissions by slug; `create` decides what happens to missing ones. */
-export function findPermissionsBySlugs(
-  ctx: RequestContext,
-  slugs: readonly string[],
-  opts: { caseInsensitive?: boolean } = {},
-): { found: PermissionRow[]; missing: string[] } {
+/**
+ * Finds permissions by slug, case-insensitively as Unkey's collation does; `missing` is de-duplicated
+ * the same way (["New.Perm", "new.perm"] → one missing slug, the first spelling), so creating them
+ * never clashes with the unique slug index.
+ */
+export function findPermissionsBySlugs(ctx: RequestContext, slugs: readonly string[]): { found: PermissionRow[]; missing: string[] } {
   const found: PermissionRow[] = [];
   const missing: string[] = [];
-  const sql = opts.caseInsensitive
-    ? "SELECT * FROM permissions WHERE workspace_id = ? AND slug = ? COLLATE NOCASE"
-    : "SELECT * FROM permissions WHERE workspace_id = ? AND slug = ?";
-  for (const slug of new Set(slugs)) {
-    const row = ctx.db.get<PermissionRow>(sql, ctx.workspaceId, slug);
+  const seen = new Set<string>();
+  for (const slug of slugs) {
+    const folded = slug.toLowerCase();
+    if (seen.has(folded)) continue;
+    seen.add(folded);
+    const row = ctx.db.get<PermissionRow>("SELECT * FROM permissions WHERE workspace_id = ? AND slug = ? COLLATE NOCASE", ctx.workspaceId, slug);
     if (row) {
       if (!found.some((f) => f.id === row.id)) found.push(row);
     } else missing.push(slug);
@@ -211,7 +212,7 @@ export function resolveRoles(ctx: RequestContext, names: readonly string[]): Rol
   const out: RoleRow[] = [];
   for (const name of new Set(names)) {
     const row = ctx.db.get<RoleRow>(
-      "SELECT * FROM roles WHERE workspace_id = ? AND (name = ? OR id = ?) ORDER BY id = ? DESC LIMIT 1",
+      "SELECT * FROM roles WHERE workspace_id = ? AND (name = ? COLLATE NOCASE OR id = ?) ORDER BY id = ? DESC LIMIT 1",
       ctx.workspaceId,
       name,
       name,

@@ -3,11 +3,11 @@
  * (behavior doc §3 "identities", §4 "Identities"). Identity ratelimits are shared by every key
  * linked to the identity.
  */
-import { hasAny, requireAll, type RequestContext } from "../context.js";
+import { requireAll, type RequestContext } from "../context.js";
 import { badRequest, conflict, notFound } from "../errors.js";
 import { newId } from "../ids.js";
 import { findIdentity, type IdentityRow } from "../store/queries.js";
-import { assertUniqueRatelimitNames, identityToJson, insertRatelimit, likePattern, replaceRatelimits, toPage, type RatelimitInput } from "./common.js";
+import { assertUniqueRatelimitNames, DEFAULT_PAGE_LIMIT, identityToJson, insertRatelimit, likePattern, replaceRatelimits, toPage, type RatelimitInput } from "./common.js";
 import { registerHandler } from "./registry.js";
 
 const MAX_META_BYTES = 1024 * 1024;
@@ -68,7 +68,7 @@ registerHandler("identities.getIdentity", (ctx, body: { identity: string }) => {
 });
 
 registerHandler("identities.listIdentities", (ctx, body: { limit?: number; cursor?: string; search?: string }) => {
-  const limit = body.limit ?? 100;
+  const limit = body.limit ?? DEFAULT_PAGE_LIMIT;
   const cursor = body.cursor ?? "";
   const rows =
     body.search !== undefined && body.search !== ""
@@ -89,7 +89,7 @@ registerHandler("identities.listIdentities", (ctx, body: { limit?: number; curso
   const page = toPage(rows, limit);
   // Unkey checks read_identity per returned row: any row the key may not read fails the call.
   for (const row of page.items) {
-    if (!hasAny(ctx, identityPerm(row.id, "read_identity"))) requireAll(ctx, [identityPerm(row.id, "read_identity")]);
+    requireAll(ctx, [identityPerm(row.id, "read_identity")]);
   }
   return { data: page.items.map((i) => identityToJson(ctx.db, i)), pagination: page.pagination };
 });

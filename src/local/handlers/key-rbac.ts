@@ -63,7 +63,7 @@ registerHandler("keys.removePermissions", (ctx, body: { keyId: string; permissio
     requireAll(ctx, [apiPerm(api.id, "update_key"), ["rbac.*.remove_permission_from_key"]]);
     for (const slug of new Set(body.permissions)) {
       const p = ctx.db.get<{ id: string }>(
-        "SELECT id FROM permissions WHERE workspace_id = ? AND (slug = ? OR id = ?)",
+        "SELECT id FROM permissions WHERE workspace_id = ? AND (slug = ? COLLATE NOCASE OR id = ?)",
         ctx.workspaceId,
         slug,
         slug,

@@ -3,9 +3,9 @@
  * (behavior doc §3 "keys", §4 "IDs and key material", "Other key ops").
  */
 import { apiPerm, hasAny, requireAll, type RequestContext } from "../context.js";
-import { badRequest, notFound, preconditionFailed } from "../errors.js";
+import { badRequest, preconditionFailed } from "../errors.js";
 import { generateKey, hashKey, keyStart, newId } from "../ids.js";
-import { findKeyByHash, getApiByKeySpace, getKeySpace, getLiveApi, type KeyRow } from "../store/queries.js";
+import { findKeyByHash, getApiByKeySpace, getKeySpace, getLiveApi } from "../store/queries.js";
 import {
   addKeyPermissions,
   addKeyRoles,
@@ -14,6 +14,7 @@ import {
   creditsColumns,
   ensurePermissions,
   insertRatelimit,
+  keyNotFound,
   keyToJson,
   loadKey,
   refillColumns,
@@ -88,7 +89,7 @@ function insertKey(
 /** migrateKeys creates missing roles (upstream's migration test expects it). */
 function ensureRoles(ctx: RequestContext, names: readonly string[]): { id: string }[] {
   return [...new Set(names)].map((name) => {
-    const row = ctx.db.get<{ id: string }>("SELECT id FROM roles WHERE workspace_id = ? AND name = ?", ctx.workspaceId, name);
+    const row = ctx.db.get<{ id: string }>("SELECT id FROM roles WHERE workspace_id = ? AND name = ? COLLATE NOCASE", ctx.workspaceId, name);
     if (row) return row;
     const id = newId("role");
     ctx.db.run("INSERT INTO roles (id, workspace_id, name, created_at) VALUES (?, ?, ?, ?)", id, ctx.workspaceId, name, ctx.now);
@@ -127,7 +128,7 @@ registerHandler("keys.getKey", (ctx, body: { keyId: string; decrypt?: boolean })
 registerHandler("keys.whoami", (ctx, body: { key: string }) => {
   const key = findKeyByHash(ctx.db, hashKey(body.key));
   const api = key && key.workspace_id === ctx.workspaceId ? getApiByKeySpace(ctx.db, key.key_space_id) : undefined;
-  if (!key || !api || api.deleted_at !== null) throw notFound("key", "The specified key was not found.");
+  if (!key || !api || api.deleted_at !== null) throw keyNotFound();
   requireAll(ctx, [apiPerm(api.id, "read_key")]);
   return { data: keyToJson(ctx.db, key) };
 });
@@ -329,6 +330,9 @@ registerHandler("keys.rerollKey", (ctx, body: { keyId: string; expiration: numbe
   });
 });
 
+/** Standard base64 (with `=` padding) of 32 bytes: 43 characters, the last one carrying 4 bits, then `=`. */
+const SHA256_BASE64 = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/;
+
 registerHandler(
   "keys.migrateKeys",
   (ctx, body: { migrationId: string; apiId: string; keys: (NewKeyFields & { hash: string })[] }) => {
@@ -347,7 +351,12 @@ registerHandler(
       const failed: string[] = [];
       const seen = new Set<string>();
       for (const [i, k] of body.keys.entries()) {
-        if (seen.has(k.hash) || ctx.db.get("SELECT 1 FROM keys WHERE hash = ?", k.hash)) {
+        // The local API verifies keys by sha256/base64 only (Unkey's default `sha256_base64`
+        // migration algorithm; others such as prefixed-api-key are not supported). A hash in
+        // another form (hex, bcrypt, …) could never match a verification, so it is not imported
+        // but listed in `failed` (the contract's `failed` holds bare hashes: no room for a reason).
+        // Hashes already present (or repeated in this request) are failed too, as upstream.
+        if (!SHA256_BASE64.test(k.hash) || seen.has(k.hash) || ctx.db.get("SELECT 1 FROM keys WHERE hash = ?", k.hash)) {
           failed.push(k.hash);
           continue;
         }
@@ -363,4 +372,3 @@ registerHandler(
   },
 );
 
-export type { KeyRow };

@@ -7,12 +7,12 @@ import { requireAll, type RequestContext } from "../context.js";
 import { conflict, notFound } from "../errors.js";
 import { newId } from "../ids.js";
 import type { PermissionRow, RoleRow } from "../store/queries.js";
-import { createPermissions, findPermissionsBySlugs, likePattern, permissionToJson, rolePermissions, roleToJson, toPage } from "./common.js";
+import { createPermissions, DEFAULT_PAGE_LIMIT, findPermissionsBySlugs, likePattern, permissionToJson, rolePermissions, roleToJson, toPage } from "./common.js";
 import { registerHandler } from "./registry.js";
 
 function findPermission(ctx: RequestContext, idOrSlug: string): PermissionRow {
   const p = ctx.db.get<PermissionRow>(
-    "SELECT * FROM permissions WHERE workspace_id = ? AND (id = ? OR slug = ?) ORDER BY id = ? DESC LIMIT 1",
+    "SELECT * FROM permissions WHERE workspace_id = ? AND (id = ? OR slug = ? COLLATE NOCASE) ORDER BY id = ? DESC LIMIT 1",
     ctx.workspaceId,
     idOrSlug,
     idOrSlug,
@@ -24,7 +24,7 @@ function findPermission(ctx: RequestContext, idOrSlug: string): PermissionRow {
 
 function findRole(ctx: RequestContext, idOrName: string): RoleRow {
   const r = ctx.db.get<RoleRow>(
-    "SELECT * FROM roles WHERE workspace_id = ? AND (id = ? OR name = ?) ORDER BY id = ? DESC LIMIT 1",
+    "SELECT * FROM roles WHERE workspace_id = ? AND (id = ? OR name = ? COLLATE NOCASE) ORDER BY id = ? DESC LIMIT 1",
     ctx.workspaceId,
     idOrName,
     idOrName,
@@ -36,7 +36,7 @@ function findRole(ctx: RequestContext, idOrName: string): RoleRow {
 
 /** Role permissions by slug (case-insensitive, as Unkey's createRole), creating missing ones. */
 function rolePermissionRows(ctx: RequestContext, slugs: readonly string[]): PermissionRow[] {
-  const { found, missing } = findPermissionsBySlugs(ctx, slugs, { caseInsensitive: true });
+  const { found, missing } = findPermissionsBySlugs(ctx, slugs);
   if (missing.length === 0) return found;
   requireAll(ctx, [["rbac.*.create_permission"]]);
   return [...found, ...createPermissions(ctx, missing)];
@@ -57,7 +57,7 @@ function linkRolePermissions(ctx: RequestContext, roleId: string, permissionIds:
 registerHandler("permissions.createPermission", (ctx, body: { name: string; slug: string; description?: string }) => {
   requireAll(ctx, [["rbac.*.create_permission"]]);
   return ctx.db.tx(() => {
-    if (ctx.db.get("SELECT 1 FROM permissions WHERE workspace_id = ? AND slug = ?", ctx.workspaceId, body.slug)) {
+    if (ctx.db.get("SELECT 1 FROM permissions WHERE workspace_id = ? AND slug = ? COLLATE NOCASE", ctx.workspaceId, body.slug)) {
       throw conflict("permission", `A permission with slug '${body.slug}' already exists in this workspace.`);
     }
     const id = newId("perm");
@@ -81,7 +81,7 @@ registerHandler("permissions.getPermission", (ctx, body: { permission: string })
 
 registerHandler("permissions.listPermissions", (ctx, body: { limit?: number; cursor?: string; search?: string }) => {
   requireAll(ctx, [["rbac.*.read_permission"]]);
-  const limit = body.limit ?? 100;
+  const limit = body.limit ?? DEFAULT_PAGE_LIMIT;
   const cursor = body.cursor ?? "";
   const params = { ws: ctx.workspaceId, cursor, limit: limit + 1 };
   const rows =
@@ -110,7 +110,7 @@ registerHandler("permissions.createRole", (ctx, body: { name: string; descriptio
   requireAll(ctx, [["rbac.*.create_role"]]);
   if (body.permissions && body.permissions.length > 0) requireAll(ctx, [["rbac.*.add_permission_to_role"]]);
   return ctx.db.tx(() => {
-    if (ctx.db.get("SELECT 1 FROM roles WHERE workspace_id = ? AND name = ?", ctx.workspaceId, body.name)) {
+    if (ctx.db.get("SELECT 1 FROM roles WHERE workspace_id = ? AND name = ? COLLATE NOCASE", ctx.workspaceId, body.name)) {
       throw conflict("role", `A role with name '${body.name}' already exists in this workspace.`);
     }
     const id = newId("role");
@@ -136,7 +136,7 @@ registerHandler("permissions.getRole", (ctx, body: { role: string }) => {
 
 registerHandler("permissions.listRoles", (ctx, body: { limit?: number; cursor?: string; search?: string }) => {
   requireAll(ctx, [["rbac.*.read_role"]]);
-  const limit = body.limit ?? 100;
+  const limit = body.limit ?? DEFAULT_PAGE_LIMIT;
   const params = { ws: ctx.workspaceId, cursor: body.cursor ?? "", limit: limit + 1, search: likePattern(body.search ?? "") };
   const rows =
     body.search !== undefined && body.search !== ""

@@ -19,6 +19,7 @@ import {
   type OverrideRow,
 } from "../ratelimit/namespaces.js";
 import type { LimitCheck, LimitOutcome } from "../ratelimit/sliding-window.js";
+import { toPage } from "./common.js";
 import { registerHandler } from "./registry.js";
 
 interface RatelimitCheckBody {
@@ -208,12 +209,8 @@ registerHandler("ratelimit.listOverrides", (ctx, body: { namespace: string; curs
     body.cursor ?? "",
     limit + 1,
   );
-  const hasMore = rows.length > limit;
-  const page = rows.slice(0, limit);
-  const pagination: { cursor?: string; hasMore: boolean } = { hasMore };
-  // The cursor is the id of the first row of the next page.
-  if (hasMore) pagination.cursor = rows[limit]!.id;
-  return { data: page.map(overrideToJson), pagination };
+  const page = toPage(rows, limit);
+  return { data: page.items.map(overrideToJson), pagination: page.pagination };
 });
 
 registerHandler("ratelimit.deleteOverride", (ctx, body: OverrideBody) =>

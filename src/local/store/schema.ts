@@ -225,6 +225,16 @@ export const MIGRATIONS: readonly string[] = [
     last_midnight INTEGER NOT NULL
   );
   `,
+  // 3: Unkey's MySQL columns use a case-insensitive collation, so permission slugs and role names are
+  // unique regardless of case ("Admin" clashes with "admin"). Lookups by slug / name use
+  // COLLATE NOCASE to match (and to use these indexes). NOCASE folds ASCII only; slugs are ASCII by
+  // the contract's pattern. (Permission names are not unique upstream: only the slug index exists.)
+  `
+  DROP INDEX permissions_slug;
+  CREATE UNIQUE INDEX permissions_slug_nocase ON permissions(workspace_id, slug COLLATE NOCASE);
+  DROP INDEX roles_name;
+  CREATE UNIQUE INDEX roles_name_nocase ON roles(workspace_id, name COLLATE NOCASE);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -238,9 +248,15 @@ export function migrate(db: Database): void {
     );
   }
   for (let v = current; v < SCHEMA_VERSION; v++) {
-    db.transaction(() => {
-      db.exec(MIGRATIONS[v]);
-      db.pragma(`user_version = ${v + 1}`);
-    }).immediate();
+    try {
+      db.transaction(() => {
+        db.exec(MIGRATIONS[v]);
+        db.pragma(`user_version = ${v + 1}`);
+      }).immediate();
+    } catch (err) {
+      // E.g. step 3 on data holding two slugs or role names that differ only in case: nothing was
+      // changed (the step is one transaction); say which step and why.
+      throw new Error(`The local API data could not be upgraded to schema ${v + 1}: ${(err as Error).message}`);
+    }
   }
 }

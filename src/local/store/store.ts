@@ -89,6 +89,11 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
   }
   db.pragma("busy_timeout = 5000");
   db.pragma("foreign_keys = ON");
-  migrate(db);
+  try {
+    migrate(db);
+  } catch (err) {
+    db.close(); // a data dir that cannot be upgraded must not stay open (and locked) in this process
+    throw err;
+  }
   return new Store(db);
 }

@@ -7,7 +7,9 @@
  *    disabled → DISABLED, past `expires` → EXPIRED.
  * 3. Early 200 NOT_FOUND (and nothing else, so existence never leaks) when the key
  *    is in another workspace, its API is deleted, or the root key may not verify it.
- * 4. Parse the permission query (a syntax error is HTTP 400 even for an invalid key).
+ * 4. Parse the permission query, as Unkey's handler does: after 1–3 and before the stages. So an
+ *    unknown key (or one answered by 3) is 200 NOT_FOUND whatever the query, while a found key,
+ *    even a disabled or expired one, with a malformed query is HTTP 400.
  * 5. Stages, each skipped once the status is not VALID so nothing later is consumed:
  *    IP whitelist → permissions → rate limits (all-or-nothing) → credits.
  * 6. Update lastUsedAt, write one `key_verifications` row, answer with empty
