@@ -108,8 +108,21 @@ export function createUnkeyClient(options: UnkeyClientOptions): UnkeyClient {
   };
 
   const once = async (req: UnkeyRequest, url: string): Promise<Omit<UnkeyResponse, "attempts">> => {
-    const timeout = AbortSignal.timeout(requestTimeoutMs);
-    const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout;
+    // One controller and one plain timer per attempt: AbortSignal.timeout() + AbortSignal.any()
+    // cost two signals, a weak timer and their bookkeeping on every call of the hot path.
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, requestTimeoutMs);
+    const callerSignal = req.signal;
+    const onCallerAbort = (): void => controller.abort();
+    if (callerSignal) {
+      if (callerSignal.aborted) controller.abort();
+      else callerSignal.addEventListener("abort", onCallerAbort, { once: true });
+    }
+    const signal = controller.signal;
     const headers: Record<string, string> = {
       accept: "application/json",
       "user-agent": userAgent,
@@ -124,9 +137,11 @@ export function createUnkeyClient(options: UnkeyClientOptions): UnkeyClient {
     try {
       const res = await (await poolFor(origin)).request({ method, path: basePath + req.path, headers, body: payload, signal });
       const text = await res.body.text();
+      // undici already gives lower-case header names.
       const flatHeaders: Record<string, string> = {};
-      for (const [k, v] of Object.entries(res.headers)) {
-        if (v !== undefined) flatHeaders[k.toLowerCase()] = Array.isArray(v) ? v.join(", ") : v;
+      for (const k in res.headers) {
+        const v = res.headers[k];
+        if (v !== undefined) flatHeaders[k] = Array.isArray(v) ? v.join(", ") : v;
       }
       let body: unknown = text;
       if (text.length > 0) {
@@ -138,7 +153,10 @@ export function createUnkeyClient(options: UnkeyClientOptions): UnkeyClient {
       }
       return { status: res.statusCode, body, headers: flatHeaders, requestId: requestIdOf(body, flatHeaders) };
     } catch (err) {
-      throw toNetworkError(err, url, req.signal, timeout, requestTimeoutMs);
+      throw toNetworkError(err, url, callerSignal, timedOut, requestTimeoutMs);
+    } finally {
+      clearTimeout(timer);
+      callerSignal?.removeEventListener("abort", onCallerAbort);
     }
   };
 
@@ -229,11 +247,11 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-function toNetworkError(err: unknown, url: string, callerSignal: AbortSignal | undefined, timeout: AbortSignal, timeoutMs: number): UnkeyNetworkError {
+function toNetworkError(err: unknown, url: string, callerSignal: AbortSignal | undefined, timedOut: boolean, timeoutMs: number): UnkeyNetworkError {
   const e = err as { code?: string; message?: string; cause?: { code?: string } };
   if (callerSignal?.aborted) return new UnkeyNetworkError("the request was cancelled", "aborted", url, 1);
   const code = e.code ?? e.cause?.code;
-  if (timeout.aborted || (code !== undefined && TIMEOUT_CODES.has(code))) {
+  if (timedOut || (code !== undefined && TIMEOUT_CODES.has(code))) {
     return new UnkeyNetworkError(`no response from ${url} within ${Math.round(timeoutMs / 1000)} s`, "timeout", url, 1, "TIMEOUT");
   }
   if (code === "UND_ERR_CONNECT_TIMEOUT") return new UnkeyNetworkError(`could not connect to ${url}: connect timeout`, "connect", url, 1, code);

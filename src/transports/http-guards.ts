@@ -105,6 +105,14 @@ export function sendJsonRpcError(res: Response, status: number, code: number, me
   res.status(status).json({ jsonrpc: "2.0", error: { code, message, ...(data === undefined ? {} : { data }) }, id: null });
 }
 
+/** The guard's verdict without answering: true when hostOriginGuard would let the request through. */
+export function hostAndOriginAllowed(hosts: HostAllowList, origins: OriginPolicy, headers: { host?: string; origin?: string }): boolean {
+  const host = headers.host;
+  if (!host || !hosts.allows(host)) return false;
+  const origin = headers.origin;
+  return origin === undefined || originAllowed(origin, origins);
+}
+
 export function hostOriginGuard(hosts: HostAllowList, origins: OriginPolicy): (req: Request, res: Response, next: NextFunction) => void {
   return (req, res, next) => {
     const host = req.headers.host;

@@ -8,17 +8,21 @@
  * Request pipeline: Host/Origin guard → JSON body (size-limited) → root key → per-request
  * narrowing → session (stateful) or a fresh server (stateless) → the SDK transport.
  *
+ * Stateless tool calls take a hot path with the same checks (see `listener` and http-fast.ts):
+ * no express, no SDK transport, a pooled server that stays connected; every request that path
+ * cannot answer with a plain 200 JSON body goes through the pipeline above.
+ *
  * The server holds no root key. Each request's key is attached to that request (`req.auth`) and
  * reaches the tool handler as `extra.authInfo.token`, so a session shared over time, or one
  * deployment shared by many users, never acts with another request's key.
  */
 import { randomUUID } from "node:crypto";
-import type { Server as NodeHttpServer } from "node:http";
+import { createServer, type IncomingMessage, type Server as NodeHttpServer, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import express, { type NextFunction, type Request, type Response } from "express";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import type { Server as McpServer } from "@modelcontextprotocol/sdk/server/index.js";
-import { isInitializeRequest, type JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+import { isInitializeRequest, type JSONRPCMessage, type JSONRPCRequest } from "@modelcontextprotocol/sdk/types.js";
 import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { ConfigError, parseConfig, type HttpConfig } from "../config.js";
@@ -36,10 +40,12 @@ import {
   JSONRPC_PARSE_ERROR,
   JSONRPC_SERVER_ERROR,
   defaultAllowedHosts,
+  hostAndOriginAllowed,
   hostOriginGuard,
   isLoopbackHost,
   sendJsonRpcError,
 } from "./http-guards.js";
+import { DirectTransport, fastPathRequest } from "./http-fast.js";
 import { createHttpMetrics, type HttpMetrics } from "./http-metrics.js";
 import { NarrowingSyntaxError, isEmptyNarrowing, narrowingKey, parseRequestNarrowing, type RequestNarrowing } from "./http-selection.js";
 import { SessionStore } from "./http-sessions.js";
@@ -110,6 +116,18 @@ interface Session {
 
 const MAX_NARROWING_CACHE = 256;
 
+const HANDED_OVER_ERROR = Symbol("unkey-mcp.handedOverError");
+
+/** A request on the hot path: body-parser's result, the request's key, a hand-over error. */
+type HotRequest = IncomingMessage & { body?: unknown; auth?: AuthInfo; [HANDED_OVER_ERROR]?: unknown };
+
+interface HotRoute {
+  /** The route label of the request metrics. */
+  route: string;
+  admit(req: IncomingMessage): { tools: ToolDefinition[]; rootKey: string } | undefined;
+  handleFast(req: HotRequest, res: ServerResponse, tools: ToolDefinition[], request: JSONRPCRequest): Promise<void>;
+}
+
 function prepareEndpoints(options: HttpServerOptions): PreparedEndpoint[] {
   const { catalog } = options.config;
   return ENDPOINTS.map((spec) => {
@@ -143,10 +161,11 @@ function toolsFor(endpoint: PreparedEndpoint, narrowing: RequestNarrowing): Tool
 
 /** An upstream-latency timer around the shared client; labels are bounded to contract paths. */
 function timedClient(client: UnkeyClient, metrics: HttpMetrics, knownPaths: Set<string>): UnkeyClient {
+  const operations = new Map([...knownPaths].map((p) => [p, p.replace(/^\/v2\//, "")]));
   return {
     baseUrl: client.baseUrl,
     async request(req) {
-      const operation = knownPaths.has(req.path) ? req.path.replace(/^\/v2\//, "") : "other";
+      const operation = operations.get(req.path) ?? "other";
       const end = metrics.upstreamLatency.startTimer({ operation });
       try {
         const res = await client.request(req);
@@ -191,8 +210,7 @@ function instrumentTransport(transport: Transport, metrics: HttpMetrics, toolNam
   };
 }
 
-function routeOf(req: Request): string {
-  const p = req.path;
+function routeOf(p: string): string {
   for (const e of ENDPOINTS) if (p === e.path || p === e.path.replace(/\/$/, "")) return e.path;
   if (p === "/healthz" || p === "/metrics") return p;
   if (p.startsWith("/.well-known/")) return "/.well-known/*";
@@ -235,14 +253,17 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   });
 
   const allowedHosts = new HostAllowList([...defaultAllowedHosts(config.host), ...config.allowedHosts]);
-  const hostGuard = hostOriginGuard(allowedHosts, { allowedOrigins: config.allowedOrigins });
+  const originPolicy = { allowedOrigins: config.allowedOrigins };
+  const hostGuard = hostOriginGuard(allowedHosts, originPolicy);
   if ((config.host === "0.0.0.0" || config.host === "::") && config.allowedHosts.length === 0) {
     logger.warn("binding all interfaces: only loopback Host headers are accepted until you pass --allowed-hosts (DNS-rebinding protection)", {
       host: config.host,
     });
   }
 
-  const serverPool = new ServerPool();
+  const serverPool = new ServerPool<McpServer>();
+  // Servers of the fast path stay connected to their own transport between requests.
+  const directPool = new ServerPool<{ server: McpServer; transport: DirectTransport }>();
 
   const app = express();
   app.disable("x-powered-by");
@@ -250,7 +271,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
 
   // Metrics per answered request, labelled by route pattern only (bounded cardinality).
   app.use((req, res, next) => {
-    res.on("finish", () => metrics.requests.inc({ route: routeOf(req), method: req.method, status: String(res.statusCode) }));
+    res.on("finish", () => metrics.requests.inc({ route: routeOf(req.path), method: req.method, status: String(res.statusCode) }));
     next();
   });
 
@@ -270,8 +291,12 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   });
 
   app.use(hostGuard);
+  // A request the hot path (below) admitted and then handed over with an error — a body it could
+  // not read, an unexpected fault — meets the same error handler as on the express route.
+  app.use((req, _res, next) => next((req as HotRequest)[HANDED_OVER_ERROR]));
 
   const jsonBody = express.json({ limit: config.bodyLimitBytes, type: () => true });
+  const hotRoutes = new Map<string, HotRoute>();
 
   for (const endpoint of endpoints) {
     const { spec } = endpoint;
@@ -322,6 +347,12 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
         sendJsonRpcError(res, 405, JSONRPC_SERVER_ERROR, "Method not allowed: this server is stateless; use POST.", undefined, { Allow: "POST" });
         return;
       }
+      // The common case — one request answered with one JSON body — skips the SDK transport.
+      const fast = fastPathRequest(req.headers, req.body, STATELESS_SAFE_METHODS);
+      if (fast) {
+        await handleFast(req, res, tools, fast);
+        return;
+      }
       // Servers are reused across stateless requests only for methods that leave no per-client
       // state on them (an initialize records client capabilities, logging/setLevel a level).
       const reusable = isStatelessSafe(req.body);
@@ -342,6 +373,46 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       await server.connect(transport);
       instrumentTransport(transport, metrics, toolNames);
       await transport.handleRequest(req, res, req.body);
+    };
+
+    const handleFast = async (req: HotRequest, res: ServerResponse, tools: ToolDefinition[], request: JSONRPCRequest): Promise<void> => {
+      let entry = directPool.take(tools);
+      if (!entry) {
+        const server = options.createServer({ tools, client, endpoint: spec });
+        const transport = new DirectTransport();
+        await server.connect(transport);
+        entry = { server, transport };
+      }
+      const { server, transport } = entry;
+      let answered = false;
+      res.on("close", () => {
+        if (answered) return;
+        // The client left before the answer: abort the call and retire this server (its handler
+        // may still be unwinding), exactly as closing the SDK transport did.
+        void transport.close().then(() => server.close().catch(() => undefined));
+      });
+      const response = await transport.dispatch(request, {
+        authInfo: req.auth,
+        // What the SDK transport passes; the URL is only built if a handler asks for it.
+        requestInfo: {
+          headers: req.headers,
+          get url(): URL {
+            return new URL(req.url ?? "/", `http://${req.headers.host ?? "localhost"}`);
+          },
+        },
+      });
+      if (response === undefined || res.destroyed || res.writableEnded) return;
+      answered = true;
+      if (request.method === "tools/call") {
+        const name = (request.params as { name?: unknown } | undefined)?.name;
+        const tool = typeof name === "string" && toolNames.has(name) ? name : "unknown";
+        const outcome = "error" in response ? "protocol_error" : (response as { result?: { isError?: boolean } }).result?.isError ? "tool_error" : "ok";
+        metrics.toolCalls.inc({ tool, outcome });
+      }
+      const text = JSON.stringify(response);
+      res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+      res.end(text);
+      if (!directPool.give(tools, entry)) void transport.close().then(() => server.close().catch(() => undefined));
     };
 
     const handleStateful = async (req: Request, res: Response, tools: ToolDefinition[]): Promise<void> => {
@@ -385,6 +456,22 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
         next(err);
       }
     };
+    // The hot path's admission: the checks of `handle` that need no body, as a verdict only. A
+    // request refused here is served by the express route, which refuses it with its own words.
+    const admit = (req: IncomingMessage): { tools: ToolDefinition[]; rootKey: string } | undefined => {
+      if (endpoint.unavailable || !endpoint.tools) return undefined;
+      const auth = resolveRootKeyFromHeaders(req.headers, spec.header);
+      const rootKey = auth.ok ? auth.rootKey : auth.reason === "missing" ? options.insecureTestRootKey : undefined;
+      if (!rootKey) return undefined;
+      try {
+        return { tools: toolsFor(endpoint, parseRequestNarrowing(req.headers, {})), rootKey };
+      } catch {
+        return undefined;
+      }
+    };
+    // The request-metrics label is computed as the express middleware computes it.
+    for (const p of paths) hotRoutes.set(p, { route: routeOf(p), admit, handleFast });
+
     app.post(paths, jsonBody, route);
     app.get(paths, route);
     app.delete(paths, route);
@@ -421,9 +508,56 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     sendJsonRpcError(res, 500, JSONRPC_SERVER_ERROR, "Internal server error.");
   });
 
+  /**
+   * The hot path: a stateless POST to an endpoint's exact path (no query string) whose headers
+   * pass every check of the express route is served without express, whose per-request setup
+   * (re-prototyping req/res, the router walk) cost more CPU than the MCP handling itself. The body
+   * is read by the same body-parser instance. Anything else, and anything the admission cannot
+   * vouch for, goes to express untouched, so every refusal keeps its exact status and wording.
+   */
+  const listener = (req: IncomingMessage, res: ServerResponse): void => {
+    const hot = config.stateless && req.method === "POST" ? hotRoutes.get(req.url ?? "") : undefined;
+    const admitted = hot && hostAndOriginAllowed(allowedHosts, originPolicy, req.headers) ? hot.admit(req) : undefined;
+    if (!hot || !admitted) {
+      app(req, res);
+      return;
+    }
+    let counted = true;
+    const handOver = (err: unknown): void => {
+      if (res.headersSent) {
+        logger.error("unhandled error in HTTP request", { error: err instanceof Error ? err.message : String(err) });
+        res.destroy();
+        return;
+      }
+      counted = false; // express counts it from here on
+      (req as HotRequest)[HANDED_OVER_ERROR] = err;
+      app(req, res);
+    };
+    jsonBody(req, res, (err?: unknown) => {
+      if (err) {
+        handOver(err);
+        return;
+      }
+      const hreq = req as HotRequest;
+      const fast = fastPathRequest(req.headers, hreq.body, STATELESS_SAFE_METHODS);
+      if (!fast) {
+        // initialize, batches, notifications, progress: the express route (the body is already
+        // read; body-parser leaves a finished request alone) and the SDK transport, as before.
+        app(req, res);
+        return;
+      }
+      hreq.auth = { token: admitted.rootKey, clientId: "unkey-mcp-http", scopes: [] };
+      res.on("finish", () => {
+        if (counted) metrics.requests.inc({ route: hot.route, method: "POST", status: String(res.statusCode) });
+      });
+      hot.handleFast(hreq, res, admitted.tools, fast).catch(handOver);
+    });
+  };
+
   const httpServer: NodeHttpServer = await new Promise((resolve, reject) => {
-    const s = app.listen(config.port, config.host, (err?: Error) => (err ? reject(err) : resolve(s)));
+    const s = createServer(listener);
     s.once("error", reject);
+    s.listen(config.port, config.host, () => resolve(s));
   });
   // Bounds the time to *receive* a request; long-lived SSE responses are not affected.
   httpServer.requestTimeout = options.requestReceiveTimeoutMs ?? 30_000;
@@ -458,21 +592,24 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
 }
 
 /** Idle stateless servers by tool list: building one (SDK Server + validator) costs more than the call it serves. */
-class ServerPool {
-  private readonly idle = new WeakMap<ToolDefinition[], McpServer[]>();
+class ServerPool<T> {
+  private readonly idle = new WeakMap<ToolDefinition[], T[]>();
   constructor(private readonly maxPerList = 64) {}
 
-  take(tools: ToolDefinition[]): McpServer | undefined {
+  take(tools: ToolDefinition[]): T | undefined {
     return this.idle.get(tools)?.pop();
   }
 
-  give(tools: ToolDefinition[], server: McpServer): void {
+  /** False when the pool is full: the caller disposes of the server. */
+  give(tools: ToolDefinition[], server: T): boolean {
     let list = this.idle.get(tools);
     if (!list) {
       list = [];
       this.idle.set(tools, list);
     }
-    if (list.length < this.maxPerList) list.push(server);
+    if (list.length >= this.maxPerList) return false;
+    list.push(server);
+    return true;
   }
 }
 

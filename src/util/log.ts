@@ -66,23 +66,37 @@ function normaliseName(name: string): string {
   return name.toLowerCase().replace(/[-_]/g, "");
 }
 
+// Field names repeat (every tool-call line has the same handful), so the verdict is memoised;
+// the cap keeps arbitrary names (user data being logged) from growing it without bound.
+const secretNameCache = new Map<string, boolean>();
+const SECRET_NAME_CACHE_MAX = 2048;
+
 /** True when a field of this name carries a secret (headers included: every `MCP-*` header). */
 export function isSecretFieldName(name: string): boolean {
-  const lower = name.toLowerCase();
-  if (lower.startsWith("mcp-") && lower !== "mcp-session-id" && lower !== "mcp-protocol-version") return true;
-  return SECRET_FIELD_NAMES.has(normaliseName(name));
+  let verdict = secretNameCache.get(name);
+  if (verdict === undefined) {
+    const lower = name.toLowerCase();
+    verdict = (lower.startsWith("mcp-") && lower !== "mcp-session-id" && lower !== "mcp-protocol-version") || SECRET_FIELD_NAMES.has(normaliseName(name));
+    if (secretNameCache.size >= SECRET_NAME_CACHE_MAX) secretNameCache.clear();
+    secretNameCache.set(name, verdict);
+  }
+  return verdict;
 }
 
 // Shapes of secrets inside free text: a bearer credential, an Unkey root key.
 const TEXT_PATTERNS: RegExp[] = [/\b(Bearer)\s+[^\s"',;]+/gi, /\bunkey_[A-Za-z0-9]{6,}\b/g];
+/** A necessary condition for any TEXT_PATTERNS match. */
+const MAY_HOLD_SECRET_SHAPE = /bearer|unkey_/i;
 
 /** Scrubs known secret values and secret-shaped substrings from a string. */
 export function redactText(text: string, secrets: Iterable<string> = []): string {
   let out = text;
   for (const s of secrets) {
     // Very short values would blank out ordinary words; real keys are long.
-    if (s.length >= 8) out = out.split(s).join(REDACTED);
+    if (s.length >= 8 && out.includes(s)) out = out.split(s).join(REDACTED);
   }
+  // Most strings (ids, outcomes, messages) contain neither shape: one cheap test instead of two replaces.
+  if (!MAY_HOLD_SECRET_SHAPE.test(out)) return out;
   for (const re of TEXT_PATTERNS) {
     out = out.replace(re, (_m, bearer?: string) => (typeof bearer === "string" && /^bearer$/i.test(bearer) ? `${bearer} ${REDACTED}` : REDACTED));
   }
