@@ -1,8 +1,12 @@
-// After tsc: copy the contract assets the built package reads at run time into dist/, and
-// precompile what startup would otherwise compute (startup time is a product feature):
+// After tsc: copy the contract assets the built package reads at run time into dist/,
+// precompile what startup would otherwise compute, and bundle the CLI.
 //   dist/tools/catalog.json  the tool catalog generated from the bundled contract
 //   dist/prompts.json        the shipped prompts, parsed (no YAML parser at startup)
-import { cpSync, mkdirSync, writeFileSync } from "node:fs";
+//   dist/cli.js (+ chunks)   the CLI as one ES module graph: loading the SDK and our code from a
+//                            few files instead of hundreds halves a stdio server's cold start.
+//                            The tsc output beside it stays the library entry (dist/index.js).
+import { cpSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { build } from "esbuild";
 
 mkdirSync("dist/schemas", { recursive: true });
 for (const f of ["unkey.openapi.yaml", "unkey.contract.json"]) {
@@ -14,3 +18,23 @@ const { generateTools } = await import("../dist/tools/generate.js");
 const { loadPrompts } = await import("../dist/prompts.js");
 writeFileSync("dist/tools/catalog.json", JSON.stringify(generateTools(loadContract(), { strict: true }).tools));
 writeFileSync("dist/prompts.json", JSON.stringify(await loadPrompts()));
+
+for (const f of readdirSync("dist")) if (f.startsWith("chunk-")) rmSync(`dist/${f}`);
+await build({
+  entryPoints: ["dist/cli.js"],
+  outdir: "dist",
+  allowOverwrite: true,
+  bundle: true,
+  splitting: true,
+  format: "esm",
+  platform: "node",
+  target: "node20",
+  chunkNames: "chunk-[hash]",
+  // Native, heavy or HTTP-only packages stay ordinary imports: SQLite's binding cannot be
+  // bundled, and undici is loaded on the first request anyway.
+  external: ["better-sqlite3", "express", "prom-client", "undici"],
+  // Bundled CommonJS dependencies call require() for Node built-ins.
+  banner: { js: "import { createRequire as __unkeyMcpCreateRequire } from 'node:module'; const require = __unkeyMcpCreateRequire(import.meta.url);" },
+  sourcemap: true,
+  logLevel: "warning",
+});

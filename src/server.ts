@@ -29,6 +29,7 @@ import { executeTool } from "./tools/execute.js";
 import { generateTools } from "./tools/generate.js";
 import type { BeforeExecuteHook, GuardPolicy } from "./tools/guard.js";
 import type { ToolDefinition } from "./tools/types.js";
+import { codePath, packagePath } from "./util/assets.js";
 import type { Logger } from "./util/log.js";
 
 export type ServerRequestExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
@@ -150,10 +151,10 @@ export interface CatalogSource {
   timeoutMs?: number;
 }
 
-/** Every tool of the bundled contract, or of another document given with --spec. */
-/** The bundled contract's catalog, precompiled by the build (scripts/postbuild.mjs) next to this module. */
-const PRECOMPILED_CATALOG = new URL("./tools/catalog.json", import.meta.url);
+/** The bundled contract's catalog, precompiled by the build (scripts/postbuild.mjs). */
+const PRECOMPILED_CATALOG = codePath("tools/catalog.json");
 
+/** Every tool of the bundled contract, or of another document given with --spec. */
 export async function loadToolCatalog(source: CatalogSource): Promise<ToolDefinition[]> {
   if (!source.spec) {
     // Startup time matters: the build generates the bundled catalog once; running from source
@@ -223,7 +224,7 @@ let version: string | undefined;
 export function packageVersion(): string {
   if (version === undefined) {
     try {
-      version = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version?: string }).version ?? "0.0.0";
+      version = (JSON.parse(readFileSync(packagePath("package.json"), "utf8")) as { version?: string }).version ?? "0.0.0";
     } catch {
       version = "0.0.0";
     }
