@@ -31,8 +31,9 @@ await build({
   target: "node20",
   chunkNames: "chunk-[hash]",
   // Native, heavy or HTTP-only packages stay ordinary imports: SQLite's binding cannot be
-  // bundled, and undici is loaded on the first request anyway.
-  external: ["better-sqlite3", "express", "prom-client", "undici"],
+  // bundled, undici and yaml are loaded on first use anyway (and yaml, being CommonJS, would lose
+  // its named exports to the bundle's interop).
+  external: ["better-sqlite3", "express", "prom-client", "undici", "yaml"],
   // Bundled CommonJS dependencies call require() for Node built-ins.
   banner: { js: "import { createRequire as __unkeyMcpCreateRequire } from 'node:module'; const require = __unkeyMcpCreateRequire(import.meta.url);" },
   sourcemap: true,

@@ -5,7 +5,7 @@
  * Subcommands are imported lazily so `npx unkey-mcp` (stdio against the real Unkey) never loads
  * express or the local API and its SQLite binding.
  */
-import { ConfigError, flagHelp, wantsHelp, type Command } from "./config.js";
+import { ConfigError, flagHelp, wantsHelp, type ServerCommand } from "./config.js";
 
 const USAGE = `unkey-mcp — MCP server for Unkey (API keys, rate limits, identities, RBAC, analytics)
 
@@ -20,8 +20,8 @@ Usage:
 Environment (stdio): UNKEY_ROOT_KEY (required for calls), UNKEY_API_URL (default https://api.unkey.com)
 `;
 
-function commandHelp(command: Command): string {
-  const intro: Record<Command, string> = {
+function commandHelp(command: ServerCommand): string {
+  const intro: Record<ServerCommand, string> = {
     stdio: "unkey-mcp [stdio] [flags]\n  MCP server over stdio. Root key from UNKEY_ROOT_KEY; API base from UNKEY_API_URL.",
     http: "unkey-mcp http [flags]\n  Streamable HTTP server. Each request carries its root key (MCP-UNKEY-BEARER-AUTH, MCP-UNKEY-V2-ROOT-KEY or Authorization: Bearer).",
     start: "unkey-mcp start [flags]\n  Starts the local Unkey-compatible API and the HTTP MCP server wired to it, and prints the connection details.",
@@ -95,7 +95,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<void
       }
       case "tools": {
         const { runToolsCommand } = await import("./tools/export.js");
-        await runToolsCommand(args);
+        await runToolsCommand(args, { stdout: process.stdout, stderr: process.stderr }, env);
         return;
       }
       default:

@@ -7,12 +7,19 @@
  * failure users have been bitten by elsewhere).
  */
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from "./util/log.js";
+import { describeUnexpanded, normaliseRootKey } from "./util/root-key.js";
 
 export const DEFAULT_API_URL = "https://api.unkey.com";
 export const PROFILES = ["full", "ratelimits"] as const;
 export type Profile = (typeof PROFILES)[number];
 
-export type Command = "stdio" | "http" | "start";
+export type Command = "stdio" | "http" | "start" | "tools";
+/** Commands that run an MCP server. */
+export type ServerCommand = Exclude<Command, "tools">;
+
+/** Output formats of `unkey-mcp tools`. */
+export const EXPORT_FORMATS = ["json", "openai", "anthropic"] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
@@ -78,6 +85,14 @@ export interface HttpConfig extends CommonConfig {
   insecureTestRootKey?: string;
 }
 
+/** `unkey-mcp tools`: prints the catalog; no server, no root key, no API URL. */
+export interface ToolsConfig {
+  command: "tools";
+  format: ExportFormat;
+  catalog: CatalogConfig;
+  spec?: string;
+}
+
 export type Config = StdioConfig | HttpConfig;
 
 interface FlagSpec {
@@ -92,15 +107,18 @@ interface FlagSpec {
 
 const ALL: Command[] = ["stdio", "http", "start"];
 const SERVE: Command[] = ["http", "start"];
+/** Flags that choose the catalog: every server command and `tools`. */
+const CATALOG: Command[] = [...ALL, "tools"];
 
 export const FLAGS: FlagSpec[] = [
   { name: "api-url", kind: "string", env: "UNKEY_API_URL", commands: ["stdio", "http"], valueName: "URL", help: `Unkey API base URL (default ${DEFAULT_API_URL})` },
-  { name: "profile", kind: "string", env: "UNKEY_MCP_PROFILE", commands: ["stdio"], valueName: PROFILES.join("|"), help: "tool profile (default full)" },
-  { name: "toolsets", kind: "string", env: "UNKEY_MCP_TOOLSETS", commands: ALL, valueName: "a,b", help: "only these toolsets: keys, apis, ratelimit, identities, permissions, analytics" },
-  { name: "tools", kind: "string", env: "UNKEY_MCP_TOOLS", commands: ALL, valueName: "x,y", help: "only these tools (by name)" },
-  { name: "read-only", kind: "boolean", env: "UNKEY_MCP_READ_ONLY", commands: ALL, help: "offer only tools without side effects" },
-  { name: "allow-consume", kind: "boolean", env: "UNKEY_MCP_ALLOW_CONSUME", commands: ALL, help: "in read-only mode, keep verify/ratelimit checks (they spend credits and tokens)" },
-  { name: "spec", kind: "string", env: "UNKEY_MCP_SPEC", commands: ALL, valueName: "FILE|URL", help: "build the tool catalog from this OpenAPI document (e.g. <api>/openapi.yaml)" },
+  { name: "format", kind: "string", commands: ["tools"], valueName: EXPORT_FORMATS.join("|"), help: "json = MCP tools/list shape (default); openai = function calling tools; anthropic = Messages API tools" },
+  { name: "profile", kind: "string", env: "UNKEY_MCP_PROFILE", commands: ["stdio", "tools"], valueName: PROFILES.join("|"), help: "tool profile (default full)" },
+  { name: "toolsets", kind: "string", env: "UNKEY_MCP_TOOLSETS", commands: CATALOG, valueName: "a,b", help: "only these toolsets: keys, apis, ratelimit, identities, permissions, analytics" },
+  { name: "tools", kind: "string", env: "UNKEY_MCP_TOOLS", commands: CATALOG, valueName: "x,y", help: "only these tools (by name)" },
+  { name: "read-only", kind: "boolean", env: "UNKEY_MCP_READ_ONLY", commands: CATALOG, help: "offer only tools without side effects" },
+  { name: "allow-consume", kind: "boolean", env: "UNKEY_MCP_ALLOW_CONSUME", commands: CATALOG, help: "in read-only mode, keep verify/ratelimit checks (they spend credits and tokens)" },
+  { name: "spec", kind: "string", env: "UNKEY_MCP_SPEC", commands: CATALOG, valueName: "FILE|URL", help: "build the tool catalog from this OpenAPI document (e.g. <api>/openapi.yaml)" },
   { name: "hide-secrets", kind: "boolean", env: "UNKEY_MCP_HIDE_SECRETS", commands: ALL, help: "never put a newly issued plaintext key into the model's context" },
   { name: "request-timeout", kind: "string", env: "UNKEY_MCP_REQUEST_TIMEOUT", commands: ALL, valueName: "SECONDS", help: "timeout of one Unkey API request (default 30)" },
   { name: "log-level", kind: "string", env: "UNKEY_MCP_LOG_LEVEL", commands: ALL, valueName: LOG_LEVELS.join("|"), help: "log level on stderr (default info)" },
@@ -115,18 +133,45 @@ export const FLAGS: FlagSpec[] = [
   { name: "data-dir", kind: "string", env: "UNKEY_LOCAL_DATA_DIR", commands: ["start"], valueName: "DIR", help: "local API data directory (default .unkey-local)" },
   { name: "memory", kind: "boolean", commands: ["start"], help: "keep the local API's data in memory" },
   { name: "api-port", kind: "string", commands: ["start"], valueName: "PORT", help: "port of the local API (default: any free port)" },
-  { name: "root-key", kind: "string", commands: ["start"], valueName: "KEY", help: "seed this root key (all permissions) into the local API" },
+  { name: "root-key", kind: "string", env: "UNKEY_LOCAL_ROOT_KEY", commands: ["start"], valueName: "KEY", help: "seed this root key (all permissions) into the local API (the variable keeps it out of the process list)" },
   { name: "insecure-test-root-key", kind: "string", commands: ["http"], valueName: "KEY", help: "loopback only, for test harnesses that cannot send headers: act with KEY when a request carries none" },
 ];
 
 const TRUE_WORDS = new Set(["1", "true", "yes", "on"]);
-const FALSE_WORDS = new Set(["0", "false", "no", "off", ""]);
+const FALSE_WORDS = new Set(["0", "false", "no", "off"]);
 
-function parseBool(value: string, source: string): boolean {
+/** The words every yes/no setting accepts, for messages. */
+export const BOOLEAN_WORDS = "true or false (1/0, yes/no, on/off)";
+
+/**
+ * A yes/no word (case-insensitive, trimmed) as a boolean; undefined when it is none of them.
+ * `empty` is what a blank value means: off for a flag (`--read-only=`), on for a URL parameter
+ * (`?read_only`), where naming the parameter is the natural way to switch it on.
+ */
+export function parseBooleanWord(value: string, empty: boolean): boolean | undefined {
   const v = value.trim().toLowerCase();
+  if (v === "") return empty;
   if (TRUE_WORDS.has(v)) return true;
   if (FALSE_WORDS.has(v)) return false;
-  throw new ConfigError(`${source}: expected true or false (1/0, yes/no, on/off), got ${JSON.stringify(value)}`);
+  return undefined;
+}
+
+/** A comma-separated list: items trimmed, blanks dropped, duplicates removed (order kept). */
+export function splitList(value: string): string[] {
+  return [
+    ...new Set(
+      value
+        .split(",")
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0),
+    ),
+  ];
+}
+
+function parseBool(value: string, source: string): boolean {
+  const b = parseBooleanWord(value, false);
+  if (b === undefined) throw new ConfigError(`${source}: expected ${BOOLEAN_WORDS}, got ${JSON.stringify(value)}`);
+  return b;
 }
 
 interface RawValue {
@@ -170,11 +215,17 @@ function readArgv(command: Command, argv: string[]): Map<string, RawValue> {
   return out;
 }
 
-function get(flags: Map<string, RawValue>, env: NodeJS.ProcessEnv, name: string): RawValue | undefined {
+/**
+ * A flag's value from argv, else from its environment variable. Only flags of `command` are
+ * read: another command's variable (UNKEY_API_URL for `start`, UNKEY_MCP_PROFILE for `http`)
+ * must neither apply nor break this command.
+ */
+function get(command: Command, flags: Map<string, RawValue>, env: NodeJS.ProcessEnv, name: string): RawValue | undefined {
+  const spec = FLAGS.find((f) => f.name === name);
+  if (!spec?.commands.includes(command)) return undefined;
   const fromFlag = flags.get(name);
   if (fromFlag) return fromFlag;
-  const spec = FLAGS.find((f) => f.name === name);
-  if (spec?.env) {
+  if (spec.env) {
     const v = env[spec.env];
     if (v !== undefined && v !== "") return { value: v, source: spec.env };
   }
@@ -190,12 +241,9 @@ function oneOf<T extends string>(raw: RawValue | undefined, choices: readonly T[
 
 function list(raw: RawValue | undefined): string[] | undefined {
   if (!raw) return undefined;
-  const items = raw.value
-    .split(",")
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0);
+  const items = splitList(raw.value);
   if (items.length === 0) throw new ConfigError(`${raw.source}: expected a comma-separated list of names, got ${JSON.stringify(raw.value)}`);
-  return [...new Set(items)];
+  return items;
 }
 
 function integer(raw: RawValue | undefined, fallback: number, min: number, max: number, what: string): number {
@@ -227,72 +275,82 @@ function url(raw: RawValue | undefined, fallback: string): string {
   return v.replace(/\/+$/, "");
 }
 
-/** A root key as pasted by a person: trimmed, `Bearer ` tolerated, an unexpanded `${VAR}` refused. */
-export function normaliseRootKey(value: string | undefined, source = "UNKEY_ROOT_KEY"): string | undefined {
-  if (value === undefined) return undefined;
-  let v = value.trim();
-  if (/^bearer\s+/i.test(v)) v = v.replace(/^bearer\s+/i, "").trim();
-  if (v === "") return undefined;
-  if (/^\$\{.+\}$/.test(v)) {
-    throw new ConfigError(`${source} holds the literal placeholder ${v}: the variable was not expanded; set the real root key`);
-  }
-  if (/\s/.test(v)) throw new ConfigError(`${source}: a root key has no spaces; check what was pasted`);
-  return v;
+/**
+ * A root key from the environment or a flag, through the shared normaliser: undefined when
+ * absent or blank; a ConfigError naming the source for a placeholder or a malformed value.
+ */
+export function rootKeyFrom(value: string | undefined, source = "UNKEY_ROOT_KEY"): string | undefined {
+  const check = normaliseRootKey(value);
+  if (check.ok) return check.key;
+  if (check.reason === "missing") return undefined;
+  if (check.reason === "unexpanded") throw new ConfigError(describeUnexpanded(check, source));
+  throw new ConfigError(`${source}: ${check.problem}`);
+}
+
+/** Which tools are on offer, from the catalog flags of `command`. */
+function catalogConfig(command: Command, flags: Map<string, RawValue>, env: NodeJS.ProcessEnv): CatalogConfig {
+  const g = (name: string): RawValue | undefined => get(command, flags, env, name);
+  return {
+    profile: oneOf(g("profile"), PROFILES, "full"),
+    toolsets: list(g("toolsets")),
+    tools: list(g("tools")),
+    readOnly: bool(g("read-only")),
+    allowConsume: bool(g("allow-consume")),
+  };
 }
 
 /**
  * Turns flags and environment into the config of one command. Throws ConfigError with a
  * one-line, actionable message on any bad value.
  */
-export function parseConfig(command: Command, argv: string[], env: NodeJS.ProcessEnv): Config {
+export function parseConfig(command: "tools", argv: string[], env: NodeJS.ProcessEnv): ToolsConfig;
+export function parseConfig(command: ServerCommand, argv: string[], env: NodeJS.ProcessEnv): Config;
+export function parseConfig(command: Command, argv: string[], env: NodeJS.ProcessEnv): Config | ToolsConfig {
   const flags = readArgv(command, argv);
-  const readOnly = bool(get(flags, env, "read-only"));
-  const allowConsume = bool(get(flags, env, "allow-consume"));
+  const g = (name: string): RawValue | undefined => get(command, flags, env, name);
+  const spec = g("spec")?.value.trim() || undefined;
+  if (command === "tools") {
+    return { command, format: oneOf(g("format"), EXPORT_FORMATS, "json"), catalog: catalogConfig(command, flags, env), spec };
+  }
   const common: CommonConfig = {
-    apiUrl: url(get(flags, env, "api-url"), DEFAULT_API_URL),
+    apiUrl: url(g("api-url"), DEFAULT_API_URL),
     // Only stdio acts with an operator key; an HTTP server acts with the key each request carries.
-    rootKey: command === "stdio" ? normaliseRootKey(env.UNKEY_ROOT_KEY) : undefined,
-    spec: get(flags, env, "spec")?.value.trim() || undefined,
-    logLevel: oneOf(get(flags, env, "log-level"), LOG_LEVELS, "info"),
-    logFormat: oneOf(get(flags, env, "log-format"), LOG_FORMATS, "json"),
-    hideSecrets: bool(get(flags, env, "hide-secrets")),
-    catalog: {
-      profile: oneOf(get(flags, env, "profile"), PROFILES, "full"),
-      toolsets: list(get(flags, env, "toolsets")),
-      tools: list(get(flags, env, "tools")),
-      readOnly,
-      allowConsume,
-    },
-    requestTimeoutMs: integer(get(flags, env, "request-timeout"), 30, 1, 600, "seconds") * 1000,
+    rootKey: command === "stdio" ? rootKeyFrom(env.UNKEY_ROOT_KEY) : undefined,
+    spec,
+    logLevel: oneOf(g("log-level"), LOG_LEVELS, "info"),
+    logFormat: oneOf(g("log-format"), LOG_FORMATS, "json"),
+    hideSecrets: bool(g("hide-secrets")),
+    catalog: catalogConfig(command, flags, env),
+    requestTimeoutMs: integer(g("request-timeout"), 30, 1, 600, "seconds") * 1000,
     connectTimeoutMs: 5000,
   };
   if (command === "stdio") return { command, ...common };
 
-  const dataDirRaw = get(flags, env, "data-dir");
-  const memory = command === "start" && bool(get(flags, env, "memory"));
+  const dataDirRaw = g("data-dir");
+  const memory = bool(g("memory"));
   if (memory && flags.has("data-dir")) throw new ConfigError("--memory and --data-dir exclude each other; pass one of them");
   return {
     command,
     ...common,
-    host: get(flags, env, "host")?.value.trim() || "127.0.0.1",
-    port: integer(get(flags, env, "port"), 3000, 0, 65535, "a port"),
-    stateless: bool(get(flags, env, "stateless")),
-    sessionTtlSeconds: integer(get(flags, env, "session-ttl"), 1800, 1, 7 * 24 * 3600, "seconds"),
-    allowedHosts: list(get(flags, env, "allowed-hosts")) ?? [],
-    allowedOrigins: list(get(flags, env, "allowed-origins")) ?? [],
-    bodyLimitBytes: integer(get(flags, env, "body-limit"), 1024 * 1024, 1024, 64 * 1024 * 1024, "bytes"),
+    host: g("host")?.value.trim() || "127.0.0.1",
+    port: integer(g("port"), 3000, 0, 65535, "a port"),
+    stateless: bool(g("stateless")),
+    sessionTtlSeconds: integer(g("session-ttl"), 1800, 1, 7 * 24 * 3600, "seconds"),
+    allowedHosts: list(g("allowed-hosts")) ?? [],
+    allowedOrigins: list(g("allowed-origins")) ?? [],
+    bodyLimitBytes: integer(g("body-limit"), 1024 * 1024, 1024, 64 * 1024 * 1024, "bytes"),
     dataDir: command === "start" && !memory ? (dataDirRaw?.value ?? ".unkey-local") : undefined,
     memory,
-    localPort: command === "start" ? integer(get(flags, env, "api-port"), 0, 0, 65535, "a port") : 0,
-    seedRootKey: optionalKey(get(flags, env, "root-key")?.value, "--root-key"),
-    insecureTestRootKey: optionalKey(get(flags, env, "insecure-test-root-key")?.value, "--insecure-test-root-key"),
+    localPort: integer(g("api-port"), 0, 0, 65535, "a port"),
+    seedRootKey: optionalKey(g("root-key")),
+    insecureTestRootKey: optionalKey(g("insecure-test-root-key")),
   };
 }
 
-function optionalKey(value: string | undefined, source: string): string | undefined {
-  if (value === undefined) return undefined;
-  const key = normaliseRootKey(value, source);
-  if (key === undefined) throw new ConfigError(`${source}: expected a root key, got an empty value`);
+function optionalKey(raw: RawValue | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  const key = rootKeyFrom(raw.value, raw.source);
+  if (key === undefined) throw new ConfigError(`${raw.source}: expected a root key, got an empty value`);
   return key;
 }
 

@@ -24,8 +24,9 @@ import {
 } from "@modelcontextprotocol/sdk/types.js";
 import type { UnkeyClient } from "./client/unkey-client.js";
 import { PromptArgumentError, renderPrompt, type PromptTemplate } from "./prompts.js";
-import { loadContract, parseOpenApi, type OpenApiDocument } from "./schemas/loader.js";
+import { loadContract } from "./schemas/loader.js";
 import { executeTool } from "./tools/execute.js";
+import { readSpec, toListedTool } from "./tools/export.js";
 import { generateTools } from "./tools/generate.js";
 import type { BeforeExecuteHook, GuardPolicy } from "./tools/guard.js";
 import type { ToolDefinition } from "./tools/types.js";
@@ -61,7 +62,8 @@ const listedByTools = new WeakMap<ToolDefinition[], { listed: Tool[]; byName: Ma
 function listingFor(tools: ToolDefinition[]): { listed: Tool[]; byName: Map<string, ToolDefinition> } {
   let entry = listedByTools.get(tools);
   if (!entry) {
-    entry = { listed: tools.map(toMcpTool), byName: new Map(tools.map((t) => [t.name, t])) };
+    // The MCP fields only, schemas verbatim (the same shape `unkey-mcp tools` prints).
+    entry = { listed: tools.map((t) => toListedTool(t) as Tool), byName: new Map(tools.map((t) => [t.name, t])) };
     listedByTools.set(tools, entry);
   }
   return entry;
@@ -131,18 +133,6 @@ export function createMcpServer(opts: CreateMcpServerOptions): Server {
   return server;
 }
 
-/** What tools/list shows for a tool: the MCP fields only, schemas verbatim. */
-export function toMcpTool(t: ToolDefinition): Tool {
-  return {
-    name: t.name,
-    title: t.title,
-    description: t.description,
-    inputSchema: t.inputSchema as Tool["inputSchema"],
-    ...(t.outputSchema ? { outputSchema: t.outputSchema as Tool["outputSchema"] } : {}),
-    annotations: { ...t.annotations },
-  };
-}
-
 export interface CatalogSource {
   /** OpenAPI document to build from (file path or http(s) URL); the bundled contract if absent. */
   spec?: string;
@@ -167,27 +157,6 @@ export async function loadToolCatalog(source: CatalogSource): Promise<ToolDefini
   const { tools, warnings } = generateTools(doc, { overlay: loadContract() });
   for (const w of warnings) source.logger.warn("spec", { warning: w });
   return tools;
-}
-
-async function readSpec(spec: string, timeoutMs: number): Promise<OpenApiDocument> {
-  let text: string;
-  if (/^https?:\/\//i.test(spec)) {
-    let res: Response;
-    try {
-      res = await fetch(spec, { signal: AbortSignal.timeout(timeoutMs), headers: { accept: "application/yaml, application/json, text/yaml, */*" } });
-    } catch (err) {
-      throw new Error(`--spec ${spec}: could not fetch the document (${(err as Error).message})`);
-    }
-    if (!res.ok) throw new Error(`--spec ${spec}: expected HTTP 200, got ${res.status}`);
-    text = await res.text();
-  } else {
-    try {
-      text = readFileSync(spec, "utf8");
-    } catch (err) {
-      throw new Error(`--spec ${spec}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-    }
-  }
-  return parseOpenApi(text, `--spec ${spec}`);
 }
 
 export interface InstructionFacts {

@@ -5,7 +5,7 @@
  * The local API is imported lazily: it is the only command besides `local` that needs SQLite.
  */
 import { parseConfig, type HttpConfig } from "./config.js";
-import { ENDPOINTS, buildHttpRuntime, startHttpServer, waitForShutdown, type RunningHttpServer } from "./transports/http.js";
+import { ENDPOINTS, launchHttpServer, waitForShutdown, type LaunchedHttp, type RunningHttpServer } from "./transports/http.js";
 import { createLogger } from "./util/log.js";
 
 export const ROOT_KEY_ENV = "UNKEY_ROOT_KEY";
@@ -68,14 +68,14 @@ export function renderBanner(input: {
   if (input.rootKey && input.rootKeyCreated) {
     lines.push(`  Root key (all permissions; shown only now, only its hash is stored): ${input.rootKey}`);
   } else if (input.rootKey) {
-    lines.push(`  Root key: the one you passed with --root-key (all permissions).`);
+    lines.push(`  Root key: the one you passed with --root-key or UNKEY_LOCAL_ROOT_KEY (all permissions).`);
   } else {
     const dir = input.dataDir ?? ".unkey-local";
     lines.push(
       `  Root key: not shown — the workspace in ${dir} already has one (only hashes are stored).`,
       `  Use the key printed on the first start, or create one:`,
-      `    npx unkey-mcp local root-key create --data-dir ${dir} --name mcp --permission api.*.read_key --permission api.*.create_key …`,
-      `  or restart with a key of your choice: npm start -- --root-key unkey_<something-long>`,
+      `    npx unkey-mcp local root-key create --data-dir ${dir} --name mcp --permission 'api.*.read_key' --permission 'api.*.create_key' …`,
+      `  or restart with a key of your choice: UNKEY_LOCAL_ROOT_KEY=unkey_<something-long> npm start (or --root-key)`,
     );
   }
   lines.push(
@@ -114,20 +114,14 @@ export async function runStart(argv: string[], env: NodeJS.ProcessEnv): Promise<
   });
   // The MCP side talks to the local API over HTTP like to api.unkey.com; nothing else is shared.
   const config: HttpConfig = { ...parsed, apiUrl: local.url };
-  let server: RunningHttpServer;
-  let runtime: Awaited<ReturnType<typeof buildHttpRuntime>>;
+  let launched: LaunchedHttp;
   try {
-    runtime = await buildHttpRuntime(config, logger);
-    try {
-      server = await startHttpServer({ config, logger, catalog: runtime.catalog, client: runtime.client, createServer: runtime.createServer });
-    } catch (err) {
-      await runtime.close();
-      throw err;
-    }
+    launched = await launchHttpServer(config, logger);
   } catch (err) {
     await local.close();
     throw err;
   }
+  const { server } = launched;
   const rootKey = seeded ?? local.rootKey;
   process.stdout.write(
     renderBanner({
@@ -140,8 +134,7 @@ export async function runStart(argv: string[], env: NodeJS.ProcessEnv): Promise<
   );
   logger.info("unkey-mcp start ready", { url: server.url, apiUrl: local.url, endpoints: ENDPOINTS.map((e) => e.path) });
   await waitForShutdown(logger, async () => {
-    await server.close();
-    await runtime.close();
+    await launched.close();
     await local.close();
   });
 }

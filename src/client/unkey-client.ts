@@ -4,7 +4,8 @@
  * Retry rules follow the safety class, because every Unkey call is a POST and the method says
  * nothing about side effects:
  *  - read: retried on connection errors and 5xx (max 2 retries, exponential backoff) and on 429
- *    when Retry-After is short; otherwise the 429 is returned with its Retry-After.
+ *    when Retry-After is short; otherwise the 429 is returned with its Retry-After. A timeout is
+ *    never retried, so one call waits at most one request timeout.
  *  - consume / write / destructive: never retried once the request may have reached the server;
  *    only a connection that was never established (refused, connect timeout) is retried.
  */
@@ -172,7 +173,9 @@ export function createUnkeyClient(options: UnkeyClientOptions): UnkeyClient {
           res = await once(req, url);
         } catch (err) {
           const e = err as UnkeyNetworkError;
-          const mayRetry = e.kind !== "aborted" && (isRead ? true : e.code !== undefined && NOT_SENT_CODES.has(e.code));
+          // A timeout is never retried: the caller allowed one --request-timeout in total, and an
+          // MCP client gives up on its own (60 s) long before three timeouts have passed.
+          const mayRetry = e.kind !== "aborted" && e.kind !== "timeout" && (isRead ? true : e.code !== undefined && NOT_SENT_CODES.has(e.code));
           if (!retriesLeft || !mayRetry) throw new UnkeyNetworkError(e.message, e.kind, url, attempt, e.code);
           await sleep(backoff(backoffMs, attempt), req.signal);
           continue;

@@ -5,9 +5,9 @@
 import { readFile } from "node:fs/promises";
 import { loadContract, parseOpenApi } from "../schemas/loader.js";
 import type { JsonSchema, OpenApiDocument } from "../schemas/loader.js";
-import { CatalogSelectionError, DEFAULT_PROFILE, selectTools } from "./catalog.js";
-import type { ToolSelection } from "./catalog.js";
-import { generateTools, ToolGenerationError } from "./generate.js";
+import { ConfigError, flagHelp, parseConfig, wantsHelp, type ExportFormat } from "../config.js";
+import { CatalogSelectionError, selectTools } from "./catalog.js";
+import { generateTools } from "./generate.js";
 import type { ToolAnnotations, ToolDefinition } from "./types.js";
 
 /** A tool as MCP `tools/list` shows it. */
@@ -56,8 +56,7 @@ export function toAnthropicTools(tools: readonly ToolDefinition[]): AnthropicToo
   return tools.map((t) => ({ name: t.name, description: t.description, input_schema: t.inputSchema }));
 }
 
-export const EXPORT_FORMATS = ["json", "openai", "anthropic"] as const;
-export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+export { EXPORT_FORMATS, type ExportFormat } from "../config.js";
 
 /** The catalog in one of the export formats, ready for JSON.stringify. */
 export function exportTools(tools: readonly ToolDefinition[], format: ExportFormat): unknown {
@@ -71,161 +70,83 @@ export function exportTools(tools: readonly ToolDefinition[], format: ExportForm
   }
 }
 
-const USAGE = `Usage: unkey-mcp tools [options]
+/** `unkey-mcp tools --help`: the flags come from config.ts, like every other command's. */
+export function toolsUsage(): string {
+  return `Usage: unkey-mcp tools [flags]
 
 Print the tool catalog as JSON on stdout.
 
-Options:
-  --format json|openai|anthropic  json = MCP tools/list shape (default); openai = function
-                                  calling "tools"; anthropic = Messages API "tools"
-  --profile NAME                  full (default) or ratelimits
-  --toolsets a,b                  keep these toolsets
-  --tools x,y                     keep these tools (adds to --toolsets)
-  --read-only                     keep read tools only
-  --allow-consume                 with --read-only, keep verify/limit tools too
-  --spec FILE|URL                 build the catalog from another OpenAPI 3.1 document
-  -h, --help                      show this help
+Flags [environment variable]:
+${flagHelp("tools")}
+  -h, --help  this text
 `;
+}
 
 export interface CommandIo {
   stdout: { write(text: string): unknown };
   stderr: { write(text: string): unknown };
 }
 
-interface ToolsCommandOptions {
-  format: ExportFormat;
-  selection: ToolSelection;
-  spec?: string;
-  help: boolean;
-}
-
-/** A command-line mistake: printed as one line, exit code 2. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
-  }
-}
-
-/** `unkey-mcp tools …`: prints the selected catalog; returns the exit code (also set on process). */
+/**
+ * \`unkey-mcp tools …\`: prints the selected catalog; returns the exit code (also set on process).
+ * \`env\` is the caller's environment (the CLI passes process.env; nothing here reads it itself).
+ */
 export async function runToolsCommand(
   args: readonly string[],
   io: CommandIo = { stdout: process.stdout, stderr: process.stderr },
+  env: NodeJS.ProcessEnv = {},
 ): Promise<number> {
-  const code = await run(args, io);
+  const code = await run(args, io, env);
   if (code !== 0) process.exitCode = code;
   return code;
 }
 
-async function run(args: readonly string[], io: CommandIo): Promise<number> {
+async function run(args: readonly string[], io: CommandIo, env: NodeJS.ProcessEnv): Promise<number> {
   try {
-    const opts = parseToolsArgs(args);
-    if (opts.help) {
-      io.stdout.write(USAGE);
+    if (wantsHelp([...args])) {
+      io.stdout.write(toolsUsage());
       return 0;
     }
-    const doc = opts.spec ? await readSpec(opts.spec) : loadContract();
+    const config = parseConfig("tools", [...args], env);
+    const doc = config.spec ? await readSpec(config.spec) : loadContract();
     // Lenient even for the bundled contract: a rule slip is printed as a warning rather than
     // hiding the whole catalog (strict mode is enforced by the test suite).
-    const { tools, warnings } = generateTools(doc, opts.spec ? { overlay: loadContract() } : {});
+    const { tools, warnings } = generateTools(doc, config.spec ? { overlay: loadContract() } : {});
     for (const w of warnings) io.stderr.write(`warning: ${w}\n`);
-    const selected = selectTools(tools, opts.selection);
-    io.stdout.write(`${JSON.stringify(exportTools(selected, opts.format), null, 2)}\n`);
+    const selected = selectTools(tools, config.catalog);
+    io.stdout.write(`${JSON.stringify(exportTools(selected, config.format), null, 2)}\n`);
     return 0;
   } catch (err) {
-    if (err instanceof UsageError || err instanceof CatalogSelectionError) {
+    if (err instanceof ConfigError || err instanceof CatalogSelectionError) {
       io.stderr.write(`unkey-mcp tools: ${err.message}\n`);
       return 2;
-    }
-    if (err instanceof ToolGenerationError) {
-      io.stderr.write(`unkey-mcp tools: ${err.message}\n`);
-      return 1;
     }
     io.stderr.write(`unkey-mcp tools: ${err instanceof Error ? err.message : String(err)}\n`);
     return 1;
   }
 }
 
-/** Parses `tools` flags (`--flag value` or `--flag=value`); throws UsageError. */
-export function parseToolsArgs(args: readonly string[]): ToolsCommandOptions {
-  const opts: ToolsCommandOptions = { format: "json", selection: { profile: DEFAULT_PROFILE }, help: false };
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    const eq = arg.indexOf("=");
-    const flag = arg.startsWith("--") && eq > 0 ? arg.slice(0, eq) : arg;
-    const inline = arg.startsWith("--") && eq > 0 ? arg.slice(eq + 1) : undefined;
-    const value = (): string => {
-      if (inline !== undefined) return inline;
-      const next = args[i + 1];
-      if (next === undefined || next.startsWith("--")) throw new UsageError(`${flag}: expected a value, given none`);
-      i++;
-      return next;
-    };
-    const flagOnly = (): void => {
-      if (inline !== undefined) throw new UsageError(`${flag}: takes no value, given ${JSON.stringify(inline)}`);
-    };
-    switch (flag) {
-      case "-h":
-      case "--help":
-        opts.help = true;
-        break;
-      case "--format": {
-        const f = value();
-        if (!(EXPORT_FORMATS as readonly string[]).includes(f)) {
-          throw new UsageError(`--format: expected one of ${EXPORT_FORMATS.join(", ")}, given ${JSON.stringify(f)}`);
-        }
-        opts.format = f as ExportFormat;
-        break;
-      }
-      case "--profile":
-        opts.selection.profile = value();
-        break;
-      case "--toolsets":
-        opts.selection.toolsets = splitList(value());
-        break;
-      case "--tools":
-        opts.selection.tools = splitList(value());
-        break;
-      case "--read-only":
-        flagOnly();
-        opts.selection.readOnly = true;
-        break;
-      case "--allow-consume":
-        flagOnly();
-        opts.selection.allowConsume = true;
-        break;
-      case "--spec":
-        opts.spec = value();
-        break;
-      default:
-        throw new UsageError(
-          `unknown option ${JSON.stringify(arg)}; expected --format, --profile, --toolsets, --tools, --read-only, --allow-consume, --spec or --help`,
-        );
-    }
-  }
-  return opts;
-}
-
-function splitList(raw: string): string[] {
-  return raw
-    .split(",")
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0);
-}
-
-/** Reads an OpenAPI document from a file path or an http(s) URL (the `--spec` option). */
-export async function readSpec(source: string): Promise<OpenApiDocument> {
+/**
+ * Reads an OpenAPI document from a file path or an http(s) URL (the \`--spec\` flag). A URL gets
+ * \`timeoutMs\` to answer. Failures are ConfigErrors: the flag's value is what has to change.
+ */
+export async function readSpec(spec: string, timeoutMs = 15_000): Promise<OpenApiDocument> {
   let text: string;
-  if (/^https?:\/\//i.test(source)) {
-    const res = await fetch(source);
-    if (!res.ok) throw new UsageError(`--spec: ${source} answered HTTP ${res.status}`);
+  if (/^https?:\/\//i.test(spec)) {
+    let res: Response;
+    try {
+      res = await fetch(spec, { signal: AbortSignal.timeout(timeoutMs), headers: { accept: "application/yaml, application/json, text/yaml, */*" } });
+    } catch (err) {
+      throw new ConfigError(`--spec ${spec}: could not fetch the document (${(err as Error).message})`);
+    }
+    if (!res.ok) throw new ConfigError(`--spec ${spec}: expected HTTP 200, got ${res.status}`);
     text = await res.text();
   } else {
     try {
-      text = await readFile(source, "utf8");
+      text = await readFile(spec, "utf8");
     } catch (err) {
-      throw new UsageError(`--spec: cannot read ${source}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+      throw new ConfigError(`--spec ${spec}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
     }
   }
-  return parseOpenApi(text, source);
+  return parseOpenApi(text, `--spec ${spec}`);
 }

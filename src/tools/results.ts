@@ -27,7 +27,7 @@ export const WITHHELD = "[withheld by the server operator: --hide-secrets]";
 /** Longest text form; bigger payloads are cut (structuredContent keeps everything). */
 const MAX_TEXT = 24_000;
 
-type Tool = Pick<ToolDefinition, "name" | "outputSchema" | "pagination" | "secrets" | "permissions" | "permissionsIf" | "safety">;
+type Tool = Pick<ToolDefinition, "name" | "outputSchema" | "pagination" | "secrets" | "permissions" | "permissionsIf" | "safety" | "target">;
 
 // ---------------------------------------------------------------- success
 
@@ -45,7 +45,7 @@ export function successResult(tool: Tool, response: UnkeyResponse, options: Resu
     lines.push(`Shown once — store it now: ${revealed.join(", ")} ${revealed.length === 1 ? "is" : "are"} secret and cannot be shown again. Do not repeat it in logs or shared places.`);
   }
   if (withheld.length > 0) {
-    lines.push(`Secret withheld: the server operator keeps plaintext keys out of this conversation (--hide-secrets); ${withheld.join(", ")} ${withheld.length === 1 ? "was" : "were"} not shown. The key works; its secret must be obtained outside the assistant (recoverable keys can be decrypted later).`);
+    lines.push(`Secret withheld: the server operator keeps plaintext keys out of this conversation (--hide-secrets); ${withheld.join(", ")} ${withheld.length === 1 ? "was" : "were"} not shown. The key works; its secret must be obtained outside the assistant (this server does not reveal it, not even by decrypting).`);
   }
   const next = nextCursor(tool, body);
   if (next !== undefined && tool.pagination) {
@@ -84,6 +84,11 @@ function summaryLine(tool: Tool, data: unknown, body: Record<string, unknown>): 
   }
   if (isObject(data) && typeof data.valid === "boolean" && typeof data.code === "string") {
     return `${tool.name}: valid=${String(data.valid)}, code=${data.code}`;
+  }
+  if (isObject(data) && typeof data.passed === "boolean" && Array.isArray(data.limits)) {
+    // check_ratelimits: the overall verdict first, then how many single checks passed.
+    const passedCount = data.limits.filter((l) => isObject(l) && l.passed === true).length;
+    return `${tool.name}: passed=${String(data.passed)} (${passedCount}/${data.limits.length} checks passed)`;
   }
   if (isObject(data) && typeof data.success === "boolean" && typeof data.remaining === "number") {
     return `${tool.name}: success=${String(data.success)}, remaining=${data.remaining}/${String(data.limit)}`;
@@ -176,18 +181,10 @@ function hintFor(tool: Tool, args: Record<string, unknown>, status: number, err:
       return "fix the listed fields and call again; nothing was changed.";
     case 401:
       return `the root key was rejected: it is invalid, revoked or deleted. Supply a valid root key through ${keySource} (create one in the Unkey dashboard under Settings → Root Keys, or for the local API with \`unkey-mcp local root-key create --permission …\`).`;
-    case 403: {
-      if (/key_disabled/.test(err.type ?? "")) return "the root key is disabled; enable it or use another root key.";
-      const missing = missingPermissions(err.detail) ?? requiredPermissions(tool, args);
-      if (missing.length === 0) return "the root key is not allowed to do this; use a root key with more permissions.";
-      return `the root key lacks ${missing.join(" ")}. Grant it (Unkey dashboard → Settings → Root Keys → edit permissions) or use a root key that has it; for the local API: \`unkey-mcp local root-key create --permission ${firstAlternatives(missing)}\`. Nothing was changed.`;
-    }
-    case 404: {
-      const ids = lookedUp(args);
-      const what = ids.length > 0 ? `nothing was found for ${ids.join(", ")}` : "the resource was not found";
-      const masked = tool.permissions.length > 0 ? ` If it does exist, the root key may lack permission (Unkey answers 404 rather than 403 for some calls); this tool needs ${describeCnf(requiredPermissions(tool, args))}.` : "";
-      return `${what}. Check the id (a list tool shows existing ones); it may have been deleted or belong to another workspace.${masked}`;
-    }
+    case 403:
+      return forbiddenHint(tool, args, err, keySource);
+    case 404:
+      return notFoundHint(tool, args, err);
     case 409:
       return "a resource with that name or id already exists; fetch it with the matching get tool, or pick another name.";
     case 410:
@@ -237,22 +234,97 @@ function describeCnf(parts: string[]): string {
   return parts.length ? parts.join(" and ") : "no special permission";
 }
 
-/** The first alternative of each clause, as flags for the local CLI. */
-function firstAlternatives(parts: string[]): string {
+/** The first alternative of each clause, as quoted `--permission` flags for the local CLI. */
+export function permissionFlags(parts: string[]): string {
   return parts
     .flatMap((p) => p.split(/ and /))
     .map((p) => p.replace(/^\(/, "").split(/ or /)[0].replace(/\)$/, "").trim())
-    .join(" --permission ");
+    .filter((p) => p !== "")
+    .map((p) => `--permission ${shellQuote(p)}`)
+    .join(" ");
 }
 
-function lookedUp(args: Record<string, unknown>): string[] {
-  const out: string[] = [];
-  for (const [k, v] of Object.entries(args)) {
-    if ((typeof v === "string" || typeof v === "number") && (/id$/i.test(k) || ["namespace", "identity", "identifier", "slug", "permission", "role", "name"].includes(k))) {
-      out.push(`${k}=${JSON.stringify(v)}`);
-    }
+/** Single-quoted for POSIX shells: `*` in a permission would otherwise be a glob (zsh aborts on no match). */
+export function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The arguments that name the entity of a `…/data/<entity>_not_found` error: the 404 hint names
+ * what was actually not found (the API of a create_key call, not its name or externalId).
+ */
+const NOT_FOUND_ARGS: Record<string, string[]> = {
+  key: ["keyId"],
+  api: ["apiId"],
+  key_space: ["apiId"],
+  role: ["roles", "role", "roleId"],
+  permission: ["permissions", "permission", "permissionId"],
+  identity: ["identity", "identityId", "externalId"],
+  ratelimit_namespace: ["namespace", "namespaceId", "namespaceName"],
+  ratelimit_override: ["identifier"],
+};
+
+/** `key` from `https://unkey.com/docs/errors/unkey/data/key_not_found`; undefined for other types. */
+export function notFoundEntity(type: string | undefined): string | undefined {
+  const m = /\/data\/([a-z_]+)_not_found\b/.exec(type ?? "");
+  return m?.[1];
+}
+
+/** `name=value` for the arguments that identify what a 404 did not find. */
+export function lookedUp(tool: Pick<ToolDefinition, "target">, args: Record<string, unknown>, type: string | undefined): string[] {
+  const entity = notFoundEntity(type);
+  const fromType = entity !== undefined ? (NOT_FOUND_ARGS[entity] ?? []) : [];
+  // The tool's own target (the fields that name what it acts on) when the type says nothing usable.
+  // Without a target either, only arguments that are ids by name (`keyId`, `apiId`, …).
+  const fromTarget = tool.target ? Object.values(tool.target.args) : Object.keys(args).filter((k) => /[a-z]Id$/.test(k));
+  const present = (names: string[]): string[] => names.filter((n) => isIdValue(args[n]));
+  const names = present(fromType).length > 0 ? present(fromType) : entity === undefined || !(entity in NOT_FOUND_ARGS) ? present(fromTarget) : [];
+  return [...new Set(names)].map((n) => `${n}=${JSON.stringify(args[n])}`);
+}
+
+function isIdValue(v: unknown): boolean {
+  if (typeof v === "string" || typeof v === "number") return v !== "";
+  return Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === "string" || typeof x === "number");
+}
+
+function notFoundHint(tool: Tool, args: Record<string, unknown>, err: UnkeyErrorBody): string {
+  const ids = lookedUp(tool, args, err.type);
+  const detail = err.detail?.trim().replace(/\.$/, "");
+  // Unkey's own words first (they say which entity is missing), then what this call looked up.
+  const what = detail
+    ? `${detail}${ids.length > 0 ? ` (looked up ${ids.join(", ")})` : ""}`
+    : ids.length > 0
+      ? `nothing was found for ${ids.join(", ")}`
+      : "the resource was not found";
+  const masked =
+    tool.permissions.length > 0
+      ? ` If it does exist, the root key may lack permission (Unkey answers 404 rather than 403 for some calls); this tool needs ${describeCnf(requiredPermissions(tool, args))}.`
+      : "";
+  return `${what}. Check the id (a list tool shows existing ones); it may have been deleted or belong to another workspace.${masked}`;
+}
+
+function forbiddenHint(tool: Tool, args: Record<string, unknown>, err: UnkeyErrorBody, keySource: string): string {
+  const type = err.type ?? "";
+  if (/authorization\/key_disabled/.test(type)) {
+    return `the root key is disabled. Re-enable it (Unkey dashboard → Settings → Root Keys) or replace it with an enabled root key through ${keySource}. Nothing was changed.`;
   }
-  return out;
+  if (/authorization\/workspace_disabled/.test(type)) {
+    return "the workspace this root key belongs to is disabled. Re-enable the workspace (Unkey dashboard or Unkey support) or use a root key of an active workspace. Nothing was changed.";
+  }
+  if (/authorization\/forbidden/.test(type)) {
+    return `Unkey refused the root key itself${err.detail ? ` (${err.detail.trim().replace(/\.$/, "")})` : ""}, for example because it has expired. More permissions do not help: replace it with a valid root key through ${keySource}. Nothing was changed.`;
+  }
+  const fromDetail = missingPermissions(err.detail);
+  if (fromDetail === undefined && !/authorization\/insufficient_permissions/.test(type)) {
+    return `Unkey refused the call${err.detail ? ` (${err.detail.trim().replace(/\.$/, "")})` : ""}; the root key may be invalid for this workspace or lack a permission. Nothing was changed.`;
+  }
+  const missing = fromDetail ?? requiredPermissions(tool, args);
+  if (missing.length === 0) return "the root key is not allowed to do this; use a root key with more permissions. Nothing was changed.";
+  return (
+    `the root key lacks ${describeCnf(missing)}. Grant it (Unkey dashboard → Settings → Root Keys → edit permissions) or use a root key that has it. ` +
+    `For the local API, create a root key that also holds ${describeCnf(missing)}, listing every permission the assistant needs (the new key holds only what is listed): ` +
+    `\`unkey-mcp local root-key create ${permissionFlags(missing)} …\`. Nothing was changed.`
+  );
 }
 
 function defaultTitle(status: number): string {

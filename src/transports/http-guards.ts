@@ -93,7 +93,6 @@ export function originAllowed(origin: string, policy: OriginPolicy): boolean {
 
 /** JSON-RPC error codes used by transport-level replies. */
 export const JSONRPC_PARSE_ERROR = -32700;
-export const JSONRPC_INVALID_REQUEST = -32600;
 export const JSONRPC_INVALID_PARAMS = -32602;
 /** Server-defined: transport refusals (auth, host, limits). */
 export const JSONRPC_SERVER_ERROR = -32000;

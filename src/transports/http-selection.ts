@@ -6,6 +6,7 @@
  * never wider than the server's flags) is the catalog's decision (`narrowSelection`).
  */
 import type { IncomingHttpHeaders } from "node:http";
+import { BOOLEAN_WORDS, parseBooleanWord, splitList } from "../config.js";
 
 export interface RequestNarrowing {
   toolsets?: string[];
@@ -14,7 +15,11 @@ export interface RequestNarrowing {
 }
 
 export class NarrowingSyntaxError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** Machine-readable details for the JSON-RPC error's `data`. */
+    readonly data?: Record<string, unknown>,
+  ) {
     super(message);
     this.name = "NarrowingSyntaxError";
   }
@@ -22,34 +27,36 @@ export class NarrowingSyntaxError extends Error {
 
 type QueryValue = string | string[] | undefined;
 
+/** The read-only switch and its accepted spellings. */
+const READ_ONLY_PARAMS = ["read_only", "readonly", "read-only"] as const;
+/** Every query parameter an MCP endpoint understands; anything else is refused, never ignored. */
+export const QUERY_PARAMETERS: readonly string[] = ["toolsets", "tools", ...READ_ONLY_PARAMS];
+
 function single(value: string | string[] | undefined): string | undefined {
   if (Array.isArray(value)) return value.join(",");
   return value;
 }
 
-function splitList(value: string): string[] {
-  return value
-    .split(",")
-    .map((s) => s.trim())
-    .filter((s) => s !== "");
-}
-
-const TRUE_WORDS = new Set(["1", "true", "yes", "on"]);
-const FALSE_WORDS = new Set(["0", "false", "no", "off"]);
-
 function parseBoolean(value: string, source: string): boolean {
-  const v = value.trim().toLowerCase();
   // An empty `?read_only` is the natural way to switch a flag on in a URL.
-  if (v === "" || TRUE_WORDS.has(v)) return true;
-  if (FALSE_WORDS.has(v)) return false;
-  throw new NarrowingSyntaxError(`${source} must be true or false (also 1/0, yes/no); given "${value}".`);
+  const b = parseBooleanWord(value, true);
+  if (b === undefined) throw new NarrowingSyntaxError(`${source} must be ${BOOLEAN_WORDS}; given "${value}".`);
+  return b;
 }
 
 /**
  * Reads the narrowing a request asks for. A header wins over the query parameter of the same
- * meaning; both are accepted because some clients can set only one of them.
+ * meaning; both are accepted because some clients can set only one of them. An unknown query
+ * parameter is an error: a typo such as `?read_onyl=true` must not silently serve every tool.
  */
 export function parseRequestNarrowing(headers: IncomingHttpHeaders, query: Record<string, QueryValue>): RequestNarrowing {
+  const unknown = Object.keys(query).filter((k) => !QUERY_PARAMETERS.includes(k));
+  if (unknown.length > 0) {
+    throw new NarrowingSyntaxError(
+      `Unknown query parameter${unknown.length === 1 ? "" : "s"} ${unknown.map((k) => JSON.stringify(k)).join(", ")}; this endpoint accepts ${QUERY_PARAMETERS.join(", ")}.`,
+      { given: unknown, valid: [...QUERY_PARAMETERS] },
+    );
+  }
   const out: RequestNarrowing = {};
   const toolsets = single(headers["x-mcp-toolsets"]) ?? single(query["toolsets"]);
   if (toolsets !== undefined) out.toolsets = splitList(toolsets);
@@ -58,8 +65,8 @@ export function parseRequestNarrowing(headers: IncomingHttpHeaders, query: Recor
   const headerRo = single(headers["x-mcp-readonly"]) ?? single(headers["x-mcp-read-only"]);
   if (headerRo !== undefined) out.readOnly = parseBoolean(headerRo, "X-MCP-Readonly");
   else {
-    const queryRo = single(query["read_only"]) ?? single(query["readonly"]) ?? single(query["read-only"]);
-    if (queryRo !== undefined) out.readOnly = parseBoolean(queryRo, "read_only");
+    const param = READ_ONLY_PARAMS.find((p) => query[p] !== undefined);
+    if (param !== undefined) out.readOnly = parseBoolean(single(query[param]) ?? "", param);
   }
   return out;
 }

@@ -211,7 +211,9 @@ function instrumentTransport(transport: Transport, metrics: HttpMetrics, toolNam
 }
 
 function routeOf(p: string): string {
-  for (const e of ENDPOINTS) if (p === e.path || p === e.path.replace(/\/$/, "")) return e.path;
+  // Both spellings of an endpoint (with and without the trailing slash) count under its route.
+  const bare = p.replace(/\/+$/, "");
+  for (const e of ENDPOINTS) if (bare === e.path.replace(/\/$/, "")) return e.path;
   if (p === "/healthz" || p === "/metrics") return p;
   if (p.startsWith("/.well-known/")) return "/.well-known/*";
   return "other";
@@ -330,7 +332,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
             400,
             JSONRPC_INVALID_PARAMS,
             err.message,
-            err instanceof CatalogSelectionError ? { field: err.field, given: err.given, valid: err.valid } : undefined,
+            err instanceof CatalogSelectionError ? { field: err.field, given: err.given, valid: err.valid } : err.data,
           );
           return;
         }
@@ -685,6 +687,40 @@ export async function buildHttpRuntime(config: HttpConfig, logger: Logger): Prom
   return { catalog, client, createServer, close: () => client.close() };
 }
 
+export interface LaunchedHttp {
+  runtime: HttpRuntime;
+  server: RunningHttpServer;
+  /** Closes the server, then the runtime (its Unkey client). */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the runtime and starts the server on it; if the server cannot start, the runtime is
+ * closed again before the error propagates. Shared by `http` and `start`.
+ */
+export async function launchHttpServer(
+  config: HttpConfig,
+  logger: Logger,
+  extra: Pick<HttpServerOptions, "insecureTestRootKey"> = {},
+): Promise<LaunchedHttp> {
+  const runtime = await buildHttpRuntime(config, logger);
+  let server: RunningHttpServer;
+  try {
+    server = await startHttpServer({ config, logger, catalog: runtime.catalog, client: runtime.client, createServer: runtime.createServer, ...extra });
+  } catch (err) {
+    await runtime.close();
+    throw err;
+  }
+  return {
+    runtime,
+    server,
+    async close() {
+      await server.close();
+      await runtime.close();
+    },
+  };
+}
+
 /** Stops on SIGINT/SIGTERM; resolves once everything is closed. */
 export function waitForShutdown(logger: Logger, stop: () => Promise<void>): Promise<void> {
   return new Promise<void>((resolve) => {
@@ -709,21 +745,8 @@ export async function runHttpCommand(argv: string[], env: NodeJS.ProcessEnv): Pr
   const config = parseConfig("http", argv, env) as HttpConfig;
   const testRootKey = config.insecureTestRootKey;
   const logger = createLogger({ level: config.logLevel, format: config.logFormat, secrets: [testRootKey] });
-  const runtime = await buildHttpRuntime(config, logger);
-  let server: RunningHttpServer;
-  try {
-    server = await startHttpServer({
-      config,
-      logger,
-      catalog: runtime.catalog,
-      client: runtime.client,
-      createServer: runtime.createServer,
-      insecureTestRootKey: testRootKey,
-    });
-  } catch (err) {
-    await runtime.close();
-    throw err;
-  }
+  const launched = await launchHttpServer(config, logger, { insecureTestRootKey: testRootKey });
+  const { server } = launched;
   if (testRootKey) {
     logger.warn("TEST MODE: requests without a root key act with --insecure-test-root-key; never use this outside a test harness");
   }
@@ -739,8 +762,5 @@ export async function runHttpCommand(argv: string[], env: NodeJS.ProcessEnv): Pr
     mode: config.stateless ? "stateless" : "stateful",
     sessionTtlSeconds: config.sessionTtlSeconds,
   });
-  await waitForShutdown(logger, async () => {
-    await server.close();
-    await runtime.close();
-  });
+  await waitForShutdown(logger, () => launched.close());
 }

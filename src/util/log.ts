@@ -103,13 +103,24 @@ export function redactText(text: string, secrets: Iterable<string> = []): string
   return out;
 }
 
+/** `keys[].plaintext` → `keys.plaintext`, `[].plaintext` → `plaintext`, `a[][].b` → `a.b`. */
+function normalisePath(path: string): string {
+  return path
+    .replace(/\[\]/g, ".")
+    .split(".")
+    .filter((s) => s !== "")
+    .join(".");
+}
+
 /**
  * A deep copy with secret fields replaced. `paths` are extra dotted paths (e.g. a tool's
  * `secrets` / `x-unkey-redact` fields) to blank regardless of their name.
  */
 export function redactValue(value: unknown, secrets: Iterable<string> = [], paths: string[] = []): unknown {
   const secretList = [...secrets];
-  const pathSet = new Set(paths);
+  // Paths arrive in two spellings: `keys[].plaintext` (a tool's secretArgs) and `keys.plaintext`.
+  // The walk below steps through arrays without a segment, so `[]` is dropped from every path.
+  const pathSet = new Set(paths.map(normalisePath));
   const walk = (v: unknown, path: string, depth: number): unknown => {
     if (depth > 12) return "[…]";
     if (typeof v === "string") return redactText(v, secretList);
@@ -128,13 +139,6 @@ export function redactValue(value: unknown, secrets: Iterable<string> = [], path
     return out;
   };
   return walk(value, "", 0);
-}
-
-/** Headers with every credential-carrying header blanked (Authorization, MCP-*, cookies). */
-export function redactHeaders(headers: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(headers)) out[k] = isSecretFieldName(k) ? REDACTED : v;
-  return out;
 }
 
 export function createLogger(options: LoggerOptions = {}): Logger {
@@ -194,9 +198,4 @@ function safeStringify(value: unknown): string {
   } catch {
     return '"[unserialisable]"';
   }
-}
-
-/** A logger that drops everything (library use, tests that do not care). */
-export function silentLogger(): Logger {
-  return createLogger({ level: "silent" });
 }

@@ -8,18 +8,25 @@ import { afterEach, describe, expect, it } from "vitest";
 import * as library from "../../src/index.js";
 import { loadContract } from "../../src/schemas/loader.js";
 import { selectTools } from "../../src/tools/catalog.js";
-import { parseToolsArgs, runToolsCommand, toAnthropicTools, toOpenAITools, UsageError } from "../../src/tools/export.js";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { ConfigError } from "../../src/config.js";
+import { readSpec, runToolsCommand, toAnthropicTools, toOpenAITools } from "../../src/tools/export.js";
 import { generateTools } from "../../src/tools/generate.js";
 
 const { tools } = generateTools(loadContract());
 
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
+async function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; out: string; err: string }> {
   let out = "";
   let err = "";
-  const code = await runToolsCommand(args, {
-    stdout: { write: (t: string) => (out += t) },
-    stderr: { write: (t: string) => (err += t) },
-  });
+  const code = await runToolsCommand(
+    args,
+    {
+      stdout: { write: (t: string) => (out += t) },
+      stderr: { write: (t: string) => (err += t) },
+    },
+    env,
+  );
   return { code, out, err };
 }
 
@@ -81,20 +88,37 @@ describe("unkey-mcp tools", () => {
   it("rejects an unknown format, flag or toolset with exit code 2 and a message naming the choices", async () => {
     const format = await run(["--format", "yaml"]);
     expect(format).toMatchObject({ code: 2, out: "" });
-    expect(format.err).toBe('unkey-mcp tools: --format: expected one of json, openai, anthropic, given "yaml"\n');
+    expect(format.err).toBe('unkey-mcp tools: --format: expected one of json, openai, anthropic, got "yaml"\n');
     const flag = await run(["--readonly"]);
     expect(flag.code).toBe(2);
-    expect(flag.err).toMatch(/unknown option "--readonly"; expected --format, --profile/);
+    expect(flag.err).toMatch(/unknown flag --readonly for "tools"; valid flags: --format, --profile, --toolsets, --tools, --read-only, --allow-consume, --spec, --help/);
     const set = await run(["--toolsets", "keys,ratelimits"]);
     expect(set.code).toBe(2);
     expect(set.err).toMatch(/toolsets: unknown toolset "ratelimits" in profile full; expected one of analytics, apis/);
     expect(process.exitCode).toBe(2);
   });
 
-  it("reports a missing value instead of taking the next flag as one", () => {
-    expect(() => parseToolsArgs(["--profile", "--read-only"])).toThrow(UsageError);
-    expect(() => parseToolsArgs(["--profile", "--read-only"])).toThrow("--profile: expected a value, given none");
-    expect(() => parseToolsArgs(["--read-only=yes"])).toThrow('--read-only: takes no value, given "yes"');
+  it("parses its flags through config.ts: a missing value, a bad boolean word and server-only flags are refused", async () => {
+    const missing = await run(["--profile", "--read-only"]);
+    expect(missing).toMatchObject({ code: 2, out: "" });
+    expect(missing.err).toContain("--profile needs a value");
+    expect((await run(["--read-only=maybe"])).err).toMatch(/--read-only: expected true or false/);
+    expect((await run(["--read-only=yes", "--toolsets", "apis"])).code).toBe(0);
+    expect((await run(["--api-url", "http://x"])).err).toMatch(/unknown flag --api-url for "tools"/);
+  });
+
+  it("reads the same environment variables as the servers", async () => {
+    const { code, out } = await run([], { UNKEY_MCP_PROFILE: "ratelimits", UNKEY_MCP_READ_ONLY: "true" });
+    expect(code).toBe(0);
+    const names = (JSON.parse(out) as { tools: { name: string }[] }).tools.map((t) => t.name);
+    expect(names.length).toBeGreaterThan(0);
+    expect(names).not.toContain("create_key");
+    expect(names.every((n) => !/^(set|delete|create|update)_/.test(n))).toBe(true);
+    // A variable of another command (a broken API URL) does not break `tools`.
+    expect((await run([], { UNKEY_API_URL: "not a url" })).code).toBe(0);
+    const bad = await run([], { UNKEY_MCP_PROFILE: "pro" });
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('UNKEY_MCP_PROFILE: expected one of full, ratelimits, got "pro"');
   });
 
   it("prints help", async () => {
@@ -132,9 +156,24 @@ describe("unkey-mcp tools", () => {
       expect(err).toMatch(/^warning: operation apis\.listApis .*no x-mcp/);
       const missing = await run(["--spec", join(dir, "nope.yaml")]);
       expect(missing.code).toBe(2);
-      expect(missing.err).toMatch(/--spec: cannot read .*nope\.yaml: ENOENT/);
+      expect(missing.err).toMatch(/--spec .*nope\.yaml: cannot read the file \(ENOENT\)/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("gives a --spec URL that never answers a bounded time (the one readSpec, shared with the servers)", async () => {
+    // A deliberately faulty server: accepts the request and never answers.
+    const silent = createServer(() => undefined);
+    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
+    try {
+      const { port } = silent.address() as AddressInfo;
+      const err = await readSpec(`http://127.0.0.1:${port}/openapi.yaml`, 200).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as Error).message).toMatch(/--spec http:\/\/127\.0\.0\.1:\d+\/openapi\.yaml: could not fetch the document/);
+    } finally {
+      silent.closeAllConnections();
+      await new Promise<void>((r) => silent.close(() => r()));
     }
   });
 });

@@ -169,6 +169,15 @@ describe("UnkeyClient", () => {
     expect(err.attempts).toBe(1);
   });
 
+  it("never retries a read that timed out: one call waits at most one request timeout", async () => {
+    const { server, client } = await setup([() => undefined], { requestTimeoutMs: 150 });
+    const err = (await client.request({ path: "/v2/keys.getKey", body: {}, safety: "read" }).catch((e: unknown) => e)) as UnkeyNetworkError;
+    expect(err).toBeInstanceOf(UnkeyNetworkError);
+    expect(err.kind).toBe("timeout");
+    expect(err.attempts).toBe(1);
+    expect(server.seen).toHaveLength(1);
+  });
+
   it("stops when the caller cancels", async () => {
     const { client } = await setup([() => undefined]);
     const ac = new AbortController();

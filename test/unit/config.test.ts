@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, DEFAULT_API_URL, normaliseRootKey, parseConfig, type HttpConfig } from "../../src/config.js";
+import { ConfigError, DEFAULT_API_URL, parseConfig, rootKeyFrom, type HttpConfig } from "../../src/config.js";
 
 describe("parseConfig (stdio)", () => {
   it("uses the documented defaults with an empty environment", () => {
@@ -100,10 +100,31 @@ describe("parseConfig (http / start)", () => {
   });
 });
 
-describe("normaliseRootKey", () => {
+describe("environment variables belong to their command", () => {
+  it("a bad UNKEY_API_URL does not break start (start talks to its own local API)", () => {
+    expect(() => parseConfig("start", [], { UNKEY_API_URL: "not a url" })).not.toThrow();
+    expect(() => parseConfig("http", [], { UNKEY_API_URL: "not a url" })).toThrow(/UNKEY_API_URL: expected an http\(s\) URL/);
+  });
+
+  it("UNKEY_MCP_PROFILE does not break http (its endpoints fix the profile)", () => {
+    expect(() => parseConfig("http", [], { UNKEY_MCP_PROFILE: "bogus" })).not.toThrow();
+    expect(parseConfig("http", [], { UNKEY_MCP_PROFILE: "ratelimits" }).catalog.profile).toBe("full");
+    expect(() => parseConfig("stdio", [], { UNKEY_MCP_PROFILE: "bogus" })).toThrow(/UNKEY_MCP_PROFILE: expected one of full, ratelimits/);
+  });
+
+  it("start takes --root-key from UNKEY_LOCAL_ROOT_KEY, so the key need not sit in argv; the flag wins", () => {
+    expect((parseConfig("start", [], { UNKEY_LOCAL_ROOT_KEY: " unkey_fromenv1234 " }) as HttpConfig).seedRootKey).toBe("unkey_fromenv1234");
+    expect((parseConfig("start", ["--root-key", "unkey_fromflag1234"], { UNKEY_LOCAL_ROOT_KEY: "unkey_fromenv1234" }) as HttpConfig).seedRootKey).toBe("unkey_fromflag1234");
+    // Only start seeds a key.
+    expect((parseConfig("http", [], { UNKEY_LOCAL_ROOT_KEY: "unkey_fromenv1234" }) as HttpConfig).seedRootKey).toBeUndefined();
+    expect(() => parseConfig("start", [], { UNKEY_LOCAL_ROOT_KEY: "${KEY}" })).toThrow(/UNKEY_LOCAL_ROOT_KEY holds the unexpanded placeholder/);
+  });
+});
+
+describe("rootKeyFrom", () => {
   it("tolerates a Bearer prefix and surrounding spaces, and maps blank to undefined", () => {
-    expect(normaliseRootKey("Bearer  unkey_abc12345 ")).toBe("unkey_abc12345");
-    expect(normaliseRootKey("   ")).toBeUndefined();
-    expect(normaliseRootKey(undefined)).toBeUndefined();
+    expect(rootKeyFrom("Bearer  unkey_abc12345 ")).toBe("unkey_abc12345");
+    expect(rootKeyFrom("   ")).toBeUndefined();
+    expect(rootKeyFrom(undefined)).toBeUndefined();
   });
 });

@@ -1,8 +1,12 @@
 /**
- * executeTool end to end over real HTTP to a recording server, which answers with a fixed
- * envelope and counts what arrived: the point is what the executor sends (or does not send).
+ * executeTool end to end over real HTTP.
+ *
+ * Success and Unkey-error paths run against the real local API, behind a pass-through proxy that
+ * records what the executor sent (or did not send) and what the API answered. Only the fault
+ * cases — 5xx, a dropped connection, a body that is not JSON, no answer at all — use a
+ * deliberately faulty server, because the local API does not misbehave on purpose.
  */
-import { createServer, type Server } from "node:http";
+import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createUnkeyClient, type UnkeyClient } from "../../src/client/unkey-client.js";
@@ -11,55 +15,123 @@ import { executeTool } from "../../src/tools/execute.js";
 import { generateTools } from "../../src/tools/generate.js";
 import type { ToolDefinition } from "../../src/tools/types.js";
 import { createLogger } from "../../src/util/log.js";
+import { startLocalApi, type InProcessLocalApi } from "../helpers/local-api.js";
 
 const tools = generateTools(loadContract()).tools;
 const tool = (name: string): ToolDefinition => tools.find((t) => t.name === name)!;
 const text = (r: { content: unknown[] }): string => (r.content[0] as { text: string }).text;
 
-let server: Server;
+// Deliberately not shaped like an Unkey root key (no `unkey_` prefix), so a redactor that only
+// recognises the usual prefix would let it through and the log assertion below would catch it.
+const ROOT = "exec-tests-ROOT-4f9c2a71d3e8b6";
+
+interface Exchange {
+  url: string;
+  auth?: string;
+  body: unknown;
+  status: number;
+  response: unknown;
+}
+
+let api: InProcessLocalApi;
+let proxy: Server;
 let client: UnkeyClient;
-const received: Array<{ url: string; auth?: string; body: unknown }> = [];
-let answer: { status: number; body: unknown } = { status: 200, body: { meta: { requestId: "req_x" }, data: {} } };
+const received: Exchange[] = [];
 const logLines: string[] = [];
 const logger = createLogger({ level: "debug", sink: (l) => logLines.push(l) });
-const ROOT = "root_key_for_execute_tests_123";
 
-beforeAll(async () => {
-  server = createServer((req, res) => {
+const readBody = (req: IncomingMessage): Promise<string> =>
+  new Promise((resolve, reject) => {
     let raw = "";
     req.on("data", (c: Buffer) => (raw += c.toString()));
-    req.on("end", () => {
-      received.push({ url: req.url ?? "", auth: req.headers.authorization, body: JSON.parse(raw || "null") });
-      res.writeHead(answer.status, { "content-type": "application/json" });
-      res.end(JSON.stringify(answer.body));
+    req.on("end", () => resolve(raw));
+    req.on("error", reject);
+  });
+
+/** Forwards every request to the local API unchanged and records request and answer. */
+function recordingProxy(target: URL): Server {
+  return createServer((req, res) => {
+    void readBody(req).then((raw) => {
+      const fwd = httpRequest(
+        { host: target.hostname, port: target.port, path: req.url, method: req.method, headers: { ...req.headers, host: target.host } },
+        (up) => {
+          let answer = "";
+          up.on("data", (c: Buffer) => (answer += c.toString()));
+          up.on("end", () => {
+            received.push({ url: req.url ?? "", auth: req.headers.authorization, body: JSON.parse(raw || "null"), status: up.statusCode ?? 0, response: JSON.parse(answer || "null") });
+            res.writeHead(up.statusCode ?? 502, up.headers);
+            res.end(answer);
+          });
+        },
+      );
+      fwd.on("error", () => res.destroy());
+      fwd.end(raw);
     });
   });
+}
+
+async function listen(server: Server): Promise<string> {
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  client = createUnkeyClient({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, backoffMs: 1 });
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+async function closeServer(server: Server): Promise<void> {
+  server.closeAllConnections();
+  await new Promise<void>((r) => server.close(() => r()));
+}
+
+/** A direct call to the local API with the admin key (set-up and independent checks). */
+async function direct<T>(path: string, body: unknown): Promise<{ status: number; data: T }> {
+  const res = await fetch(`${api.url}/v2/${path}`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${ROOT}`, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, data: ((await res.json()) as { data: T }).data };
+}
+
+beforeAll(async () => {
+  api = await startLocalApi({ rootKey: ROOT });
+  proxy = recordingProxy(new URL(api.url));
+  client = createUnkeyClient({ baseUrl: await listen(proxy), backoffMs: 1 });
 });
 afterAll(async () => {
-  await client.close();
-  await new Promise<void>((r) => server.close(() => r()));
+  await client?.close();
+  if (proxy) await closeServer(proxy);
+  await api?.close();
 });
 beforeEach(() => {
   received.length = 0;
-  answer = { status: 200, body: { meta: { requestId: "req_x" }, data: {} } };
 });
 
-describe("executeTool", () => {
+describe("executeTool against the local API", () => {
   it("sends the flat arguments as the body with the root key, and shapes the answer", async () => {
-    answer = { status: 200, body: { meta: { requestId: "req_1" }, data: { apiId: "api_new12345" } } };
     const r = await executeTool(tool("create_api"), { name: "payments" }, { rootKey: ROOT, client, logger });
-    expect(received).toEqual([{ url: "/v2/apis.createApi", auth: `Bearer ${ROOT}`, body: { name: "payments" } }]);
+    expect(received.map(({ url, auth, body }) => ({ url, auth, body }))).toEqual([{ url: "/v2/apis.createApi", auth: `Bearer ${ROOT}`, body: { name: "payments" } }]);
     expect(r.isError).toBeUndefined();
-    expect(r.structuredContent).toEqual({ data: { apiId: "api_new12345" } });
+    const apiId = (r.structuredContent as { data: { apiId: string } }).data.apiId;
+    expect(r.structuredContent).toEqual({ data: { apiId: expect.stringMatching(/^api_/) } });
+    // The API really has it.
+    expect((await direct<{ name: string }>("apis.getApi", { apiId })).data.name).toBe("payments");
   });
 
   it("unwraps the multiLimit wrapper: the API receives the bare array", async () => {
-    const checks = [{ namespace: "n", identifier: "u1", limit: 10, duration: 60_000 }];
-    answer = { status: 200, body: { meta: { requestId: "r" }, data: { passed: true, limits: [] } } };
-    await executeTool(tool("check_ratelimits"), { checks }, { rootKey: ROOT, client, logger });
+    const checks = [
+      { namespace: "exec.multi", identifier: "u1", limit: 10, duration: 60_000 },
+      { namespace: "exec.multi", identifier: "u2", limit: 1, duration: 60_000 },
+    ];
+    const r = await executeTool(tool("check_ratelimits"), { checks }, { rootKey: ROOT, client, logger });
+    expect(r.isError, text(r)).toBeUndefined();
+    expect(received).toHaveLength(1);
     expect(received[0].body).toEqual(checks);
+    expect(received[0].status).toBe(200);
+    expect((r.structuredContent as { data: { passed: boolean; limits: Array<{ identifier: string; remaining: number }> } }).data).toMatchObject({
+      passed: true,
+      limits: [
+        { identifier: "u1", remaining: 9 },
+        { identifier: "u2", remaining: 0 },
+      ],
+    });
   });
 
   it("sends nothing when the arguments are invalid", async () => {
@@ -92,10 +164,14 @@ describe("executeTool", () => {
 
   it("lets reads, and consume calls with allowConsume, through in read-only mode", async () => {
     const policy = { readOnly: true, allowConsume: true };
-    await executeTool(tool("get_api"), { apiId: "api_123456" }, { rootKey: ROOT, client, logger, policy });
-    answer = { status: 200, body: { meta: { requestId: "r" }, data: { valid: true, code: "VALID" } } };
-    await executeTool(tool("verify_key"), { key: "k_123" }, { rootKey: ROOT, client, logger, policy });
-    expect(received.map((r) => r.url)).toEqual(["/v2/apis.getApi", "/v2/keys.verifyKey"]);
+    const read = await executeTool(tool("get_api"), { apiId: "api_123456" }, { rootKey: ROOT, client, logger, policy });
+    const verify = await executeTool(tool("verify_key"), { key: "k_123" }, { rootKey: ROOT, client, logger, policy });
+    expect(received.map((r) => [r.url, r.status])).toEqual([
+      ["/v2/apis.getApi", 404],
+      ["/v2/keys.verifyKey", 200],
+    ]);
+    expect(text(read)).not.toContain("read-only mode");
+    expect((verify.structuredContent as { data: { valid: boolean; code: string } }).data).toMatchObject({ valid: false, code: "NOT_FOUND" });
   });
 
   it("passes the effective safety to the confirmation hook, which can stop the call", async () => {
@@ -123,23 +199,102 @@ describe("executeTool", () => {
     };
     const r = await executeTool(handwritten, { apiId: "api_999999" }, { rootKey: ROOT, client, logger });
     expect(text(r)).toBe("hi api_999999 true");
+    expect(received).toHaveLength(0);
   });
 
-  it("turns an Unkey error into an isError result", async () => {
-    answer = { status: 404, body: { meta: { requestId: "req_404" }, error: { title: "Not Found", detail: "no such api", status: 404, type: "t" } } };
+  it("turns an Unkey error into an isError result naming the target and the request id", async () => {
     const r = await executeTool(tool("get_api"), { apiId: "api_missing" }, { rootKey: ROOT, client, logger });
     expect(r.isError).toBe(true);
+    expect(received).toHaveLength(1);
+    expect(received[0].status).toBe(404);
+    const requestId = (received[0].response as { meta: { requestId: string } }).meta.requestId;
+    expect(requestId).toBeTruthy();
     expect(text(r)).toContain('apiId="api_missing"');
-    expect(text(r)).toContain("req_404");
+    expect(text(r)).toContain(requestId);
   });
 
   it("never writes the root key or a verified plaintext key to the log", async () => {
-    answer = { status: 200, body: { meta: { requestId: "r" }, data: { valid: true, code: "VALID" } } };
-    await executeTool(tool("verify_key"), { key: "acme_plaintext_secret_99" }, { rootKey: ROOT, client, logger });
+    const { apiId } = (await direct<{ apiId: string }>("apis.createApi", { name: "exec-logs" })).data;
+    const { key } = (await direct<{ key: string }>("keys.createKey", { apiId, prefix: "acme" })).data;
+    logLines.length = 0;
+    const r = await executeTool(tool("verify_key"), { key }, { rootKey: ROOT, client, logger });
+    expect((r.structuredContent as { data: { valid: boolean } }).data.valid).toBe(true);
     const all = logLines.join("");
+    // The call was logged at debug, arguments included: there was something to leak.
     expect(all).toContain("verify_key");
+    expect(all).toContain('"arguments"');
     expect(all).not.toContain(ROOT);
-    expect(all).not.toContain("acme_plaintext_secret_99");
+    expect(all).not.toContain(key);
+  });
+});
+
+describe("executeTool against a faulty server", () => {
+  type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+  let faulty: Server;
+  let faultyClient: UnkeyClient;
+  let handler: Handler = (_req, res) => res.end();
+  let hits = 0;
+
+  beforeAll(async () => {
+    faulty = createServer((req, res) => {
+      hits++;
+      void readBody(req).then(() => handler(req, res));
+    });
+    faultyClient = createUnkeyClient({ baseUrl: await listen(faulty), backoffMs: 1, maxRetries: 2, requestTimeoutMs: 300 });
+  });
+  afterAll(async () => {
+    await faultyClient?.close();
+    if (faulty) await closeServer(faulty);
+  });
+  beforeEach(() => {
+    hits = 0;
+  });
+
+  const unavailable: Handler = (_req, res) => {
+    res.writeHead(503, { "content-type": "application/json" });
+    res.end(JSON.stringify({ meta: { requestId: "req_503" }, error: { title: "Service Unavailable", detail: "overloaded", status: 503, type: "t" } }));
+  };
+
+  it("a read that keeps getting 503 is retried, then reported as an error result", async () => {
+    handler = unavailable;
+    const r = await executeTool(tool("get_api"), { apiId: "api_123456" }, { rootKey: ROOT, client: faultyClient, logger });
+    expect(r.isError).toBe(true);
+    expect(text(r)).toContain("503");
+    expect(hits).toBe(3);
+  });
+
+  it("a write that gets a 503 is not retried", async () => {
+    handler = unavailable;
+    const r = await executeTool(tool("create_api"), { name: "not-twice" }, { rootKey: ROOT, client: faultyClient, logger });
+    expect(r.isError).toBe(true);
+    expect(hits).toBe(1);
+  });
+
+  it("a dropped connection on a write says the change may or may not have been applied", async () => {
+    handler = (req) => req.socket.destroy();
+    const r = await executeTool(tool("create_api"), { name: "dropped" }, { rootKey: ROOT, client: faultyClient, logger });
+    expect(r.isError).toBe(true);
+    expect(text(r)).toContain("Could not reach the Unkey API");
+    expect(text(r)).toContain("may or may not have been applied");
+    expect(hits).toBe(1);
+  });
+
+  it("a body that is not JSON is an error result, not a crash", async () => {
+    handler = (_req, res) => {
+      res.writeHead(502, { "content-type": "text/html" });
+      res.end("<html>bad gateway</html>");
+    };
+    const r = await executeTool(tool("create_api"), { name: "html" }, { rootKey: ROOT, client: faultyClient, logger });
+    expect(r.isError).toBe(true);
+    expect(text(r)).toContain("502");
+  });
+
+  it("no answer within the request timeout is reported as a timeout, once", async () => {
+    handler = () => undefined; // never answers; the client's timeout ends the call
+    const r = await executeTool(tool("get_api"), { apiId: "api_123456" }, { rootKey: ROOT, client: faultyClient, logger });
+    expect(r.isError).toBe(true);
+    expect(text(r)).toContain("did not answer in time");
+    expect(hits).toBe(1);
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createLogger, REDACTED, redactHeaders, redactText, redactValue } from "../../src/util/log.js";
+import { createLogger, REDACTED, redactText, redactValue } from "../../src/util/log.js";
 
 function collect(level: "debug" | "info" | "warn" | "error" = "debug", format: "json" | "text" = "json"): { lines: string[]; logger: ReturnType<typeof createLogger> } {
   const lines: string[] = [];
@@ -73,12 +73,13 @@ describe("logger", () => {
     expect(redactValue({ data: { token2: "x", keep: 1 } }, [], ["data.token2"])).toEqual({ data: { token2: REDACTED, keep: 1 } });
   });
 
-  it("redactHeaders blanks every credential-carrying header", () => {
-    expect(redactHeaders({ "MCP-UNKEY-V2-ROOT-KEY": "k", authorization: "Bearer k", "content-type": "json" })).toEqual({
-      "MCP-UNKEY-V2-ROOT-KEY": REDACTED,
-      authorization: REDACTED,
-      "content-type": "json",
-    });
+  it("redacts nested secrets by path in both spellings: keys[].plaintext (secretArgs) and keys.plaintext", () => {
+    const args = { apiId: "api_1", keys: [{ hash: { value: "h1" }, note: "a" }, { hash: { value: "h2" }, note: "b" }] };
+    const expected = { apiId: "api_1", keys: [{ hash: { value: REDACTED }, note: "a" }, { hash: { value: REDACTED }, note: "b" }] };
+    expect(redactValue(args, [], ["keys[].hash.value"])).toEqual(expected);
+    expect(redactValue(args, [], ["keys.hash.value"])).toEqual(expected);
+    // A top-level array body: `[].x`.
+    expect(redactValue([{ x: "s1" }, { x: "s2" }], [], ["[].x"])).toEqual([{ x: REDACTED }, { x: REDACTED }]);
   });
 
   it("never throws when the sink fails", () => {

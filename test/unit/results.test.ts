@@ -68,6 +68,21 @@ describe("successResult", () => {
     expect(text(r)).toContain("Secret withheld");
   });
 
+  it("--hide-secrets on a read tool says the secret must be obtained outside the assistant, without promising decryption", () => {
+    const r = successResult(tool("get_key"), response(200, { meta: { requestId: "r" }, data: { keyId: "key_1", start: "acme", createdAt: 1, enabled: true, plaintext: "acme_PLAIN1234567" } }), { hideSecrets: true });
+    expect(text(r)).toContain("must be obtained outside the assistant");
+    expect(text(r)).not.toMatch(/can be decrypted later/);
+  });
+
+  it("check_ratelimits reports whether every check passed", () => {
+    const data = { passed: false, limits: [
+      { namespace: "n", identifier: "a", limit: 1, remaining: 0, reset: 1, passed: true },
+      { namespace: "n", identifier: "b", limit: 1, remaining: 0, reset: 1, passed: false },
+    ] };
+    const r = successResult(tool("check_ratelimits"), response(200, { meta: { requestId: "r" }, data }));
+    expect(text(r)).toMatch(/^check_ratelimits: passed=false \(1\/2 checks passed\)/);
+  });
+
   it("withholds plaintexts inside list items too", () => {
     const body = { meta: { requestId: "r" }, data: [{ keyId: "key_1", plaintext: "acme_PLAIN1234567", start: "acme", createdAt: 1, enabled: true }], pagination: { hasMore: false } };
     const r = successResult(tool("list_keys"), response(200, body), { hideSecrets: true });
@@ -89,12 +104,27 @@ describe("apiErrorResult", () => {
     expect(text(r)).toContain("403 Insufficient Permissions");
     expect(text(r)).toContain("Request id: req_err");
     expect(text(r)).toMatch(/Hint: the root key lacks api\.\*\.create_api\./);
-    expect(text(r)).toContain("unkey-mcp local root-key create --permission api.*.create_api");
+    expect(text(r)).toContain("unkey-mcp local root-key create --permission 'api.*.create_api'");
   });
 
-  it("403 without a usable detail falls back to the tool's permission rule, ids filled in", () => {
-    const r = apiErrorResult(tool("get_api"), { apiId: "api_42" }, response(403, envelope(403, "Forbidden", "nope", "x")));
+  it("403 insufficient_permissions without a usable detail falls back to the tool's permission rule, ids filled in", () => {
+    const r = apiErrorResult(tool("get_api"), { apiId: "api_42" }, response(403, envelope(403, "Forbidden", "nope", "https://unkey.com/docs/errors/unkey/authorization/insufficient_permissions")));
     expect(text(r)).toContain("(api.*.read_api or api.api_42.read_api)");
+    expect(text(r)).toContain("--permission 'api.*.read_api'");
+  });
+
+  it("403 joins several CNF clauses with 'and'", () => {
+    const t = tools.find((x) => x.permissions.length > 1);
+    if (!t) throw new Error("no tool with two permission clauses");
+    const r = apiErrorResult(t, {}, response(403, envelope(403, "Forbidden", "nope", "https://unkey.com/docs/errors/unkey/authorization/insufficient_permissions")));
+    const parts = requiredPermissions(t, {});
+    expect(text(r)).toContain(`lacks ${parts.join(" and ")}.`);
+  });
+
+  it("403 of another kind names no permissions", () => {
+    const r = apiErrorResult(tool("get_api"), { apiId: "api_42" }, response(403, envelope(403, "Forbidden", "nope", "x")));
+    expect(text(r)).not.toContain("--permission");
+    expect(text(r)).not.toContain("read_api");
   });
 
   it("401 says the root key is invalid or revoked and where it comes from", () => {
@@ -105,7 +135,9 @@ describe("apiErrorResult", () => {
 
   it("404 says what was looked up", () => {
     const r = apiErrorResult(tool("get_key"), { keyId: "key_missing" }, response(404, envelope(404, "Not Found", "The key does not exist.", "t")));
-    expect(text(r)).toContain('nothing was found for keyId="key_missing"');
+    expect(text(r)).toContain('The key does not exist (looked up keyId="key_missing")');
+    const bare = apiErrorResult(tool("get_key"), { keyId: "key_missing" }, response(404, { meta: { requestId: "r" }, error: { title: "Not Found", status: 404 } }));
+    expect(text(bare)).toContain('nothing was found for keyId="key_missing"');
   });
 
   it("400 lists every field problem", () => {
