@@ -22,8 +22,9 @@ import {
   type ServerRequest,
   type Tool,
 } from "@modelcontextprotocol/sdk/types.js";
-import type { UnkeyClient } from "./client/unkey-client.js";
-import { PromptArgumentError, renderPrompt, type PromptTemplate } from "./prompts.js";
+import { createUnkeyClient, type UnkeyClient } from "./client/unkey-client.js";
+import type { CommonConfig } from "./config.js";
+import { PromptArgumentError, loadShippedPrompts, renderPrompt, type PromptTemplate } from "./prompts.js";
 import { loadContract } from "./schemas/loader.js";
 import { executeTool } from "./tools/execute.js";
 import { readSpec, toListedTool } from "./tools/export.js";
@@ -139,6 +140,22 @@ export interface CatalogSource {
   logger: Logger;
   /** Fetch timeout for a spec URL. */
   timeoutMs?: number;
+}
+
+/** What every transport builds once per process: the whole catalog, the prompts, the Unkey client. */
+export async function loadServerParts(
+  config: CommonConfig,
+  logger: Logger,
+): Promise<{ catalog: ToolDefinition[]; prompts: PromptTemplate[]; client: UnkeyClient }> {
+  const catalog = await loadToolCatalog({ spec: config.spec, logger });
+  const prompts = await loadShippedPrompts();
+  const client = createUnkeyClient({
+    baseUrl: config.apiUrl,
+    connectTimeoutMs: config.connectTimeoutMs,
+    requestTimeoutMs: config.requestTimeoutMs,
+    userAgent: `unkey-mcp/${packageVersion()}`,
+  });
+  return { catalog, prompts, client };
 }
 
 /** The bundled contract's catalog, precompiled by the build (scripts/postbuild.mjs). */

@@ -26,9 +26,8 @@ import { isInitializeRequest, type JSONRPCMessage, type JSONRPCRequest } from "@
 import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { ConfigError, parseConfig, type HttpConfig } from "../config.js";
-import { createUnkeyClient, type UnkeyClient } from "../client/unkey-client.js";
-import { loadShippedPrompts } from "../prompts.js";
-import { buildInstructions, createMcpServer, loadToolCatalog, packageVersion } from "../server.js";
+import type { UnkeyClient } from "../client/unkey-client.js";
+import { buildInstructions, createMcpServer, loadServerParts, packageVersion } from "../server.js";
 import { CatalogSelectionError, listToolsets, narrowSelection, selectTools } from "../tools/catalog.js";
 import type { ToolDefinition } from "../tools/types.js";
 import { createLogger, type Logger } from "../util/log.js";
@@ -647,14 +646,7 @@ export interface HttpRuntime {
  * prompts, the pooled Unkey client, and a cheap factory for per-session/per-request servers.
  */
 export async function buildHttpRuntime(config: HttpConfig, logger: Logger): Promise<HttpRuntime> {
-  const catalog = await loadToolCatalog({ spec: config.spec, logger });
-  const prompts = await loadShippedPrompts();
-  const client = createUnkeyClient({
-    baseUrl: config.apiUrl,
-    connectTimeoutMs: config.connectTimeoutMs,
-    requestTimeoutMs: config.requestTimeoutMs,
-    userAgent: `unkey-mcp/${packageVersion()}`,
-  });
+  const { catalog, prompts, client } = await loadServerParts(config, logger);
   // One instructions text per distinct tool list (lists are cached per endpoint and narrowing).
   const instructionsFor = new WeakMap<ToolDefinition[], string>();
   const createServer: McpServerFactory = ({ tools, client: c, endpoint }) => {

@@ -4,10 +4,8 @@
  * stdout carries only JSON-RPC; everything else goes to stderr through the logger.
  */
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
-import { createUnkeyClient } from "../client/unkey-client.js";
 import { parseConfig, type StdioConfig } from "../config.js";
-import { loadShippedPrompts } from "../prompts.js";
-import { buildInstructions, createMcpServer, loadToolCatalog, packageVersion } from "../server.js";
+import { buildInstructions, createMcpServer, loadServerParts, packageVersion } from "../server.js";
 import { listToolsets, selectTools } from "../tools/catalog.js";
 import { createLogger } from "../util/log.js";
 
@@ -15,15 +13,8 @@ export async function runStdioCommand(argv: string[], env: NodeJS.ProcessEnv): P
   const config = parseConfig("stdio", argv, env) as StdioConfig;
   const logger = createLogger({ level: config.logLevel, format: config.logFormat, secrets: [config.rootKey] });
 
-  const all = await loadToolCatalog({ spec: config.spec, logger });
-  const tools = selectTools(all, config.catalog);
-  const prompts = await loadShippedPrompts();
-  const client = createUnkeyClient({
-    baseUrl: config.apiUrl,
-    connectTimeoutMs: config.connectTimeoutMs,
-    requestTimeoutMs: config.requestTimeoutMs,
-    userAgent: `unkey-mcp/${packageVersion()}`,
-  });
+  const { catalog, prompts, client } = await loadServerParts(config, logger);
+  const tools = selectTools(catalog, config.catalog);
 
   const hasRootKey = config.rootKey !== undefined;
   if (!hasRootKey) {

@@ -4,13 +4,14 @@
  * key. Fixture-specific scenarios are listed in test/conformance-baseline.yml with reasons.
  * Needs `npm run build`.
  */
-import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { execFile } from "node:child_process";
 import { mkdtemp, readFile, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CLI_PATH, spawnLocalApi, type SpawnedLocalApi } from "../helpers/local-api.js";
+import { spawnLocalApi, type SpawnedLocalApi } from "../helpers/local-api.js";
+import { spawnHttpServer, type SpawnedHttpServer } from "../helpers/mcp-http.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const CONFORMANCE = join(ROOT, "node_modules", ".bin", "conformance");
@@ -27,42 +28,17 @@ const MUST_PASS = [
   "dns-rebinding-protection",
 ];
 
-async function spawnHttp(apiUrl: string, rootKey: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [CLI_PATH, "http", "--port", "0", "--api-url", apiUrl, "--insecure-test-root-key", rootKey, "--log-level", "warn"], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  let err = "";
-  child.stderr!.on("data", (c: Buffer) => (err += c.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`http server did not start\n${out}\n${err}`)), 30_000);
-    child.stdout!.on("data", (c: Buffer) => {
-      out += c.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`http server exited with ${code}\n${out}\n${err}`));
-    });
-  });
-  return { child, url };
-}
-
 describe("MCP conformance suite", () => {
   let local: SpawnedLocalApi;
-  let http: { child: ChildProcess; url: string };
+  let http: SpawnedHttpServer;
   let outDir: string;
   beforeAll(async () => {
     local = await spawnLocalApi();
-    http = await spawnHttp(local.url, local.rootKey);
+    http = await spawnHttpServer(local.url, ["--insecure-test-root-key", local.rootKey, "--log-level", "warn"]);
     outDir = await mkdtemp(join(tmpdir(), "conformance-"));
   });
   afterAll(async () => {
-    http?.child.kill("SIGTERM");
+    await http?.close();
     await local?.close();
     if (outDir) await rm(outDir, { recursive: true, force: true });
   });

@@ -12,7 +12,10 @@ import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { expect } from "vitest";
 
-export const CLI = fileURLToPath(new URL("../../dist/cli.js", import.meta.url));
+import { CLI_PATH } from "./local-api.js";
+
+/** The built CLI every end-to-end test spawns (one definition, in local-api.ts). */
+export const CLI = CLI_PATH;
 export const PROJECT_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 const stderrLogs: Array<{ label: string; text: () => string }> = [];
