@@ -12,6 +12,8 @@ export type paths = {
         /**
          * Create an API
          * @description Create an API to issue keys under.
+         *
+         *     Root key needs `api.*.create_api`.
          */
         post: operations["apis.createApi"];
         delete?: never;
@@ -32,6 +34,8 @@ export type paths = {
         /**
          * Get an API
          * @description Get an API's name.
+         *
+         *     Root key needs one of `api.*.read_api`, `api.<apiId>.read_api`. `<apiId>` is the id of the API the call touches.
          */
         post: operations["apis.getApi"];
         delete?: never;
@@ -52,6 +56,8 @@ export type paths = {
         /**
          * List an API's keys
          * @description List an API's keys, cursor-paginated.
+         *
+         *     Root key needs one of `api.*.read_key`, `api.<apiId>.read_key`; and one of `api.*.read_api`, `api.<apiId>.read_api`. When `decrypt` is true, also one of `api.*.decrypt_key`, `api.<apiId>.decrypt_key`. `<apiId>` is the id of the API the call touches.
          */
         post: operations["apis.listKeys"];
         delete?: never;
@@ -72,6 +78,8 @@ export type paths = {
         /**
          * Delete an API
          * @description Delete an API; all its keys stop verifying. 412 if delete-protected.
+         *
+         *     Root key needs one of `api.*.delete_api`, `api.<apiId>.delete_api`. `<apiId>` is the id of the API the call touches.
          */
         post: operations["apis.deleteApi"];
         delete?: never;
@@ -92,6 +100,8 @@ export type paths = {
         /**
          * Create an API key
          * @description Issue a new API key. Its plaintext is returned only once, so pass it on. Unknown permission slugs are created; roles must already exist.
+         *
+         *     Root key needs one of `api.*.create_key`, `api.<apiId>.create_key`. When `recoverable` is true, also one of `api.*.encrypt_key`, `api.<apiId>.encrypt_key`. `<apiId>` is the id of the API the call touches.
          */
         post: operations["keys.createKey"];
         delete?: never;
@@ -112,6 +122,8 @@ export type paths = {
         /**
          * Get a key
          * @description Read a key's settings, credits, limits, identity and effective permissions by keyId. Consumes nothing.
+         *
+         *     Root key needs one of `api.*.read_key`, `api.<apiId>.read_key`. When `decrypt` is true, also one of `api.*.decrypt_key`, `api.<apiId>.decrypt_key`. `<apiId>` is the id of the API the call touches.
          */
         post: operations["keys.getKey"];
         delete?: never;
@@ -132,6 +144,8 @@ export type paths = {
         /**
          * Identify a key by secret
          * @description Find the key a plaintext secret belongs to and return its details. Unlike verifyKey, spends nothing.
+         *
+         *     Root key needs one of `api.*.read_key`, `api.<apiId>.read_key`. `<apiId>` is the id of the API the call touches.
          */
         post: operations["keys.whoami"];
         delete?: never;
@@ -152,6 +166,8 @@ export type paths = {
         /**
          * Verify an API key
          * @description Check a plaintext key as your app would; returns valid and a code, HTTP 200 even if denied. Spends credits (default 1) and rate-limit tokens, and logs analytics.
+         *
+         *     Root key needs one of `api.*.verify_key`, `api.<apiId>.verify_key`. `<apiId>` is the id of the API the call touches.
          */
         post: operations["keys.verifyKey"];
         delete?: never;
@@ -172,6 +188,8 @@ export type paths = {
         /**
          * Update a key
          * @description Change some fields of a key: omitted fields stay, null clears. roles, permissions and ratelimits replace the whole set.
+         *
+         *     Root key needs one of `api.*.update_key`, `api.<apiId>.update_key`. `<apiId>` is the id of the API the call touches.
          */
         post: operations["keys.updateKey"];
         delete?: never;
@@ -192,6 +210,8 @@ export type paths = {
         /**
          * Change a key's credits
          * @description Set, add to or subtract from a key's remaining credits. set with null value makes it unlimited and drops its refill; decrement floors at 0.
+         *
+         *     Root key needs one of `api.*.update_key`, `api.<apiId>.update_key`. `<apiId>` is the id of the API the call touches.
          */
         post: operations["keys.updateCredits"];
         delete?: never;
@@ -212,6 +232,8 @@ export type paths = {
         /**
          * Delete a key
          * @description Revoke a key: verification returns NOT_FOUND afterwards. Cannot be undone.
+         *
+         *     Root key needs one of `api.*.delete_key`, `api.<apiId>.delete_key`. `<apiId>` is the id of the API the call touches.
          */
         post: operations["keys.deleteKey"];
         delete?: never;
@@ -232,6 +254,8 @@ export type paths = {
         /**
          * Replace a key's secret
          * @description Issue a new key with the old one's settings, roles, permissions and limits; its plaintext is returned once. The old key then expires.
+         *
+         *     Root key needs one of `api.*.create_key`, `api.<apiId>.create_key`. `<apiId>` is the id of the API the call touches.
          */
         post: operations["keys.rerollKey"];
         delete?: never;
@@ -252,6 +276,8 @@ export type paths = {
         /**
          * Import pre-hashed keys
          * @description Import keys from another system by their existing hashes, so users keep their secrets. Per-key failures are listed in failed; the rest import.
+         *
+         *     Root key needs one of `api.*.create_key`, `api.<apiId>.create_key`. `<apiId>` is the id of the API the call touches.
          */
         post: operations["keys.migrateKeys"];
         delete?: never;
@@ -272,6 +298,8 @@ export type paths = {
         /**
          * Add permissions to a key
          * @description Grant direct permissions to a key, keeping existing ones; unknown slugs are created.
+         *
+         *     Root key needs one of `api.*.update_key`, `api.<apiId>.update_key`; and `rbac.*.add_permission_to_key`. When a listed permission does not exist yet, also `rbac.*.create_permission`. `<apiId>` is the id of the API the call touches.
          */
         post: operations["keys.addPermissions"];
         delete?: never;
@@ -292,6 +320,8 @@ export type paths = {
         /**
          * Remove permissions from a key
          * @description Revoke direct permissions from a key; role-granted ones remain.
+         *
+         *     Root key needs one of `api.*.update_key`, `api.<apiId>.update_key`; and `rbac.*.remove_permission_from_key`. `<apiId>` is the id of the API the call touches.
          */
         post: operations["keys.removePermissions"];
         delete?: never;
@@ -312,6 +342,8 @@ export type paths = {
         /**
          * Replace a key's permissions
          * @description Replace all of a key's direct permissions; [] clears them. Unknown slugs are created.
+         *
+         *     Root key needs one of `api.*.update_key`, `api.<apiId>.update_key`; and `rbac.*.add_permission_to_key`; and `rbac.*.remove_permission_from_key`. When a listed permission does not exist yet, also `rbac.*.create_permission`. `<apiId>` is the id of the API the call touches.
          */
         post: operations["keys.setPermissions"];
         delete?: never;
@@ -332,6 +364,8 @@ export type paths = {
         /**
          * Add roles to a key
          * @description Assign roles (by name) to a key, keeping current ones. One unknown role fails the whole call.
+         *
+         *     Root key needs one of `api.*.update_key`, `api.<apiId>.update_key`; and `rbac.*.add_role_to_key`. `<apiId>` is the id of the API the call touches.
          */
         post: operations["keys.addRoles"];
         delete?: never;
@@ -352,6 +386,8 @@ export type paths = {
         /**
          * Remove roles from a key
          * @description Unassign roles (by name) from a key; its other roles stay.
+         *
+         *     Root key needs one of `api.*.update_key`, `api.<apiId>.update_key`. `<apiId>` is the id of the API the call touches.
          */
         post: operations["keys.removeRoles"];
         delete?: never;
@@ -372,6 +408,8 @@ export type paths = {
         /**
          * Replace a key's roles
          * @description Replace all of a key's roles (by name); [] clears them. Each role must exist.
+         *
+         *     Root key needs one of `api.*.update_key`, `api.<apiId>.update_key`. `<apiId>` is the id of the API the call touches.
          */
         post: operations["keys.setRoles"];
         delete?: never;
@@ -392,6 +430,8 @@ export type paths = {
         /**
          * Create an identity
          * @description Create an identity for your user or org; its keys share its meta and ratelimits.
+         *
+         *     Root key needs `identity.*.create_identity`.
          */
         post: operations["identities.createIdentity"];
         delete?: never;
@@ -412,6 +452,8 @@ export type paths = {
         /**
          * Get an identity
          * @description Get an identity.
+         *
+         *     Root key needs one of `identity.*.read_identity`, `identity.<identityId>.read_identity`. `<identityId>` is the id of the identity the call touches.
          */
         post: operations["identities.getIdentity"];
         delete?: never;
@@ -432,6 +474,8 @@ export type paths = {
         /**
          * List identities
          * @description List identities, cursor-paginated.
+         *
+         *     Root key needs one of `identity.*.read_identity`, `identity.<identityId>.read_identity`. `<identityId>` is the id of the identity the call touches.
          */
         post: operations["identities.listIdentities"];
         delete?: never;
@@ -452,6 +496,8 @@ export type paths = {
         /**
          * Update an identity
          * @description Update an identity; meta and ratelimits each replace the stored value.
+         *
+         *     Root key needs `identity.*.update_identity`.
          */
         post: operations["identities.updateIdentity"];
         delete?: never;
@@ -472,6 +518,8 @@ export type paths = {
         /**
          * Delete an identity
          * @description Delete an identity; its keys lose its shared ratelimits.
+         *
+         *     Root key needs `identity.*.delete_identity`.
          */
         post: operations["identities.deleteIdentity"];
         delete?: never;
@@ -492,6 +540,8 @@ export type paths = {
         /**
          * Create a permission
          * @description Create a permission (a slug like documents.read) for keys and roles.
+         *
+         *     Root key needs `rbac.*.create_permission`.
          */
         post: operations["permissions.createPermission"];
         delete?: never;
@@ -512,6 +562,8 @@ export type paths = {
         /**
          * Get a permission
          * @description Get a permission.
+         *
+         *     Root key needs `rbac.*.read_permission`.
          */
         post: operations["permissions.getPermission"];
         delete?: never;
@@ -532,6 +584,8 @@ export type paths = {
         /**
          * List permissions
          * @description List permissions, cursor-paginated.
+         *
+         *     Root key needs `rbac.*.read_permission`.
          */
         post: operations["permissions.listPermissions"];
         delete?: never;
@@ -552,6 +606,8 @@ export type paths = {
         /**
          * Delete a permission
          * @description Delete a permission, removing it from all keys and roles.
+         *
+         *     Root key needs `rbac.*.delete_permission`.
          */
         post: operations["permissions.deletePermission"];
         delete?: never;
@@ -572,6 +628,8 @@ export type paths = {
         /**
          * Create a role
          * @description Create a role bundling permission slugs; missing slugs are created.
+         *
+         *     Root key needs `rbac.*.create_role`.
          */
         post: operations["permissions.createRole"];
         delete?: never;
@@ -592,6 +650,8 @@ export type paths = {
         /**
          * Get a role
          * @description Get a role and its permissions.
+         *
+         *     Root key needs `rbac.*.read_role`.
          */
         post: operations["permissions.getRole"];
         delete?: never;
@@ -612,6 +672,8 @@ export type paths = {
         /**
          * List roles
          * @description List roles, cursor-paginated.
+         *
+         *     Root key needs `rbac.*.read_role`.
          */
         post: operations["permissions.listRoles"];
         delete?: never;
@@ -632,6 +694,8 @@ export type paths = {
         /**
          * Delete a role
          * @description Delete a role, unassigning it from all keys.
+         *
+         *     Root key needs `rbac.*.delete_role`.
          */
         post: operations["permissions.deleteRole"];
         delete?: never;
@@ -652,6 +716,8 @@ export type paths = {
         /**
          * Replace a role's permissions
          * @description Replace a role's whole permission set ([] clears); missing slugs are created.
+         *
+         *     Root key needs `rbac.*.add_permission_to_role`; and `rbac.*.remove_permission_from_role`. When a listed permission does not exist yet, also `rbac.*.create_permission`.
          */
         post: operations["permissions.setRolePermissions"];
         delete?: never;
@@ -672,6 +738,8 @@ export type paths = {
         /**
          * Check a ratelimit
          * @description Consume cost tokens for an identifier; success is false when limited. Creates a missing namespace.
+         *
+         *     Root key needs one of `ratelimit.*.limit`, `ratelimit.<namespaceId>.limit`. When the namespace does not exist yet (it is created on first use), also `ratelimit.*.create_namespace`. `<namespaceId>` is the id of the rate-limit namespace the call touches.
          */
         post: operations["ratelimit.limit"];
         delete?: never;
@@ -692,6 +760,8 @@ export type paths = {
         /**
          * Check several ratelimits atomically
          * @description Run several checks all-or-nothing: tokens are consumed only if all pass. Creates missing namespaces.
+         *
+         *     Root key needs one of `ratelimit.*.limit`, `ratelimit.<namespaceId>.limit`. When the namespace does not exist yet (it is created on first use), also `ratelimit.*.create_namespace`. `<namespaceId>` is the id of the rate-limit namespace the call touches.
          */
         post: operations["ratelimit.multiLimit"];
         delete?: never;
@@ -712,6 +782,8 @@ export type paths = {
         /**
          * Set a ratelimit override
          * @description Upsert a limit and duration for an identifier or * pattern. An exact identifier beats the first matching pattern; limit 0 blocks.
+         *
+         *     Root key needs one of `ratelimit.*.set_override`, `ratelimit.<namespaceId>.set_override`. `<namespaceId>` is the id of the rate-limit namespace the call touches.
          */
         post: operations["ratelimit.setOverride"];
         delete?: never;
@@ -732,6 +804,8 @@ export type paths = {
         /**
          * Get a ratelimit override
          * @description Get an override by its identifier or pattern.
+         *
+         *     Root key needs one of `ratelimit.*.read_override`, `ratelimit.<namespaceId>.read_override`. `<namespaceId>` is the id of the rate-limit namespace the call touches.
          */
         post: operations["ratelimit.getOverride"];
         delete?: never;
@@ -752,6 +826,8 @@ export type paths = {
         /**
          * List ratelimit overrides
          * @description List a namespace's overrides, cursor-paginated.
+         *
+         *     Root key needs one of `ratelimit.*.read_override`, `ratelimit.<namespaceId>.read_override`. `<namespaceId>` is the id of the rate-limit namespace the call touches.
          */
         post: operations["ratelimit.listOverrides"];
         delete?: never;
@@ -772,6 +848,8 @@ export type paths = {
         /**
          * Delete a ratelimit override
          * @description Delete the override set for this exact identifier or pattern.
+         *
+         *     Root key needs one of `ratelimit.*.delete_override`, `ratelimit.<namespaceId>.delete_override`. `<namespaceId>` is the id of the rate-limit namespace the call touches.
          */
         post: operations["ratelimit.deleteOverride"];
         delete?: never;
@@ -792,6 +870,8 @@ export type paths = {
         /**
          * Query key verification analytics
          * @description One ClickHouse SELECT over key_verifications_v1 (raw: time in ms, key_id, external_id, outcome) or key_verifications_per_{minute,hour,day,month}_v1.
+         *
+         *     Root key needs one of `api.*.read_analytics`, `api.<apiId>.read_analytics`. `<apiId>` is the id of the API the call touches.
          */
         post: operations["analytics.getVerifications"];
         delete?: never;
@@ -812,6 +892,8 @@ export type paths = {
         /**
          * Query ratelimit analytics
          * @description One ClickHouse SELECT over ratelimits_v1 (raw: time in ms, namespace_id, identifier, passed) or ratelimits_per_{minute,hour,day,month}_v1.
+         *
+         *     Root key needs one of `ratelimit.*.read_analytics`, `ratelimit.<namespaceId>.read_analytics`. `<namespaceId>` is the id of the rate-limit namespace the call touches.
          */
         post: operations["analytics.getRatelimits"];
         delete?: never;

@@ -240,9 +240,14 @@ function buildOutput(response: JsonSchema | undefined): JsonSchema | undefined {
   return { type: "object", properties, ...(required.length > 0 ? { required } : {}) };
 }
 
+/**
+ * The tool description is the operation description's first paragraph: what a model needs to
+ * choose and fill the tool. Later paragraphs are reference for people reading the contract
+ * (required root-key permissions, edge cases) and stay out of the token budget.
+ */
 function pickDescription(op: ContractOperation, xMcp: XMcp): string {
   for (const text of [op.description, op.summary]) {
-    const t = text.trim();
+    const t = text.trim().split(/\n\s*\n/)[0].trim();
     if (t && t !== "TODO") return t;
   }
   return xMcp.title;

@@ -89,6 +89,16 @@ describe("the contract", () => {
     }
   });
 
+  it("states in each description which root-key permissions the operation needs, as x-mcp lists them", () => {
+    for (const op of ops) {
+      const [, reference] = op.description.split(/\n\s*\n/);
+      expect(reference, `${op.operationId}: a second paragraph naming the permissions`).toMatch(/^Root key needs /);
+      const named = [...reference.matchAll(/`([a-z]+\.[^`]+)`/g)].map((m) => m[1]);
+      const listed = [...(op.xMcp?.permissions.flat() ?? []), ...(op.xMcp?.permissionsIf?.flatMap((r) => r.require.flat()) ?? [])];
+      expect([...new Set(named)].sort(), op.operationId).toEqual([...new Set(listed)].sort());
+    }
+  });
+
   it("wraps every success in the {meta, data} envelope, with pagination on the 5 lists", () => {
     for (const op of ops) {
       const props = (op.responseSchema?.properties ?? {}) as Record<string, unknown>;

@@ -105,6 +105,15 @@ describe("generateTools on the contract", () => {
     }
   });
 
+  it("takes the first paragraph of the operation description; reference paragraphs stay out", () => {
+    const doc = loadContract();
+    for (const t of tools) {
+      const op = (doc.paths[t.http!.path] as Record<string, { description: string }>).post;
+      expect(op.description.startsWith(`${t.description}\n\n`), t.name).toBe(true);
+      expect(t.description, t.name).not.toContain("Root key needs");
+    }
+  });
+
   it("binds each tool to its operation", () => {
     expect(tool("create_key").http).toEqual({ operationId: "keys.createKey", method: "post", path: "/v2/keys.createKey" });
     expect(tool("check_ratelimits").http).toEqual({
