@@ -5,8 +5,9 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { Unkey } from "@unkey/api";
-import { ForbiddenErrorResponse, NotFoundErrorResponse, UnauthorizedErrorResponse, UnkeyError } from "@unkey/api/models/errors";
+import { ForbiddenErrorResponse, NotFoundErrorResponse, UnauthorizedErrorResponse } from "@unkey/api/models/errors";
 import { startLocalApi, type InProcessLocalApi } from "../helpers/local-api.js";
+import { failure } from "../helpers/sdk.js";
 
 let api: InProcessLocalApi;
 let admin: Unkey;
@@ -19,15 +20,6 @@ function as(permissions: string[]): Unkey {
   return new Unkey({ rootKey: api.createRootKey(permissions), serverURL: api.url, retryConfig: { strategy: "none" } });
 }
 
-async function failure(p: Promise<unknown>): Promise<UnkeyError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof UnkeyError) return err;
-    throw err;
-  }
-  throw new Error("expected the call to fail");
-}
 
 async function forbidden(p: Promise<unknown>): Promise<string> {
   const err = await failure(p);

@@ -16,10 +16,10 @@ import {
   NotFoundErrorResponse,
   PreconditionFailedErrorResponse,
   UnauthorizedErrorResponse,
-  UnkeyError,
 } from "@unkey/api/models/errors";
 import { startLocalApi, type LocalApiHandle } from "../helpers/local-api.js";
 import { runLocalCli } from "../../src/local/cli.js";
+import { failure } from "../helpers/sdk.js";
 
 let api: LocalApiHandle;
 let unkey: Unkey;
@@ -28,16 +28,6 @@ function sdk(rootKey: string): Unkey {
   return new Unkey({ rootKey, serverURL: api.url, retryConfig: { strategy: "none" } });
 }
 
-/** The error a call rejects with (fails the test when it resolves). */
-async function failure(p: Promise<unknown>): Promise<UnkeyError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof UnkeyError) return err;
-    throw err;
-  }
-  throw new Error("expected the call to fail");
-}
 
 async function newApi(name = "test-api"): Promise<string> {
   const r = await unkey.apis.createApi({ name });

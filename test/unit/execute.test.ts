@@ -10,15 +10,12 @@ import { createServer, request as httpRequest, type IncomingMessage, type Server
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createUnkeyClient, type UnkeyClient } from "../../src/client/unkey-client.js";
-import { loadContract } from "../../src/schemas/loader.js";
 import { executeTool } from "../../src/tools/execute.js";
-import { generateTools } from "../../src/tools/generate.js";
 import type { ToolDefinition } from "../../src/tools/types.js";
 import { createLogger } from "../../src/util/log.js";
+import { tool } from "../helpers/catalog.js";
 import { startLocalApi, type InProcessLocalApi } from "../helpers/local-api.js";
 
-const tools = generateTools(loadContract()).tools;
-const tool = (name: string): ToolDefinition => tools.find((t) => t.name === name)!;
 const text = (r: { content: unknown[] }): string => (r.content[0] as { text: string }).text;
 
 // Deliberately not shaped like an Unkey root key (no `unkey_` prefix), so a redactor that only

@@ -7,21 +7,12 @@ import { createUnkeyClient, type UnkeyClient } from "../../src/client/unkey-clie
 import { hashKey } from "../../src/local/ids.js";
 import { createRootKey } from "../../src/local/root-keys.js";
 import { createLocalApi, type LocalApi } from "../../src/local/server.js";
-import { loadContract } from "../../src/schemas/loader.js";
 import { executeTool } from "../../src/tools/execute.js";
-import { generateTools } from "../../src/tools/generate.js";
 import { apiErrorResult } from "../../src/tools/results.js";
-import type { ToolDefinition } from "../../src/tools/types.js";
 import { createLogger } from "../../src/util/log.js";
 import { randomRootKey } from "../helpers/local-api.js";
+import { text, tool } from "../helpers/catalog.js";
 
-const tools = generateTools(loadContract()).tools;
-const tool = (name: string): ToolDefinition => {
-  const t = tools.find((x) => x.name === name);
-  if (!t) throw new Error(`no tool ${name}`);
-  return t;
-};
-const text = (r: { content: unknown[] }): string => (r.content[0] as { text: string }).text;
 const hintOf = (r: { content: unknown[] }): string => /Hint: (.*)$/s.exec(text(r))?.[1] ?? "";
 
 let api: LocalApi;

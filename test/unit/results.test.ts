@@ -1,8 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { UnkeyResponse } from "../../src/client/unkey-client.js";
 import { UnkeyNetworkError } from "../../src/client/unkey-client.js";
-import { loadContract } from "../../src/schemas/loader.js";
-import { generateTools } from "../../src/tools/generate.js";
 import { validateArguments } from "../../src/tools/arguments.js";
 import {
   apiErrorResult,
@@ -14,15 +12,8 @@ import {
   successResult,
   WITHHELD,
 } from "../../src/tools/results.js";
-import type { ToolDefinition } from "../../src/tools/types.js";
+import { text, tool, tools } from "../helpers/catalog.js";
 
-const tools = generateTools(loadContract()).tools;
-const tool = (name: string): ToolDefinition => {
-  const t = tools.find((x) => x.name === name);
-  if (!t) throw new Error(`no tool ${name}`);
-  return t;
-};
-const text = (r: { content: unknown[] }): string => (r.content[0] as { text: string }).text;
 const response = (status: number, body: unknown, headers: Record<string, string> = {}): UnkeyResponse => ({
   status,
   body,
