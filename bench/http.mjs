@@ -13,7 +13,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Pool } from "undici";
-import { REPO_ROOT, startLocalApiProcess } from "./lib/local-api.mjs";
+import { REPO_ROOT, startLocalApiProcess, stopChild } from "./lib/local-api.mjs";
 import { ratio, round, summarize } from "./lib/stats.mjs";
 import { section } from "./lib/table.mjs";
 
@@ -67,13 +67,7 @@ async function startHttpServer(apiUrl, extraArgs) {
   return {
     url,
     pid: child.pid,
-    close: () =>
-      new Promise((done) => {
-        if (child.exitCode !== null) return done();
-        child.once("exit", () => done());
-        child.kill("SIGTERM");
-        setTimeout(() => child.kill("SIGKILL"), 3000).unref();
-      }),
+    close: () => stopChild(child),
   };
 }
 

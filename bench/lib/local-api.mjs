@@ -18,6 +18,16 @@ export function benchRootKey() {
  * Spawns bench/lib/local-api-child.mjs and waits for the URL it prints. Resolves to
  * { url, rootKey, pid, peakRssKb(), close() }.
  */
+/** SIGTERM, then SIGKILL after 3 s; resolves once the child has exited. */
+export function stopChild(child) {
+  return new Promise((done) => {
+    if (child.exitCode !== null) return done();
+    child.once("exit", () => done());
+    child.kill("SIGTERM");
+    setTimeout(() => child.kill("SIGKILL"), 3000).unref();
+  });
+}
+
 export async function startLocalApiProcess({ rootKey = benchRootKey(), timeoutMs = 20_000 } = {}) {
   if (!existsSync(LOCAL_SERVER_MODULE)) {
     throw new Error(`${LOCAL_SERVER_MODULE} is missing: run "npm run build" first (npm run bench does).`);
@@ -57,12 +67,6 @@ export async function startLocalApiProcess({ rootKey = benchRootKey(), timeoutMs
     rootKey,
     pid: child.pid,
     peakRssKb: () => readPeakRssKb(child.pid),
-    close: () =>
-      new Promise((done) => {
-        if (child.exitCode !== null) return done();
-        child.once("exit", () => done());
-        child.kill("SIGTERM");
-        setTimeout(() => child.kill("SIGKILL"), 3000).unref();
-      }),
+    close: () => stopChild(child),
   };
 }
