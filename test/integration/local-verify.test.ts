@@ -9,11 +9,8 @@ let h: Harness;
 let apiId: string;
 
 beforeAll(async () => {
-  // The contract still carries the upstream spec's range for verifyKey's ratelimits[].reset
-  // (max 2592000000, though it is absolute unix ms) and an rl_ pattern on ratelimits[].id
-  // (ad-hoc limits have no id; Unkey reports the name). Until those are relaxed, checking
-  // responses against it would reject correct answers.
-  h = await startHarness({ validateResponses: false });
+  // Every 2xx body is checked against the contract's response schema (a mismatch is a 500).
+  h = await startHarness({ validateResponses: true });
   apiId = (await h.unkey.apis.createApi({ name: "verify-tests" })).data.apiId;
 });
 afterAll(async () => {

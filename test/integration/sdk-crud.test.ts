@@ -346,10 +346,10 @@ describe("keys: update, credits, delete, reroll, migrate", () => {
   });
 
   test("migrateKeys stores pre-hashed keys; a duplicate hash is reported as failed", async () => {
-    // Migrated keys have an empty `start` (as Unkey stores them), which our contract's KeyData
-    // (start minLength 1) does not allow, so this server skips the contract check of responses.
-    const lenient = await startLocalApi({ validateResponses: false });
-    const unkey = new Unkey({ rootKey: lenient.rootKey, serverURL: lenient.url, retryConfig: { strategy: "none" } });
+    // Migrated keys have an empty `start` (as Unkey stores them); the contract allows it, and this
+    // server checks every response against the contract like the others.
+    const migrations = await startLocalApi({ validateResponses: true });
+    const unkey = new Unkey({ rootKey: migrations.rootKey, serverURL: migrations.url, retryConfig: { strategy: "none" } });
     const apiId = (await unkey.apis.createApi({ name: "migrations" })).data.apiId;
     const plaintext = "legacy_key_0123456789";
     const hash = createHash("sha256").update(plaintext).digest("base64");
@@ -376,7 +376,7 @@ describe("keys: update, credits, delete, reroll, migrate", () => {
     expect(await failure(unkey.keys.migrateKeys({ migrationId: "mig_local", apiId: "api_missing", keys: [{ hash: "abcd" }] }))).toBeInstanceOf(
       NotFoundErrorResponse,
     );
-    await lenient.close();
+    await migrations.close();
   });
 });
 
