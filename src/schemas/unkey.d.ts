@@ -629,7 +629,7 @@ export type paths = {
          * Create a role
          * @description Create a role bundling permission slugs; missing slugs are created.
          *
-         *     Root key needs `rbac.*.create_role`.
+         *     Root key needs `rbac.*.create_role`. When `permissions` is given, also `rbac.*.add_permission_to_role`. When a listed permission does not exist yet, also `rbac.*.create_permission`.
          */
         post: operations["permissions.createRole"];
         delete?: never;
