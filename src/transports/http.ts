@@ -8,45 +8,52 @@
  * Request pipeline: Host/Origin guard → JSON body (size-limited) → root key → per-request
  * narrowing → session (stateful) or a fresh server (stateless) → the SDK transport.
  *
- * Stateless tool calls take a hot path with the same checks (see `listener` and http-fast.ts):
- * no express, no SDK transport, a pooled server that stays connected; every request that path
- * cannot answer with a plain 200 JSON body goes through the pipeline above.
+ * Stateless tool calls take a hot path with the same checks (`createHotPathListener` in
+ * http-fast.ts): no express, no SDK transport, a pooled server that stays connected; every
+ * request that path cannot answer with a plain 200 JSON body goes through the pipeline above.
+ *
+ * Where things are: this file wires the parts (startHttpServer), builds the express app and owns
+ * the lifecycle; http-endpoint.ts handles one endpoint's requests (root key, narrowing, session
+ * or stateless server); http-fast.ts is the hot path; http-instrument.ts the metric wrappers.
  *
  * The server holds no root key. Each request's key is attached to that request (`req.auth`) and
  * reaches the tool handler as `extra.authInfo.token`, so a session shared over time, or one
  * deployment shared by many users, never acts with another request's key.
  */
-import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server as NodeHttpServer, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import express, { type NextFunction, type Request, type Response } from "express";
-import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
+import express, { type Express, type NextFunction, type Request, type Response } from "express";
 import type { Server as McpServer } from "@modelcontextprotocol/sdk/server/index.js";
-import { isInitializeRequest, type JSONRPCMessage, type JSONRPCRequest } from "@modelcontextprotocol/sdk/types.js";
-import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
-import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { ConfigError, parseConfig, type HttpConfig } from "../config.js";
 import type { UnkeyClient } from "../client/unkey-client.js";
 import { buildInstructions, createMcpServer, loadServerParts, packageVersion } from "../server.js";
-import { CatalogSelectionError, listToolsets, narrowSelection, selectTools } from "../tools/catalog.js";
+import { listToolsets } from "../tools/catalog.js";
 import type { ToolDefinition } from "../tools/types.js";
 import { createLogger, type Logger } from "../util/log.js";
-import { BEARER_AUTH_HEADER, V2_ROOT_KEY_HEADER, resolveRootKeyFromHeaders } from "./http-auth.js";
+import { BEARER_AUTH_HEADER, V2_ROOT_KEY_HEADER } from "./http-auth.js";
+import {
+  ServerPool,
+  createEndpointHandler,
+  prepareEndpoints,
+  type DirectServer,
+  type EndpointContext,
+  type EndpointHandler,
+  type PreparedEndpoint,
+  type Session,
+} from "./http-endpoint.js";
+import { HANDED_OVER_ERROR, createHotPathListener, type HotRequest, type HotRoute } from "./http-fast.js";
 import {
   HostAllowList,
-  JSONRPC_AUTH_ERROR,
-  JSONRPC_INVALID_PARAMS,
   JSONRPC_PARSE_ERROR,
   JSONRPC_SERVER_ERROR,
   defaultAllowedHosts,
-  hostAndOriginAllowed,
   hostOriginGuard,
   isLoopbackHost,
   sendJsonRpcError,
+  type OriginPolicy,
 } from "./http-guards.js";
-import { DirectTransport, fastPathRequest } from "./http-fast.js";
+import { timedClient } from "./http-instrument.js";
 import { createHttpMetrics, type HttpMetrics } from "./http-metrics.js";
-import { NarrowingSyntaxError, isEmptyNarrowing, narrowingKey, parseRequestNarrowing, type RequestNarrowing } from "./http-selection.js";
 import { SessionStore } from "./http-sessions.js";
 
 export interface EndpointSpec {
@@ -98,128 +105,44 @@ export interface RunningHttpServer {
   close(): Promise<void>;
 }
 
-interface PreparedEndpoint {
-  spec: EndpointSpec;
-  /** The server-flag selection for this endpoint: the upper bound of every request. */
-  tools?: ToolDefinition[];
-  /** Why the endpoint is unavailable with the server's flags. */
-  unavailable?: string;
-  /** Narrowed tool lists by request narrowing, so repeated headers cost nothing. */
-  narrowed: Map<string, ToolDefinition[]>;
-}
-
-interface Session {
-  transport: StreamableHTTPServerTransport;
-  server: McpServer;
-}
-
-const MAX_NARROWING_CACHE = 256;
-
-const HANDED_OVER_ERROR = Symbol("unkey-mcp.handedOverError");
-
-/** A request on the hot path: body-parser's result, the request's key, a hand-over error. */
-type HotRequest = IncomingMessage & { body?: unknown; auth?: AuthInfo; [HANDED_OVER_ERROR]?: unknown };
-
-interface HotRoute {
-  /** The route label of the request metrics. */
-  route: string;
-  admit(req: IncomingMessage): { tools: ToolDefinition[]; rootKey: string } | undefined;
-  handleFast(req: HotRequest, res: ServerResponse, tools: ToolDefinition[], request: JSONRPCRequest): Promise<void>;
-}
-
-function prepareEndpoints(options: HttpServerOptions): PreparedEndpoint[] {
-  const { catalog } = options.config;
-  return ENDPOINTS.map((spec) => {
-    try {
-      const tools = selectTools(options.catalog, {
-        profile: spec.profile,
-        toolsets: catalog.toolsets,
-        tools: catalog.tools,
-        readOnly: catalog.readOnly,
-        allowConsume: catalog.allowConsume,
-      });
-      return { spec, tools, narrowed: new Map() };
-    } catch (err) {
-      if (err instanceof CatalogSelectionError) return { spec, unavailable: err.message, narrowed: new Map() };
-      throw err;
-    }
-  });
-}
-
-function toolsFor(endpoint: PreparedEndpoint, narrowing: RequestNarrowing): ToolDefinition[] {
-  const base = endpoint.tools ?? [];
-  if (isEmptyNarrowing(narrowing)) return base;
-  const key = narrowingKey(narrowing);
-  const cached = endpoint.narrowed.get(key);
-  if (cached) return cached;
-  const tools = narrowSelection(base, { toolsets: narrowing.toolsets, tools: narrowing.tools, readOnly: narrowing.readOnly });
-  if (endpoint.narrowed.size >= MAX_NARROWING_CACHE) endpoint.narrowed.clear();
-  endpoint.narrowed.set(key, tools);
-  return tools;
-}
-
-/** An upstream-latency timer around the shared client; labels are bounded to contract paths. */
-function timedClient(client: UnkeyClient, metrics: HttpMetrics, knownPaths: Set<string>): UnkeyClient {
-  const operations = new Map([...knownPaths].map((p) => [p, p.replace(/^\/v2\//, "")]));
-  return {
-    baseUrl: client.baseUrl,
-    async request(req) {
-      const operation = operations.get(req.path) ?? "other";
-      const end = metrics.upstreamLatency.startTimer({ operation });
-      try {
-        const res = await client.request(req);
-        end({ status: String(res.status) });
-        return res;
-      } catch (err) {
-        end({ status: "network_error" });
-        throw err;
-      }
-    },
-    close: () => client.close(),
-  };
-}
-
-/**
- * Counts tools/call outcomes by watching the JSON-RPC traffic of one transport: the request
- * names the tool, the response with the same id tells the outcome.
- */
-function instrumentTransport(transport: Transport, metrics: HttpMetrics, toolNames: Set<string>): void {
-  const pending = new Map<string | number, string>();
-  const onmessage = transport.onmessage;
-  transport.onmessage = (message: JSONRPCMessage, extra) => {
-    const m = message as { method?: string; id?: string | number; params?: { name?: unknown } };
-    if (m.method === "tools/call" && m.id !== undefined) {
-      const name = typeof m.params?.name === "string" && toolNames.has(m.params.name) ? m.params.name : "unknown";
-      pending.set(m.id, name);
-    }
-    onmessage?.(message, extra);
-  };
-  const send = transport.send.bind(transport);
-  transport.send = async (message, opts) => {
-    const m = message as { id?: string | number; result?: { isError?: boolean }; error?: unknown };
-    if (m.id !== undefined && (m.result !== undefined || m.error !== undefined)) {
-      const tool = pending.get(m.id);
-      if (tool !== undefined) {
-        pending.delete(m.id);
-        const outcome = m.error !== undefined ? "protocol_error" : m.result?.isError ? "tool_error" : "ok";
-        metrics.toolCalls.inc({ tool, outcome });
-      }
-    }
-    return send(message, opts);
-  };
-}
-
-function routeOf(p: string): string {
-  // Both spellings of an endpoint (with and without the trailing slash) count under its route.
-  const bare = p.replace(/\/+$/, "");
-  for (const e of ENDPOINTS) if (bare === e.path.replace(/\/$/, "")) return e.path;
-  if (p === "/healthz" || p === "/metrics") return p;
-  if (p.startsWith("/.well-known/")) return "/.well-known/*";
-  return "other";
-}
-
 /** Starts the HTTP server; resolves once it listens. */
 export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
+  const { config, logger } = options;
+  checkTestRootKey(options);
+  const metrics = createHttpMetrics();
+  const endpoints = selectEndpoints(options);
+  const ctx = createEndpointContext(options, metrics);
+  const hosts = createHostPolicy(config, logger);
+  const handlers = endpoints.map((endpoint) => createEndpointHandler(ctx, endpoint));
+
+  const jsonBody = express.json({ limit: config.bodyLimitBytes, type: () => true });
+  const app = createApp({ config, logger, metrics, sessions: ctx.sessions, hosts, handlers, jsonBody });
+  // Only stateless servers have a hot path; a stateful request always needs its session.
+  const listener = config.stateless
+    ? createHotPathListener({ routes: hotRoutes(handlers), ...hosts, jsonBody, fallback: app, metrics, logger })
+    : app;
+
+  const httpServer = await listen(listener, config, options.requestReceiveTimeoutMs);
+  const bound = boundAddress(httpServer, config);
+  // The bound host:port is always acceptable as Host, also when it is not a loopback name.
+  hosts.allowedHosts.add(bound.hostPort);
+
+  return {
+    url: bound.url,
+    host: config.host,
+    port: bound.port,
+    endpoints: endpoints.map((e) => ({ ...e.spec, url: `${bound.url}${e.spec.path}`, toolCount: e.tools?.length ?? 0 })),
+    metrics,
+    sessionCount: () => ctx.sessions.size,
+    close: closeOnce(httpServer, ctx.sessions),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Setup
+
+/** Test mode is loopback-only, and its key is a secret like any other. */
+function checkTestRootKey(options: HttpServerOptions): void {
   const { config, logger } = options;
   if (options.insecureTestRootKey !== undefined && !isLoopbackHost(config.host)) {
     throw new ConfigError(
@@ -227,20 +150,41 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     );
   }
   if (options.insecureTestRootKey) logger.addSecret(options.insecureTestRootKey);
+}
 
-  const metrics = createHttpMetrics();
-  const endpoints = prepareEndpoints(options);
+/** Every endpoint with its tool selection; refuses to start when none has a tool. */
+function selectEndpoints(options: HttpServerOptions): PreparedEndpoint[] {
+  const { logger } = options;
+  const endpoints = prepareEndpoints(ENDPOINTS, options.catalog, options.config);
   if (endpoints.every((e) => e.unavailable)) {
     throw new ConfigError(`no endpoint has any tool with these flags: ${endpoints.map((e) => `${e.spec.path}: ${e.unavailable}`).join("; ")}`);
   }
   for (const e of endpoints) {
     if (e.unavailable) logger.warn("endpoint disabled by the server's tool selection", { endpoint: e.spec.path, reason: e.unavailable });
   }
-  const knownPaths = new Set(options.catalog.flatMap((t) => (t.http ? [t.http.path] : [])));
-  const toolNames = new Set(options.catalog.map((t) => t.name));
-  const client = timedClient(options.client, metrics, knownPaths);
+  return endpoints;
+}
 
-  const sessions = new SessionStore<Session>({
+/** The state every endpoint handler shares: timed client, sessions, server pools. */
+function createEndpointContext(options: HttpServerOptions, metrics: HttpMetrics): EndpointContext {
+  const knownPaths = new Set(options.catalog.flatMap((t) => (t.http ? [t.http.path] : [])));
+  return {
+    config: options.config,
+    createServer: options.createServer,
+    client: timedClient(options.client, metrics, knownPaths),
+    metrics,
+    toolNames: new Set(options.catalog.map((t) => t.name)),
+    sessions: createSessionStore(options, metrics),
+    serverPool: new ServerPool<McpServer>(),
+    // Servers of the fast path stay connected to their own transport between requests.
+    directPool: new ServerPool<DirectServer>(),
+    insecureTestRootKey: options.insecureTestRootKey,
+  };
+}
+
+function createSessionStore(options: HttpServerOptions, metrics: HttpMetrics): SessionStore<Session> {
+  const { config, logger } = options;
+  return new SessionStore<Session>({
     ttlMs: config.sessionTtlSeconds * 1000,
     maxSessions: options.maxSessions ?? 10_000,
     now: options.now,
@@ -252,20 +196,42 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     },
     onSizeChange: (endpoint, delta) => metrics.activeSessions.inc({ endpoint }, delta),
   });
+}
 
+interface HostPolicy {
+  allowedHosts: HostAllowList;
+  originPolicy: OriginPolicy;
+}
+
+/** The Host/Origin policy (DNS-rebinding protection); the bound address is added once known. */
+function createHostPolicy(config: HttpConfig, logger: Logger): HostPolicy {
   const allowedHosts = new HostAllowList([...defaultAllowedHosts(config.host), ...config.allowedHosts]);
-  const originPolicy = { allowedOrigins: config.allowedOrigins };
-  const hostGuard = hostOriginGuard(allowedHosts, originPolicy);
   if ((config.host === "0.0.0.0" || config.host === "::") && config.allowedHosts.length === 0) {
     logger.warn("binding all interfaces: only loopback Host headers are accepted until you pass --allowed-hosts (DNS-rebinding protection)", {
       host: config.host,
     });
   }
+  return { allowedHosts, originPolicy: { allowedOrigins: config.allowedOrigins } };
+}
 
-  const serverPool = new ServerPool<McpServer>();
-  // Servers of the fast path stay connected to their own transport between requests.
-  const directPool = new ServerPool<{ server: McpServer; transport: DirectTransport }>();
+// ---------------------------------------------------------------------------------------------
+// Routing
 
+type JsonBodyParser = ReturnType<typeof express.json>;
+
+interface AppParts {
+  config: HttpConfig;
+  logger: Logger;
+  metrics: HttpMetrics;
+  sessions: SessionStore<Session>;
+  hosts: HostPolicy;
+  handlers: EndpointHandler[];
+  jsonBody: JsonBodyParser;
+}
+
+/** The express app: probes, the Host/Origin guard, the MCP endpoints, 404 and the error handler. */
+function createApp(parts: AppParts): Express {
+  const { config, metrics, sessions } = parts;
   const app = express();
   app.disable("x-powered-by");
   app.set("query parser", "simple");
@@ -291,197 +257,12 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     res.status(404).json({ error: "not_found", message: "This server uses root-key headers, not OAuth." });
   });
 
-  app.use(hostGuard);
-  // A request the hot path (below) admitted and then handed over with an error — a body it could
-  // not read, an unexpected fault — meets the same error handler as on the express route.
+  app.use(hostOriginGuard(parts.hosts.allowedHosts, parts.hosts.originPolicy));
+  // A request the hot path admitted and then handed over with an error — a body it could not
+  // read, an unexpected fault — meets the same error handler as on the express route.
   app.use((req, _res, next) => next((req as HotRequest)[HANDED_OVER_ERROR]));
 
-  const jsonBody = express.json({ limit: config.bodyLimitBytes, type: () => true });
-  const hotRoutes = new Map<string, HotRoute>();
-
-  for (const endpoint of endpoints) {
-    const { spec } = endpoint;
-    const paths = [spec.path, spec.path.endsWith("/") ? spec.path.slice(0, -1) : `${spec.path}/`];
-
-    const handle = async (req: Request, res: Response): Promise<void> => {
-      if (endpoint.unavailable || !endpoint.tools) {
-        sendJsonRpcError(res, 404, JSONRPC_SERVER_ERROR, `${spec.path} is disabled on this server: ${endpoint.unavailable ?? "no tools"}`);
-        return;
-      }
-      // 1. The root key of this request.
-      const auth = resolveRootKeyFromHeaders(req.headers, spec.header);
-      let rootKey: string;
-      if (auth.ok) rootKey = auth.rootKey;
-      else if (auth.reason === "missing" && options.insecureTestRootKey) rootKey = options.insecureTestRootKey;
-      else {
-        // 403, not 401: a 401 sends mcp-remote into OAuth discovery and hides this message.
-        sendJsonRpcError(res, 403, JSONRPC_AUTH_ERROR, auth.message, { header: spec.header, reason: auth.reason });
-        return;
-      }
-      (req as Request & { auth?: AuthInfo }).auth = { token: rootKey, clientId: "unkey-mcp-http", scopes: [] };
-
-      // 2. What this request may see (only ever narrower than the server's flags).
-      let tools: ToolDefinition[];
-      try {
-        tools = toolsFor(endpoint, parseRequestNarrowing(req.headers, req.query as Record<string, string | string[] | undefined>));
-      } catch (err) {
-        if (err instanceof CatalogSelectionError || err instanceof NarrowingSyntaxError) {
-          sendJsonRpcError(
-            res,
-            400,
-            JSONRPC_INVALID_PARAMS,
-            err.message,
-            err instanceof CatalogSelectionError ? { field: err.field, given: err.given, valid: err.valid } : err.data,
-          );
-          return;
-        }
-        throw err;
-      }
-
-      if (config.stateless) await handleStateless(req, res, tools);
-      else await handleStateful(req, res, tools);
-    };
-
-    const handleStateless = async (req: Request, res: Response, tools: ToolDefinition[]): Promise<void> => {
-      if (req.method !== "POST") {
-        // 405 (not 404) keeps mcp-remote quiet about the SSE stream it tries to open.
-        sendJsonRpcError(res, 405, JSONRPC_SERVER_ERROR, "Method not allowed: this server is stateless; use POST.", undefined, { Allow: "POST" });
-        return;
-      }
-      // The common case — one request answered with one JSON body — skips the SDK transport.
-      const fast = fastPathRequest(req.headers, req.body, STATELESS_SAFE_METHODS);
-      if (fast) {
-        await handleFast(req, res, tools, fast);
-        return;
-      }
-      // Servers are reused across stateless requests only for methods that leave no per-client
-      // state on them (an initialize records client capabilities, logging/setLevel a level).
-      const reusable = isStatelessSafe(req.body);
-      const server = (reusable ? serverPool.take(tools) : undefined) ?? options.createServer({ tools, client, endpoint: spec });
-      // A plain JSON answer is one write instead of an SSE stream; a stateless request can only
-      // receive notifications about itself, so SSE is kept for calls that ask for progress.
-      const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: !wantsProgress(req.body) });
-      res.on("close", () => {
-        // Closing the transport detaches it from the server (and aborts a handler still running).
-        void transport.close().then(
-          () => {
-            if (reusable) serverPool.give(tools, server);
-            else void server.close().catch(() => undefined);
-          },
-          () => undefined,
-        );
-      });
-      await server.connect(transport);
-      instrumentTransport(transport, metrics, toolNames);
-      await transport.handleRequest(req, res, req.body);
-    };
-
-    const handleFast = async (req: HotRequest, res: ServerResponse, tools: ToolDefinition[], request: JSONRPCRequest): Promise<void> => {
-      let entry = directPool.take(tools);
-      if (!entry) {
-        const server = options.createServer({ tools, client, endpoint: spec });
-        const transport = new DirectTransport();
-        await server.connect(transport);
-        entry = { server, transport };
-      }
-      const { server, transport } = entry;
-      let answered = false;
-      res.on("close", () => {
-        if (answered) return;
-        // The client left before the answer: abort the call and retire this server (its handler
-        // may still be unwinding), exactly as closing the SDK transport did.
-        void transport.close().then(() => server.close().catch(() => undefined));
-      });
-      const response = await transport.dispatch(request, {
-        authInfo: req.auth,
-        // What the SDK transport passes; the URL is only built if a handler asks for it.
-        requestInfo: {
-          headers: req.headers,
-          get url(): URL {
-            return new URL(req.url ?? "/", `http://${req.headers.host ?? "localhost"}`);
-          },
-        },
-      });
-      if (response === undefined || res.destroyed || res.writableEnded) return;
-      answered = true;
-      if (request.method === "tools/call") {
-        const name = (request.params as { name?: unknown } | undefined)?.name;
-        const tool = typeof name === "string" && toolNames.has(name) ? name : "unknown";
-        const outcome = "error" in response ? "protocol_error" : (response as { result?: { isError?: boolean } }).result?.isError ? "tool_error" : "ok";
-        metrics.toolCalls.inc({ tool, outcome });
-      }
-      const text = JSON.stringify(response);
-      res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
-      res.end(text);
-      if (!directPool.give(tools, entry)) void transport.close().then(() => server.close().catch(() => undefined));
-    };
-
-    const handleStateful = async (req: Request, res: Response, tools: ToolDefinition[]): Promise<void> => {
-      const sessionId = req.headers["mcp-session-id"];
-      if (typeof sessionId === "string" && sessionId !== "") {
-        const session = sessions.touch(sessionId, spec.path);
-        if (!session) {
-          sendJsonRpcError(res, 404, JSONRPC_AUTH_ERROR, "Session not found (it expired or was closed); start a new session with initialize.");
-          return;
-        }
-        await session.transport.handleRequest(req, res, req.body);
-        return;
-      }
-      if (req.method !== "POST" || !isInitializeBody(req.body)) {
-        sendJsonRpcError(res, 400, JSONRPC_SERVER_ERROR, "Bad Request: send initialize first, then the Mcp-Session-Id header it returns.");
-        return;
-      }
-      // The session's tool list is fixed at initialize; keys are not: each request brings its own.
-      const server = options.createServer({ tools, client, endpoint: spec });
-      const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
-        sessionIdGenerator: () => randomUUID(),
-        onsessioninitialized: (id) => {
-          sessions.add(id, spec.path, { transport, server });
-        },
-        onsessionclosed: (id) => {
-          sessions.forget(id);
-        },
-      });
-      transport.onclose = () => {
-        if (transport.sessionId) sessions.forget(transport.sessionId);
-      };
-      await server.connect(transport);
-      instrumentTransport(transport, metrics, toolNames);
-      await transport.handleRequest(req, res, req.body);
-    };
-
-    const route = async (req: Request, res: Response, next: NextFunction): Promise<void> => {
-      try {
-        await handle(req, res);
-      } catch (err) {
-        next(err);
-      }
-    };
-    // The hot path's admission: the checks of `handle` that need no body, as a verdict only. A
-    // request refused here is served by the express route, which refuses it with its own words.
-    const admit = (req: IncomingMessage): { tools: ToolDefinition[]; rootKey: string } | undefined => {
-      if (endpoint.unavailable || !endpoint.tools) return undefined;
-      const auth = resolveRootKeyFromHeaders(req.headers, spec.header);
-      const rootKey = auth.ok ? auth.rootKey : auth.reason === "missing" ? options.insecureTestRootKey : undefined;
-      if (!rootKey) return undefined;
-      try {
-        return { tools: toolsFor(endpoint, parseRequestNarrowing(req.headers, {})), rootKey };
-      } catch {
-        return undefined;
-      }
-    };
-    // The request-metrics label is computed as the express middleware computes it.
-    for (const p of paths) hotRoutes.set(p, { route: routeOf(p), admit, handleFast });
-
-    app.post(paths, jsonBody, route);
-    app.get(paths, route);
-    app.delete(paths, route);
-    app.all(paths, (_req, res) => {
-      sendJsonRpcError(res, 405, JSONRPC_SERVER_ERROR, "Method not allowed.", undefined, {
-        Allow: config.stateless ? "POST" : "GET, POST, DELETE",
-      });
-    });
-  }
+  for (const handler of parts.handlers) mountEndpoint(app, handler, parts.jsonBody, config);
 
   app.use((_req: Request, res: Response) => {
     res.status(404).json({
@@ -489,9 +270,37 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       message: `No such route. MCP endpoints: ${ENDPOINTS.map((e) => e.path).join(", ")}; also /healthz and /metrics.`,
     });
   });
+  app.use(errorHandler(config, parts.logger));
+  return app;
+}
 
-  // Body errors arrive here: too large → 413, unreadable JSON → JSON-RPC parse error.
-  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+/** Both spellings of an endpoint path (with and without the trailing slash). */
+function endpointPaths(spec: EndpointSpec): string[] {
+  return [spec.path, spec.path.endsWith("/") ? spec.path.slice(0, -1) : `${spec.path}/`];
+}
+
+function mountEndpoint(app: Express, handler: EndpointHandler, jsonBody: JsonBodyParser, config: HttpConfig): void {
+  const paths = endpointPaths(handler.endpoint.spec);
+  const route = async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+    try {
+      await handler.handle(req, res);
+    } catch (err) {
+      next(err);
+    }
+  };
+  app.post(paths, jsonBody, route);
+  app.get(paths, route);
+  app.delete(paths, route);
+  app.all(paths, (_req, res) => {
+    sendJsonRpcError(res, 405, JSONRPC_SERVER_ERROR, "Method not allowed.", undefined, {
+      Allow: config.stateless ? "POST" : "GET, POST, DELETE",
+    });
+  });
+}
+
+/** Body errors arrive here: too large → 413, unreadable JSON → JSON-RPC parse error. */
+function errorHandler(config: HttpConfig, logger: Logger): (err: unknown, req: Request, res: Response, next: NextFunction) => void {
+  return (err: unknown, _req: Request, res: Response, _next: NextFunction) => {
     const e = err as { type?: string; status?: number; message?: string };
     if (e.type === "entity.too.large") {
       sendJsonRpcError(res, 413, JSONRPC_SERVER_ERROR, `Request body too large: the limit is ${config.bodyLimitBytes} bytes.`);
@@ -507,131 +316,70 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     }
     logger.error("unhandled error in HTTP request", { error: err instanceof Error ? err.message : String(err) });
     sendJsonRpcError(res, 500, JSONRPC_SERVER_ERROR, "Internal server error.");
-  });
-
-  /**
-   * The hot path: a stateless POST to an endpoint's exact path (no query string) whose headers
-   * pass every check of the express route is served without express, whose per-request setup
-   * (re-prototyping req/res, the router walk) cost more CPU than the MCP handling itself. The body
-   * is read by the same body-parser instance. Anything else, and anything the admission cannot
-   * vouch for, goes to express untouched, so every refusal keeps its exact status and wording.
-   */
-  const listener = (req: IncomingMessage, res: ServerResponse): void => {
-    const hot = config.stateless && req.method === "POST" ? hotRoutes.get(req.url ?? "") : undefined;
-    const admitted = hot && hostAndOriginAllowed(allowedHosts, originPolicy, req.headers) ? hot.admit(req) : undefined;
-    if (!hot || !admitted) {
-      app(req, res);
-      return;
-    }
-    let counted = true;
-    const handOver = (err: unknown): void => {
-      if (res.headersSent) {
-        logger.error("unhandled error in HTTP request", { error: err instanceof Error ? err.message : String(err) });
-        res.destroy();
-        return;
-      }
-      counted = false; // express counts it from here on
-      (req as HotRequest)[HANDED_OVER_ERROR] = err;
-      app(req, res);
-    };
-    jsonBody(req, res, (err?: unknown) => {
-      if (err) {
-        handOver(err);
-        return;
-      }
-      const hreq = req as HotRequest;
-      const fast = fastPathRequest(req.headers, hreq.body, STATELESS_SAFE_METHODS);
-      if (!fast) {
-        // initialize, batches, notifications, progress: the express route (the body is already
-        // read; body-parser leaves a finished request alone) and the SDK transport, as before.
-        app(req, res);
-        return;
-      }
-      hreq.auth = { token: admitted.rootKey, clientId: "unkey-mcp-http", scopes: [] };
-      res.on("finish", () => {
-        if (counted) metrics.requests.inc({ route: hot.route, method: "POST", status: String(res.statusCode) });
-      });
-      hot.handleFast(hreq, res, admitted.tools, fast).catch(handOver);
-    });
   };
+}
 
+/** The hot path's routes by exact URL; the metrics label is computed as the express middleware computes it. */
+function hotRoutes(handlers: EndpointHandler[]): Map<string, HotRoute> {
+  const routes = new Map<string, HotRoute>();
+  for (const handler of handlers) {
+    for (const p of endpointPaths(handler.endpoint.spec)) {
+      routes.set(p, { route: routeOf(p), admit: handler.admit, handleFast: handler.handleFast });
+    }
+  }
+  return routes;
+}
+
+function routeOf(p: string): string {
+  // Both spellings of an endpoint (with and without the trailing slash) count under its route.
+  const bare = p.replace(/\/+$/, "");
+  for (const e of ENDPOINTS) if (bare === e.path.replace(/\/$/, "")) return e.path;
+  if (p === "/healthz" || p === "/metrics") return p;
+  if (p.startsWith("/.well-known/")) return "/.well-known/*";
+  return "other";
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lifecycle
+
+async function listen(
+  listener: (req: IncomingMessage, res: ServerResponse) => void,
+  config: HttpConfig,
+  requestReceiveTimeoutMs: number | undefined,
+): Promise<NodeHttpServer> {
   const httpServer: NodeHttpServer = await new Promise((resolve, reject) => {
     const s = createServer(listener);
     s.once("error", reject);
     s.listen(config.port, config.host, () => resolve(s));
   });
   // Bounds the time to *receive* a request; long-lived SSE responses are not affected.
-  httpServer.requestTimeout = options.requestReceiveTimeoutMs ?? 30_000;
+  httpServer.requestTimeout = requestReceiveTimeoutMs ?? 30_000;
   httpServer.headersTimeout = Math.min(httpServer.requestTimeout, 20_000);
+  return httpServer;
+}
 
+/** The base URL clients use; a wildcard bind is reached through 127.0.0.1. */
+function boundAddress(httpServer: NodeHttpServer, config: HttpConfig): { url: string; hostPort: string; port: number } {
   const address = httpServer.address() as AddressInfo;
   const hostForUrl = address.family === "IPv6" ? `[${address.address}]` : address.address;
   const urlHost = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : hostForUrl;
-  const url = `http://${urlHost}:${address.port}`;
-  // The bound host:port is always acceptable as Host, also when it is not a loopback name.
-  allowedHosts.add(`${urlHost}:${address.port}`);
+  const hostPort = `${urlHost}:${address.port}`;
+  return { url: `http://${hostPort}`, hostPort, port: address.port };
+}
 
+/** Closes sessions and the listener once; later calls resolve at once. */
+function closeOnce(httpServer: NodeHttpServer, sessions: SessionStore<Session>): () => Promise<void> {
   let closed = false;
-  return {
-    url,
-    host: config.host,
-    port: address.port,
-    endpoints: endpoints.map((e) => ({ ...e.spec, url: `${url}${e.spec.path}`, toolCount: e.tools?.length ?? 0 })),
-    metrics,
-    sessionCount: () => sessions.size,
-    async close(): Promise<void> {
-      if (closed) return;
-      closed = true;
-      sessions.closeAll();
-      await new Promise<void>((resolve) => {
-        httpServer.close(() => resolve());
-        // Open SSE streams would hold close() forever.
-        httpServer.closeAllConnections();
-      });
-    },
+  return async () => {
+    if (closed) return;
+    closed = true;
+    sessions.closeAll();
+    await new Promise<void>((resolve) => {
+      httpServer.close(() => resolve());
+      // Open SSE streams would hold close() forever.
+      httpServer.closeAllConnections();
+    });
   };
-}
-
-/** Idle stateless servers by tool list: building one (SDK Server + validator) costs more than the call it serves. */
-class ServerPool<T> {
-  private readonly idle = new WeakMap<ToolDefinition[], T[]>();
-  constructor(private readonly maxPerList = 64) {}
-
-  take(tools: ToolDefinition[]): T | undefined {
-    return this.idle.get(tools)?.pop();
-  }
-
-  /** False when the pool is full: the caller disposes of the server. */
-  give(tools: ToolDefinition[], server: T): boolean {
-    let list = this.idle.get(tools);
-    if (!list) {
-      list = [];
-      this.idle.set(tools, list);
-    }
-    if (list.length >= this.maxPerList) return false;
-    list.push(server);
-    return true;
-  }
-}
-
-const STATELESS_SAFE_METHODS = new Set(["tools/call", "tools/list", "prompts/list", "prompts/get", "ping"]);
-
-function isStatelessSafe(body: unknown): boolean {
-  const messages = Array.isArray(body) ? body : [body];
-  return messages.length > 0 && messages.every((m) => STATELESS_SAFE_METHODS.has((m as { method?: unknown } | null)?.method as string));
-}
-
-function wantsProgress(body: unknown): boolean {
-  const messages = Array.isArray(body) ? body : [body];
-  return messages.some((m) => {
-    const meta = (m as { params?: { _meta?: { progressToken?: unknown } } } | null)?.params?._meta;
-    return meta?.progressToken !== undefined;
-  });
-}
-
-function isInitializeBody(body: unknown): boolean {
-  if (Array.isArray(body)) return body.some((m) => isInitializeRequest(m));
-  return isInitializeRequest(body);
 }
 
 export interface HttpRuntime {
