@@ -9,7 +9,7 @@ import { cpSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { build } from "esbuild";
 
 mkdirSync("dist/schemas", { recursive: true });
-for (const f of ["unkey.openapi.yaml", "unkey.contract.json"]) {
+for (const f of ["unkey.openapi.yaml", "unkey.contract.json", "unkey.d.ts"]) {
   cpSync(`src/schemas/${f}`, `dist/schemas/${f}`);
 }
 

@@ -1,14 +1,14 @@
 /**
  * apis.createApi, getApi, deleteApi, listKeys (behavior doc §3 "apis", §4 "APIs", "Pagination").
  */
-import { apiPerm, hasAll, requireAll, type RequestContext } from "../context.js";
+import { apiPerm, hasAll, requireAll } from "../context.js";
 import { ApiError } from "../errors.js";
 import { newId } from "../ids.js";
 import { getLiveApi, type KeyRow } from "../store/queries.js";
 import { apiNotFound, DEFAULT_PAGE_LIMIT, keyToJson, toPage } from "./common.js";
 import { registerHandler } from "./registry.js";
 
-registerHandler("apis.createApi", (ctx, body: { name: string }) => {
+registerHandler("apis.createApi", (ctx, body) => {
   requireAll(ctx, [["api.*.create_api"]]);
   const apiId = newId("api");
   ctx.db.tx(() => {
@@ -31,14 +31,14 @@ registerHandler("apis.createApi", (ctx, body: { name: string }) => {
   return { data: { apiId } };
 });
 
-registerHandler("apis.getApi", (ctx, body: { apiId: string }) => {
+registerHandler("apis.getApi", (ctx, body) => {
   const api = getLiveApi(ctx.db, ctx.workspaceId, body.apiId);
   if (!api) throw apiNotFound();
   requireAll(ctx, [apiPerm(api.id, "read_api")]);
   return { data: { id: api.id, name: api.name } };
 });
 
-registerHandler("apis.deleteApi", (ctx, body: { apiId: string }) => {
+registerHandler("apis.deleteApi", (ctx, body) => {
   return ctx.db.tx(() => {
     const api = getLiveApi(ctx.db, ctx.workspaceId, body.apiId);
     if (!api) throw apiNotFound();
@@ -56,39 +56,36 @@ registerHandler("apis.deleteApi", (ctx, body: { apiId: string }) => {
   });
 });
 
-registerHandler(
-  "apis.listKeys",
-  (ctx: RequestContext, body: { apiId: string; limit: number; cursor?: string; externalId?: string; decrypt?: boolean }) => {
-    const api = getLiveApi(ctx.db, ctx.workspaceId, body.apiId);
-    // Unkey masks a missing read permission as "API not found".
-    if (!api || !hasAll(ctx, [apiPerm(api.id, "read_key"), apiPerm(api.id, "read_api")])) throw apiNotFound();
-    if (body.decrypt) requireAll(ctx, [apiPerm(api.id, "decrypt_key")]);
-    const limit = body.limit ?? DEFAULT_PAGE_LIMIT;
-    const cursor = body.cursor ?? "";
-    let rows: KeyRow[];
-    if (body.externalId !== undefined) {
-      const identity = ctx.db.get<{ id: string }>(
-        "SELECT id FROM identities WHERE workspace_id = ? AND external_id = ? AND deleted_at IS NULL",
-        ctx.workspaceId,
-        body.externalId,
-      );
-      if (!identity) return { data: [], pagination: { hasMore: false } };
-      rows = ctx.db.all<KeyRow>(
-        "SELECT * FROM keys WHERE key_space_id = ? AND deleted_at IS NULL AND identity_id = ? AND id >= ? ORDER BY id LIMIT ?",
-        api.key_space_id,
-        identity.id,
-        cursor,
-        limit + 1,
-      );
-    } else {
-      rows = ctx.db.all<KeyRow>(
-        "SELECT * FROM keys WHERE key_space_id = ? AND deleted_at IS NULL AND id >= ? ORDER BY id LIMIT ?",
-        api.key_space_id,
-        cursor,
-        limit + 1,
-      );
-    }
-    const page = toPage(rows, limit);
-    return { data: page.items.map((k) => keyToJson(ctx.db, k)), pagination: page.pagination };
-  },
-);
+registerHandler("apis.listKeys", (ctx, body) => {
+  const api = getLiveApi(ctx.db, ctx.workspaceId, body.apiId);
+  // Unkey masks a missing read permission as "API not found".
+  if (!api || !hasAll(ctx, [apiPerm(api.id, "read_key"), apiPerm(api.id, "read_api")])) throw apiNotFound();
+  if (body.decrypt) requireAll(ctx, [apiPerm(api.id, "decrypt_key")]);
+  const limit = body.limit ?? DEFAULT_PAGE_LIMIT;
+  const cursor = body.cursor ?? "";
+  let rows: KeyRow[];
+  if (body.externalId !== undefined) {
+    const identity = ctx.db.get<{ id: string }>(
+      "SELECT id FROM identities WHERE workspace_id = ? AND external_id = ? AND deleted_at IS NULL",
+      ctx.workspaceId,
+      body.externalId,
+    );
+    if (!identity) return { data: [], pagination: { hasMore: false } };
+    rows = ctx.db.all<KeyRow>(
+      "SELECT * FROM keys WHERE key_space_id = ? AND deleted_at IS NULL AND identity_id = ? AND id >= ? ORDER BY id LIMIT ?",
+      api.key_space_id,
+      identity.id,
+      cursor,
+      limit + 1,
+    );
+  } else {
+    rows = ctx.db.all<KeyRow>(
+      "SELECT * FROM keys WHERE key_space_id = ? AND deleted_at IS NULL AND id >= ? ORDER BY id LIMIT ?",
+      api.key_space_id,
+      cursor,
+      limit + 1,
+    );
+  }
+  const page = toPage(rows, limit);
+  return { data: page.items.map((k) => keyToJson(ctx.db, k)), pagination: page.pagination };
+});

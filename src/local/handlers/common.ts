@@ -23,7 +23,7 @@ import {
   type RoleRow,
 } from "../store/queries.js";
 import type { Store } from "../store/store.js";
-import type { Pagination } from "./registry.js";
+import type { Pagination, ResponseData } from "./registry.js";
 
 /** Unkey's list default (and maximum) page size. */
 export const DEFAULT_PAGE_LIMIT = 100;
@@ -99,8 +99,8 @@ export function identityToJson(
 }
 
 /** Unkey's BuildKeyResponseData: the shape of getKey, whoami and listKeys items. */
-export function keyToJson(db: Store, key: KeyRow): Record<string, unknown> {
-  const out: Record<string, unknown> = {
+export function keyToJson(db: Store, key: KeyRow): ResponseData<"keys.getKey"> {
+  const out: ResponseData<"keys.getKey"> = {
     keyId: key.id,
     start: key.start,
     enabled: key.enabled === 1,
@@ -113,7 +113,7 @@ export function keyToJson(db: Store, key: KeyRow): Record<string, unknown> {
   if (key.last_used_at !== null) out.lastUsedAt = key.last_used_at;
   if (key.expires !== null) out.expires = key.expires;
   if (key.remaining !== null) {
-    const credits: Record<string, unknown> = { remaining: key.remaining };
+    const credits: NonNullable<ResponseData<"keys.getKey">["credits"]> = { remaining: key.remaining };
     if (key.refill_amount !== null) {
       credits.refill =
         key.refill_day === null

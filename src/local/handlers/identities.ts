@@ -7,7 +7,7 @@ import { requireAll, type RequestContext } from "../context.js";
 import { badRequest, conflict, notFound } from "../errors.js";
 import { newId } from "../ids.js";
 import { findIdentity, type IdentityRow } from "../store/queries.js";
-import { assertUniqueRatelimitNames, DEFAULT_PAGE_LIMIT, identityToJson, insertRatelimit, likePattern, replaceRatelimits, toPage, type RatelimitInput } from "./common.js";
+import { assertUniqueRatelimitNames, DEFAULT_PAGE_LIMIT, identityToJson, insertRatelimit, likePattern, replaceRatelimits, toPage } from "./common.js";
 import { registerHandler } from "./registry.js";
 
 const MAX_META_BYTES = 1024 * 1024;
@@ -33,41 +33,38 @@ function loadIdentity(ctx: RequestContext, idOrExternalId: string): IdentityRow 
   return identity;
 }
 
-registerHandler(
-  "identities.createIdentity",
-  (ctx, body: { externalId: string; meta?: Record<string, unknown>; ratelimits?: RatelimitInput[] }) => {
-    requireAll(ctx, [["identity.*.create_identity"]]);
-    const meta = metaText(body.meta);
-    if (body.ratelimits) assertUniqueRatelimitNames(body.ratelimits);
-    return ctx.db.tx(() => {
-      const existing = ctx.db.get(
-        "SELECT 1 FROM identities WHERE workspace_id = ? AND external_id = ? AND deleted_at IS NULL",
-        ctx.workspaceId,
-        body.externalId,
-      );
-      if (existing) throw conflict("identity", `Identity with externalId "${body.externalId}" already exists in this workspace.`);
-      const id = newId("id");
-      ctx.db.run(
-        "INSERT INTO identities (id, workspace_id, external_id, meta, created_at) VALUES (?, ?, ?, ?, ?)",
-        id,
-        ctx.workspaceId,
-        body.externalId,
-        meta,
-        ctx.now,
-      );
-      for (const r of body.ratelimits ?? []) insertRatelimit(ctx, { identityId: id }, r);
-      return { data: { identityId: id } };
-    });
-  },
-);
+registerHandler("identities.createIdentity", (ctx, body) => {
+  requireAll(ctx, [["identity.*.create_identity"]]);
+  const meta = metaText(body.meta);
+  if (body.ratelimits) assertUniqueRatelimitNames(body.ratelimits);
+  return ctx.db.tx(() => {
+    const existing = ctx.db.get(
+      "SELECT 1 FROM identities WHERE workspace_id = ? AND external_id = ? AND deleted_at IS NULL",
+      ctx.workspaceId,
+      body.externalId,
+    );
+    if (existing) throw conflict("identity", `Identity with externalId "${body.externalId}" already exists in this workspace.`);
+    const id = newId("id");
+    ctx.db.run(
+      "INSERT INTO identities (id, workspace_id, external_id, meta, created_at) VALUES (?, ?, ?, ?, ?)",
+      id,
+      ctx.workspaceId,
+      body.externalId,
+      meta,
+      ctx.now,
+    );
+    for (const r of body.ratelimits ?? []) insertRatelimit(ctx, { identityId: id }, r);
+    return { data: { identityId: id } };
+  });
+});
 
-registerHandler("identities.getIdentity", (ctx, body: { identity: string }) => {
+registerHandler("identities.getIdentity", (ctx, body) => {
   const identity = loadIdentity(ctx, body.identity);
   requireAll(ctx, [identityPerm(identity.id, "read_identity")]);
   return { data: identityToJson(ctx.db, identity) };
 });
 
-registerHandler("identities.listIdentities", (ctx, body: { limit?: number; cursor?: string; search?: string }) => {
+registerHandler("identities.listIdentities", (ctx, body) => {
   const limit = body.limit ?? DEFAULT_PAGE_LIMIT;
   const cursor = body.cursor ?? "";
   const rows =
@@ -94,26 +91,23 @@ registerHandler("identities.listIdentities", (ctx, body: { limit?: number; curso
   return { data: page.items.map((i) => identityToJson(ctx.db, i)), pagination: page.pagination };
 });
 
-registerHandler(
-  "identities.updateIdentity",
-  (ctx, body: { identity: string; meta?: Record<string, unknown>; ratelimits?: RatelimitInput[] }) => {
-    requireAll(ctx, [["identity.*.update_identity"]]);
-    const meta = body.meta !== undefined ? metaText(body.meta) : undefined;
-    if (body.ratelimits) assertUniqueRatelimitNames(body.ratelimits);
-    return ctx.db.tx(() => {
-      const identity = loadIdentity(ctx, body.identity);
-      if (meta !== undefined) {
-        ctx.db.run("UPDATE identities SET meta = ?, updated_at = ? WHERE id = ?", meta, ctx.now, identity.id);
-      } else {
-        ctx.db.run("UPDATE identities SET updated_at = ? WHERE id = ?", ctx.now, identity.id);
-      }
-      if (body.ratelimits !== undefined) replaceRatelimits(ctx, { identityId: identity.id }, body.ratelimits);
-      return { data: identityToJson(ctx.db, loadIdentity(ctx, identity.id)) };
-    });
-  },
-);
+registerHandler("identities.updateIdentity", (ctx, body) => {
+  requireAll(ctx, [["identity.*.update_identity"]]);
+  const meta = body.meta !== undefined ? metaText(body.meta) : undefined;
+  if (body.ratelimits) assertUniqueRatelimitNames(body.ratelimits);
+  return ctx.db.tx(() => {
+    const identity = loadIdentity(ctx, body.identity);
+    if (meta !== undefined) {
+      ctx.db.run("UPDATE identities SET meta = ?, updated_at = ? WHERE id = ?", meta, ctx.now, identity.id);
+    } else {
+      ctx.db.run("UPDATE identities SET updated_at = ? WHERE id = ?", ctx.now, identity.id);
+    }
+    if (body.ratelimits !== undefined) replaceRatelimits(ctx, { identityId: identity.id }, body.ratelimits);
+    return { data: identityToJson(ctx.db, loadIdentity(ctx, identity.id)) };
+  });
+});
 
-registerHandler("identities.deleteIdentity", (ctx, body: { identity: string }) => {
+registerHandler("identities.deleteIdentity", (ctx, body) => {
   requireAll(ctx, [["identity.*.delete_identity"]]);
   return ctx.db.tx(() => {
     const identity = loadIdentity(ctx, body.identity);

@@ -48,7 +48,7 @@ function permissionsForGrant(ctx: RequestContext, slugs: readonly string[]): Per
   return [...found, ...createPermissions(ctx, stillMissing)];
 }
 
-registerHandler("keys.addPermissions", (ctx, body: { keyId: string; permissions: string[] }) => {
+registerHandler("keys.addPermissions", (ctx, body) => {
   return ctx.db.tx(() => {
     const { key, api } = loadKey(ctx, body.keyId);
     requireAll(ctx, [apiPerm(api.id, "update_key"), ["rbac.*.add_permission_to_key"]]);
@@ -57,7 +57,7 @@ registerHandler("keys.addPermissions", (ctx, body: { keyId: string; permissions:
   });
 });
 
-registerHandler("keys.removePermissions", (ctx, body: { keyId: string; permissions: string[] }) => {
+registerHandler("keys.removePermissions", (ctx, body) => {
   return ctx.db.tx(() => {
     const { key, api } = loadKey(ctx, body.keyId);
     requireAll(ctx, [apiPerm(api.id, "update_key"), ["rbac.*.remove_permission_from_key"]]);
@@ -75,7 +75,7 @@ registerHandler("keys.removePermissions", (ctx, body: { keyId: string; permissio
   });
 });
 
-registerHandler("keys.setPermissions", (ctx, body: { keyId: string; permissions: string[] }) => {
+registerHandler("keys.setPermissions", (ctx, body) => {
   return ctx.db.tx(() => {
     const { key, api } = loadKey(ctx, body.keyId);
     requireAll(ctx, [apiPerm(api.id, "update_key"), ["rbac.*.add_permission_to_key"], ["rbac.*.remove_permission_from_key"]]);
@@ -84,7 +84,7 @@ registerHandler("keys.setPermissions", (ctx, body: { keyId: string; permissions:
   });
 });
 
-registerHandler("keys.addRoles", (ctx, body: { keyId: string; roles: string[] }) => {
+registerHandler("keys.addRoles", (ctx, body) => {
   return ctx.db.tx(() => {
     const { key, api } = loadKey(ctx, body.keyId);
     requireAll(ctx, [apiPerm(api.id, "update_key"), ["rbac.*.add_role_to_key"]]);
@@ -93,7 +93,7 @@ registerHandler("keys.addRoles", (ctx, body: { keyId: string; roles: string[] })
   });
 });
 
-registerHandler("keys.removeRoles", (ctx, body: { keyId: string; roles: string[] }) => {
+registerHandler("keys.removeRoles", (ctx, body) => {
   return ctx.db.tx(() => {
     const { key, api } = loadKey(ctx, body.keyId);
     requireAll(ctx, [apiPerm(api.id, "update_key")]);
@@ -104,7 +104,7 @@ registerHandler("keys.removeRoles", (ctx, body: { keyId: string; roles: string[]
   });
 });
 
-registerHandler("keys.setRoles", (ctx, body: { keyId: string; roles: string[] }) => {
+registerHandler("keys.setRoles", (ctx, body) => {
   return ctx.db.tx(() => {
     const { key, api } = loadKey(ctx, body.keyId);
     requireAll(ctx, [apiPerm(api.id, "update_key")]);

@@ -23,22 +23,14 @@ import {
   setKeyPermissions,
   setKeyRoles,
   upsertIdentity,
-  type CreditsInput,
-  type RatelimitInput,
 } from "./common.js";
-import { registerHandler } from "./registry.js";
+import { registerHandler, type RequestBody, type ResponseData } from "./registry.js";
 
-interface NewKeyFields {
-  name?: string;
-  externalId?: string;
-  meta?: Record<string, unknown>;
-  roles?: string[];
-  permissions?: string[];
-  expires?: number;
-  credits?: CreditsInput;
-  ratelimits?: RatelimitInput[];
-  enabled?: boolean;
-}
+/**
+ * The key fields createKey and migrateKeys share. Taken from migrateKeys' key items; createKey's
+ * body is passed as it is, so the two operations' declarations cannot drift apart unnoticed.
+ */
+type NewKeyFields = Omit<RequestBody<"keys.migrateKeys">["keys"][number], "hash">;
 
 /** Inserts a key row with its identity, permissions, roles and ratelimits (caller holds the tx). */
 function insertKey(
@@ -97,7 +89,7 @@ function ensureRoles(ctx: RequestContext, names: readonly string[]): { id: strin
   });
 }
 
-registerHandler("keys.createKey", (ctx, body: NewKeyFields & { apiId: string; prefix?: string; byteLength?: number; recoverable?: boolean }) => {
+registerHandler("keys.createKey", (ctx, body) => {
   return ctx.db.tx(() => {
     const api = getLiveApi(ctx.db, ctx.workspaceId, body.apiId);
     // Unkey masks a missing create_key permission as "API not found".
@@ -117,7 +109,7 @@ registerHandler("keys.createKey", (ctx, body: NewKeyFields & { apiId: string; pr
   });
 });
 
-registerHandler("keys.getKey", (ctx, body: { keyId: string; decrypt?: boolean }) => {
+registerHandler("keys.getKey", (ctx, body) => {
   const { key, api } = loadKey(ctx, body.keyId);
   requireAll(ctx, [apiPerm(api.id, "read_key")]);
   if (body.decrypt) requireAll(ctx, [apiPerm(api.id, "decrypt_key")]);
@@ -125,7 +117,7 @@ registerHandler("keys.getKey", (ctx, body: { keyId: string; decrypt?: boolean })
   return { data: keyToJson(ctx.db, key) };
 });
 
-registerHandler("keys.whoami", (ctx, body: { key: string }) => {
+registerHandler("keys.whoami", (ctx, body) => {
   const key = findKeyByHash(ctx.db, hashKey(body.key));
   const api = key && key.workspace_id === ctx.workspaceId ? getApiByKeySpace(ctx.db, key.key_space_id) : undefined;
   if (!key || !api || api.deleted_at !== null) throw keyNotFound();
@@ -133,20 +125,7 @@ registerHandler("keys.whoami", (ctx, body: { key: string }) => {
   return { data: keyToJson(ctx.db, key) };
 });
 
-interface UpdateKeyBody {
-  keyId: string;
-  name?: string | null;
-  externalId?: string | null;
-  meta?: Record<string, unknown> | null;
-  expires?: number | null;
-  credits?: { remaining?: number | null; refill?: { interval: string; amount: number; refillDay?: number } | null } | null;
-  ratelimits?: RatelimitInput[];
-  enabled?: boolean;
-  roles?: string[];
-  permissions?: string[];
-}
-
-registerHandler("keys.updateKey", (ctx, body: UpdateKeyBody) => {
+registerHandler("keys.updateKey", (ctx, body) => {
   return ctx.db.tx(() => {
     const { key, api } = loadKey(ctx, body.keyId);
     requireAll(ctx, [apiPerm(api.id, "update_key")]);
@@ -214,7 +193,7 @@ registerHandler("keys.updateKey", (ctx, body: UpdateKeyBody) => {
   });
 });
 
-registerHandler("keys.updateCredits", (ctx, body: { keyId: string; value?: number | null; operation: string }) => {
+registerHandler("keys.updateCredits", (ctx, body) => {
   return ctx.db.tx(() => {
     const { key, api } = loadKey(ctx, body.keyId);
     requireAll(ctx, [apiPerm(api.id, "update_key")]);
@@ -249,7 +228,7 @@ registerHandler("keys.updateCredits", (ctx, body: { keyId: string; value?: numbe
       ctx.now,
       key.id,
     );
-    const data: Record<string, unknown> = { remaining };
+    const data: ResponseData<"keys.updateCredits"> = { remaining };
     if (remaining !== null && refillAmount !== null) {
       data.refill =
         refillDay === null ? { interval: "daily", amount: refillAmount } : { interval: "monthly", amount: refillAmount, refillDay };
@@ -266,7 +245,7 @@ export function deleteKeyPermanently(ctx: RequestContext, keyId: string): void {
   ctx.db.run("DELETE FROM keys WHERE id = ?", keyId);
 }
 
-registerHandler("keys.deleteKey", (ctx, body: { keyId: string; permanent?: boolean }) => {
+registerHandler("keys.deleteKey", (ctx, body) => {
   return ctx.db.tx(() => {
     const { key, api } = loadKey(ctx, body.keyId);
     requireAll(ctx, [apiPerm(api.id, "delete_key")]);
@@ -276,7 +255,7 @@ registerHandler("keys.deleteKey", (ctx, body: { keyId: string; permanent?: boole
   });
 });
 
-registerHandler("keys.rerollKey", (ctx, body: { keyId: string; expiration: number }) => {
+registerHandler("keys.rerollKey", (ctx, body) => {
   return ctx.db.tx(() => {
     const { key: old, api } = loadKey(ctx, body.keyId);
     requireAll(ctx, [apiPerm(api.id, "create_key")]);
@@ -333,42 +312,39 @@ registerHandler("keys.rerollKey", (ctx, body: { keyId: string; expiration: numbe
 /** Standard base64 (with `=` padding) of 32 bytes: 43 characters, the last one carrying 4 bits, then `=`. */
 const SHA256_BASE64 = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/;
 
-registerHandler(
-  "keys.migrateKeys",
-  (ctx, body: { migrationId: string; apiId: string; keys: (NewKeyFields & { hash: string })[] }) => {
-    return ctx.db.tx(() => {
-      const api = getLiveApi(ctx.db, ctx.workspaceId, body.apiId);
-      if (!api) throw apiNotFound();
-      requireAll(ctx, [apiPerm(api.id, "create_key")]);
-      // Unkey's migrations are set up by its team; locally the record is created on first use.
-      ctx.db.run(
-        "INSERT OR IGNORE INTO key_migrations (id, workspace_id, created_at) VALUES (?, ?, ?)",
-        body.migrationId,
-        ctx.workspaceId,
-        ctx.now,
-      );
-      const migrated: { hash: string; keyId: string }[] = [];
-      const failed: string[] = [];
-      const seen = new Set<string>();
-      for (const [i, k] of body.keys.entries()) {
-        // The local API verifies keys by sha256/base64 only (Unkey's default `sha256_base64`
-        // migration algorithm; others such as prefixed-api-key are not supported). A hash in
-        // another form (hex, bcrypt, …) could never match a verification, so it is not imported
-        // but listed in `failed` (the contract's `failed` holds bare hashes: no room for a reason).
-        // Hashes already present (or repeated in this request) are failed too, as upstream.
-        if (!SHA256_BASE64.test(k.hash) || seen.has(k.hash) || ctx.db.get("SELECT 1 FROM keys WHERE hash = ?", k.hash)) {
-          failed.push(k.hash);
-          continue;
-        }
-        seen.add(k.hash);
-        // Migrated keys have no plaintext, so no `start` (Unkey stores an empty string).
-        const keyId = insertKey(ctx, api.key_space_id, { hash: k.hash, start: "", migrationId: body.migrationId }, k, `body.keys[${i}]`, {
-          autoCreateRoles: true,
-        });
-        migrated.push({ hash: k.hash, keyId });
+registerHandler("keys.migrateKeys", (ctx, body) => {
+  return ctx.db.tx(() => {
+    const api = getLiveApi(ctx.db, ctx.workspaceId, body.apiId);
+    if (!api) throw apiNotFound();
+    requireAll(ctx, [apiPerm(api.id, "create_key")]);
+    // Unkey's migrations are set up by its team; locally the record is created on first use.
+    ctx.db.run(
+      "INSERT OR IGNORE INTO key_migrations (id, workspace_id, created_at) VALUES (?, ?, ?)",
+      body.migrationId,
+      ctx.workspaceId,
+      ctx.now,
+    );
+    const migrated: { hash: string; keyId: string }[] = [];
+    const failed: string[] = [];
+    const seen = new Set<string>();
+    for (const [i, k] of body.keys.entries()) {
+      // The local API verifies keys by sha256/base64 only (Unkey's default `sha256_base64`
+      // migration algorithm; others such as prefixed-api-key are not supported). A hash in
+      // another form (hex, bcrypt, …) could never match a verification, so it is not imported
+      // but listed in `failed` (the contract's `failed` holds bare hashes: no room for a reason).
+      // Hashes already present (or repeated in this request) are failed too, as upstream.
+      if (!SHA256_BASE64.test(k.hash) || seen.has(k.hash) || ctx.db.get("SELECT 1 FROM keys WHERE hash = ?", k.hash)) {
+        failed.push(k.hash);
+        continue;
       }
-      return { data: { migrated, failed } };
-    });
-  },
-);
+      seen.add(k.hash);
+      // Migrated keys have no plaintext, so no `start` (Unkey stores an empty string).
+      const keyId = insertKey(ctx, api.key_space_id, { hash: k.hash, start: "", migrationId: body.migrationId }, k, `body.keys[${i}]`, {
+        autoCreateRoles: true,
+      });
+      migrated.push({ hash: k.hash, keyId });
+    }
+    return { data: { migrated, failed } };
+  });
+});
 

@@ -54,7 +54,7 @@ function linkRolePermissions(ctx: RequestContext, roleId: string, permissionIds:
   }
 }
 
-registerHandler("permissions.createPermission", (ctx, body: { name: string; slug: string; description?: string }) => {
+registerHandler("permissions.createPermission", (ctx, body) => {
   requireAll(ctx, [["rbac.*.create_permission"]]);
   return ctx.db.tx(() => {
     if (ctx.db.get("SELECT 1 FROM permissions WHERE workspace_id = ? AND slug = ? COLLATE NOCASE", ctx.workspaceId, body.slug)) {
@@ -74,12 +74,12 @@ registerHandler("permissions.createPermission", (ctx, body: { name: string; slug
   });
 });
 
-registerHandler("permissions.getPermission", (ctx, body: { permission: string }) => {
+registerHandler("permissions.getPermission", (ctx, body) => {
   requireAll(ctx, [["rbac.*.read_permission"]]);
   return { data: permissionToJson(findPermission(ctx, body.permission)) };
 });
 
-registerHandler("permissions.listPermissions", (ctx, body: { limit?: number; cursor?: string; search?: string }) => {
+registerHandler("permissions.listPermissions", (ctx, body) => {
   requireAll(ctx, [["rbac.*.read_permission"]]);
   const limit = body.limit ?? DEFAULT_PAGE_LIMIT;
   const cursor = body.cursor ?? "";
@@ -95,7 +95,7 @@ registerHandler("permissions.listPermissions", (ctx, body: { limit?: number; cur
   return { data: page.items.map(permissionToJson), pagination: page.pagination };
 });
 
-registerHandler("permissions.deletePermission", (ctx, body: { permission: string }) => {
+registerHandler("permissions.deletePermission", (ctx, body) => {
   requireAll(ctx, [["rbac.*.delete_permission"]]);
   return ctx.db.tx(() => {
     const p = findPermission(ctx, body.permission);
@@ -106,7 +106,7 @@ registerHandler("permissions.deletePermission", (ctx, body: { permission: string
   });
 });
 
-registerHandler("permissions.createRole", (ctx, body: { name: string; description?: string; permissions?: string[] }) => {
+registerHandler("permissions.createRole", (ctx, body) => {
   requireAll(ctx, [["rbac.*.create_role"]]);
   if (body.permissions && body.permissions.length > 0) requireAll(ctx, [["rbac.*.add_permission_to_role"]]);
   return ctx.db.tx(() => {
@@ -129,12 +129,12 @@ registerHandler("permissions.createRole", (ctx, body: { name: string; descriptio
   });
 });
 
-registerHandler("permissions.getRole", (ctx, body: { role: string }) => {
+registerHandler("permissions.getRole", (ctx, body) => {
   requireAll(ctx, [["rbac.*.read_role"]]);
   return { data: roleToJson(ctx.db, findRole(ctx, body.role)) };
 });
 
-registerHandler("permissions.listRoles", (ctx, body: { limit?: number; cursor?: string; search?: string }) => {
+registerHandler("permissions.listRoles", (ctx, body) => {
   requireAll(ctx, [["rbac.*.read_role"]]);
   const limit = body.limit ?? DEFAULT_PAGE_LIMIT;
   const params = { ws: ctx.workspaceId, cursor: body.cursor ?? "", limit: limit + 1, search: likePattern(body.search ?? "") };
@@ -153,7 +153,7 @@ registerHandler("permissions.listRoles", (ctx, body: { limit?: number; cursor?: 
   return { data: page.items.map((r) => roleToJson(ctx.db, r)), pagination: page.pagination };
 });
 
-registerHandler("permissions.deleteRole", (ctx, body: { role: string }) => {
+registerHandler("permissions.deleteRole", (ctx, body) => {
   requireAll(ctx, [["rbac.*.delete_role"]]);
   return ctx.db.tx(() => {
     const r = findRole(ctx, body.role);
@@ -164,7 +164,7 @@ registerHandler("permissions.deleteRole", (ctx, body: { role: string }) => {
   });
 });
 
-registerHandler("permissions.setRolePermissions", (ctx, body: { roleId: string; permissions: string[] }) => {
+registerHandler("permissions.setRolePermissions", (ctx, body) => {
   requireAll(ctx, [["rbac.*.add_permission_to_role"], ["rbac.*.remove_permission_from_role"]]);
   return ctx.db.tx(() => {
     const role = findRole(ctx, body.roleId);

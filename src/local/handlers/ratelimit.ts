@@ -20,15 +20,9 @@ import {
 } from "../ratelimit/namespaces.js";
 import type { LimitCheck, LimitOutcome } from "../ratelimit/sliding-window.js";
 import { toPage } from "./common.js";
-import { registerHandler } from "./registry.js";
+import { registerHandler, type RequestBody, type ResponseData } from "./registry.js";
 
-interface RatelimitCheckBody {
-  namespace: string;
-  identifier: string;
-  limit: number;
-  duration: number;
-  cost?: number;
-}
+type RatelimitCheckBody = RequestBody<"ratelimit.limit">;
 
 interface ResolvedCheck {
   body: RatelimitCheckBody;
@@ -91,7 +85,7 @@ function recordEvent(ctx: RequestContext, r: ResolvedCheck, o: LimitOutcome, lat
   );
 }
 
-registerHandler("ratelimit.limit", (ctx, body: RatelimitCheckBody) =>
+registerHandler("ratelimit.limit", (ctx, body) =>
   ctx.db.tx(() => {
     const namespace = namespaceForLimit(ctx, body.namespace);
     requireAll(ctx, [["ratelimit.*.limit", `ratelimit.${namespace.id}.limit`]]);
@@ -99,13 +93,13 @@ registerHandler("ratelimit.limit", (ctx, body: RatelimitCheckBody) =>
     const started = performance.now();
     const o = limiterFor(ctx.db).check(r.check, ctx.now);
     recordEvent(ctx, r, o, performance.now() - started);
-    const data: Record<string, unknown> = { limit: o.limit, remaining: o.remaining, reset: o.reset, success: o.passed };
+    const data: ResponseData<"ratelimit.limit"> = { limit: o.limit, remaining: o.remaining, reset: o.reset, success: o.passed };
     if (r.override) data.overrideId = r.override.id;
     return { data };
   }),
 );
 
-registerHandler("ratelimit.multiLimit", (ctx, body: RatelimitCheckBody[]) =>
+registerHandler("ratelimit.multiLimit", (ctx, body) =>
   ctx.db.tx(() => {
     const namespaces = body.map((b) => namespaceForLimit(ctx, b.namespace));
     // `ratelimit.*.limit`, or the per-namespace permission for every namespace involved:
@@ -125,7 +119,7 @@ registerHandler("ratelimit.multiLimit", (ctx, body: RatelimitCheckBody[]) =>
     const limits = resolved.map((r, i) => {
       const o = outcomes[i]!;
       recordEvent(ctx, r, o, latency);
-      const item: Record<string, unknown> = {
+      const item: ResponseData<"ratelimit.multiLimit">["limits"][number] = {
         namespace: r.body.namespace,
         identifier: r.body.identifier,
         limit: o.limit,
@@ -140,12 +134,7 @@ registerHandler("ratelimit.multiLimit", (ctx, body: RatelimitCheckBody[]) =>
   }),
 );
 
-interface OverrideBody {
-  namespace: string;
-  identifier: string;
-}
-
-function overrideToJson(o: OverrideRow): { overrideId: string; duration: number; identifier: string; limit: number } {
+function overrideToJson(o: OverrideRow): ResponseData<"ratelimit.getOverride"> {
   return { overrideId: o.id, duration: o.duration, identifier: o.identifier, limit: o.limit };
 }
 
@@ -153,7 +142,7 @@ function overrideNotFound(): ReturnType<typeof notFound> {
   return notFound("ratelimit_override", "This override does not exist.");
 }
 
-registerHandler("ratelimit.setOverride", (ctx, body: OverrideBody & { limit: number; duration: number }) =>
+registerHandler("ratelimit.setOverride", (ctx, body) =>
   ctx.db.tx(() => {
     const ns = requireLiveNamespace(ctx.db, ctx.workspaceId, body.namespace);
     requireAll(ctx, [["ratelimit.*.set_override", `ratelimit.${ns.id}.set_override`]]);
@@ -188,7 +177,7 @@ registerHandler("ratelimit.setOverride", (ctx, body: OverrideBody & { limit: num
   }),
 );
 
-registerHandler("ratelimit.getOverride", (ctx, body: OverrideBody) => {
+registerHandler("ratelimit.getOverride", (ctx, body) => {
   const ns = requireLiveNamespace(ctx.db, ctx.workspaceId, body.namespace);
   // A root key that may not read overrides learns nothing: the failure looks like a missing namespace.
   if (!hasAny(ctx, ["ratelimit.*.read_override", `ratelimit.${ns.id}.read_override`])) throw namespaceNotFound();
@@ -198,7 +187,7 @@ registerHandler("ratelimit.getOverride", (ctx, body: OverrideBody) => {
   return { data: overrideToJson(match) };
 });
 
-registerHandler("ratelimit.listOverrides", (ctx, body: { namespace: string; cursor?: string; limit?: number }) => {
+registerHandler("ratelimit.listOverrides", (ctx, body) => {
   const ns = requireLiveNamespace(ctx.db, ctx.workspaceId, body.namespace);
   requireAll(ctx, [["ratelimit.*.read_override", `ratelimit.${ns.id}.read_override`]]);
   // Unkey's handler defaults to 50; the contract's default (10) usually arrives filled in by validation or the SDK.
@@ -213,7 +202,7 @@ registerHandler("ratelimit.listOverrides", (ctx, body: { namespace: string; curs
   return { data: page.items.map(overrideToJson), pagination: page.pagination };
 });
 
-registerHandler("ratelimit.deleteOverride", (ctx, body: OverrideBody) =>
+registerHandler("ratelimit.deleteOverride", (ctx, body) =>
   ctx.db.tx(() => {
     const ns = requireLiveNamespace(ctx.db, ctx.workspaceId, body.namespace);
     requireAll(ctx, [["ratelimit.*.delete_override", `ratelimit.${ns.id}.delete_override`]]);

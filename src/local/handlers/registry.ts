@@ -8,31 +8,66 @@
  * optional fields rather than setting them to null or undefined-as-null: the SDK rejects `null`
  * where the schema says optional. Failures are thrown as `ApiError` (src/local/errors.ts).
  *
+ * Both the body a handler receives and the result it returns are typed from the contract's
+ * generated types (src/schemas/unkey.d.ts, `npm run generate`), so a handler that drifts from the
+ * contract fails to compile instead of failing at run time (or not at all).
+ *
  * Handlers should be synchronous and do their database work in one `ctx.db.tx(...)`: better-sqlite3
  * is synchronous, so a synchronous handler is atomic with respect to every other request (no
  * overspending credits or tokens under concurrency). A Promise is accepted for the rare handler
  * that must await.
  */
 import type { RequestContext } from "../context.js";
+// Type-only: the generated declarations add nothing at run time.
+import type { components, operations } from "../../schemas/unkey.js";
 
-export interface Pagination {
-  cursor?: string;
-  hasMore: boolean;
+export type OperationId = keyof operations;
+
+/** The JSON request body of an operation, as the contract declares it. */
+export type RequestBody<Op extends OperationId> = operations[Op] extends {
+  requestBody: { content: { "application/json": infer B } };
 }
+  ? B
+  : undefined;
 
-export interface HandlerResult {
-  data?: unknown;
-  pagination?: Pagination;
+/** The full JSON body of an operation's 200 response, `meta` included. */
+export type ResponseBody<Op extends OperationId> = operations[Op]["responses"] extends {
+  200: { content: { "application/json": infer B } };
 }
+  ? B
+  : never;
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type Handler = (ctx: RequestContext, body: any) => HandlerResult | Promise<HandlerResult>;
+/** The `data` of an operation's 200 response (`never` for identities.deleteIdentity, which has none). */
+export type ResponseData<Op extends OperationId> = ResponseBody<Op> extends { data: infer D } ? D : never;
+
+export type Pagination = components["schemas"]["Pagination"];
+
+/**
+ * What a handler returns: the 200 body without `meta` (`{ data }`, `{ data, pagination }`, or `{}`).
+ * A body of `meta` alone becomes `Record<string, never>` rather than `{}`, which would accept any
+ * object. Distributes over `Op`, so the default (every operation) is the union of all results.
+ */
+export type HandlerResult<Op extends OperationId = OperationId> = Op extends OperationId
+  ? keyof Omit<ResponseBody<Op>, "meta"> extends never
+    ? Record<string, never>
+    : Omit<ResponseBody<Op>, "meta">
+  : never;
+
+export type TypedHandler<Op extends OperationId> = (
+  ctx: RequestContext,
+  body: RequestBody<Op>,
+) => HandlerResult<Op> | Promise<HandlerResult<Op>>;
+
+/** A handler as the server calls it: the body is only known to be valid JSON for its operation. */
+export type Handler = (ctx: RequestContext, body: unknown) => HandlerResult | Promise<HandlerResult>;
 
 const handlers = new Map<string, Handler>();
 
-export function registerHandler(operationId: string, handler: Handler): void {
+export function registerHandler<Op extends OperationId>(operationId: Op, handler: TypedHandler<Op>): void {
   if (handlers.has(operationId)) throw new Error(`handler for ${operationId} registered twice`);
-  handlers.set(operationId, handler);
+  // The one place the body's type is taken on trust: the server only calls a handler after the
+  // body passed the contract's own request schema for this operationId (defaults filled in).
+  handlers.set(operationId, handler as Handler);
 }
 
 export function getHandler(operationId: string): Handler | undefined {
