@@ -58,36 +58,23 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<void
     return;
   }
 
+  // Each command's module is imported only when that command runs (see the header comment).
+  const servers: Record<ServerCommand, () => Promise<(args: string[], env: NodeJS.ProcessEnv) => Promise<void>>> = {
+    stdio: async () => (await import("./transports/stdio.js")).runStdioCommand,
+    http: async () => (await import("./transports/http.js")).runHttpCommand,
+    start: async () => (await import("./start.js")).runStart,
+  };
   try {
+    const command: ServerCommand | undefined = sub === undefined ? "stdio" : Object.hasOwn(servers, sub) ? (sub as ServerCommand) : undefined;
+    if (command) {
+      if (wantsHelp(args)) {
+        process.stdout.write(commandHelp(command));
+        return;
+      }
+      await (await servers[command]())(args, env);
+      return;
+    }
     switch (sub) {
-      case undefined:
-      case "stdio": {
-        if (wantsHelp(args)) {
-          process.stdout.write(commandHelp("stdio"));
-          return;
-        }
-        const { runStdioCommand } = await import("./transports/stdio.js");
-        await runStdioCommand(args, env);
-        return;
-      }
-      case "http": {
-        if (wantsHelp(args)) {
-          process.stdout.write(commandHelp("http"));
-          return;
-        }
-        const { runHttpCommand } = await import("./transports/http.js");
-        await runHttpCommand(args, env);
-        return;
-      }
-      case "start": {
-        if (wantsHelp(args)) {
-          process.stdout.write(commandHelp("start"));
-          return;
-        }
-        const { runStart } = await import("./start.js");
-        await runStart(args, env);
-        return;
-      }
       case "local": {
         const { runLocalCli } = await import("./local/cli.js");
         await runLocalCli(args);
