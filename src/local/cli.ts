@@ -5,6 +5,7 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { createLocalApi } from "./server.js";
 import { openStore, type Store } from "./store/store.js";
+import { setApiDeleteProtection } from "./store/apis.js";
 import { BootstrapError, createRootKey, listRootKeys, revokeRootKey } from "./root-keys.js";
 
 const USAGE = `Usage:
@@ -147,10 +148,8 @@ async function apiCommand(args: string[]): Promise<void> {
   const apiId = positionals[0];
   if (!apiId) throw new UsageError("api protect needs the API id.");
   const on = values.off !== true;
-  const changed = await withStore(values["data-dir"], (store) =>
-    store.run("UPDATE apis SET delete_protection = ? WHERE id = ? AND deleted_at IS NULL", on ? 1 : 0, apiId).changes,
-  );
-  if (changed === 0) throw new UsageError(`no API with id "${apiId}".`);
+  const changed = await withStore(values["data-dir"], (store) => setApiDeleteProtection(store, apiId, on));
+  if (!changed) throw new UsageError(`no API with id "${apiId}".`);
   process.stdout.write(`Delete protection ${on ? "on" : "off"} for ${apiId}.\n`);
 }
 

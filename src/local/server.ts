@@ -1,6 +1,6 @@
 /**
  * The local Unkey-compatible API: node:http, one SQLite store, the contract's validators, and the
- * registered handlers. Pipeline per request (Unkey's order): route → parse body → validate against
+ * handler table (handlers/table.ts). Pipeline per request (Unkey's order): route → parse body → validate against
  * the contract → authenticate the root key → handler (one transaction) → respond. Errors use
  * Unkey's envelope with the content type the contract declares for that operation and status.
  */
@@ -14,8 +14,8 @@ import { newId } from "./ids.js";
 import { authenticate, bootstrap } from "./root-keys.js";
 import { openStore, type Store } from "./store/store.js";
 import { createAjv, redactedPaths, toValidationErrors, type Validator } from "./validation.js";
-import { getHandler, type Handler, type HandlerResult } from "./handlers/registry.js";
-import "./handlers/index.js";
+import { getHandler } from "./handlers/table.js";
+import type { Handler, HandlerResult } from "./handlers/types.js";
 import { runDueRefills, startRefillScheduler } from "./refill.js";
 
 export interface LocalApiOptions {

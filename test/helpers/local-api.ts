@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { createLocalApi } from "../../src/local/server.js";
 import { createRootKey, revokeRootKey } from "../../src/local/root-keys.js";
 import { hashKey } from "../../src/local/ids.js";
+import { findRootKeyByHash } from "../../src/local/store/root-keys.js";
 
 export interface LocalApiHandle {
   /** Base URL, e.g. http://127.0.0.1:53121 (give it to the SDK as serverURL). */
@@ -59,7 +60,7 @@ export async function startLocalApi(opts: StartLocalApiOptions = {}): Promise<In
     close: () => api.close(),
     createRootKey: (permissions, name) => createRootKey(api.store, { permissions, name, now: Date.now() }).key,
     revokeRootKey: (key) => {
-      const row = api.store.get<{ id: string }>("SELECT id FROM root_keys WHERE hash = ?", hashKey(key));
+      const row = findRootKeyByHash(api.store, hashKey(key));
       if (!row) throw new Error("no such root key");
       revokeRootKey(api.store, row.id, Date.now());
     },
