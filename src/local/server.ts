@@ -13,7 +13,7 @@ import { ApiError } from "./errors.js";
 import { newId } from "./ids.js";
 import { authenticate, bootstrap } from "./root-keys.js";
 import { openStore, type Store } from "./store/store.js";
-import { createAjv, redactedPaths, toValidationErrors, type Validator } from "./validation.js";
+import { createAjv, freeFormErrors, freeFormPaths, redactedPaths, toValidationErrors, type Validator } from "./validation.js";
 import { getHandler } from "./handlers/table.js";
 import type { Handler, HandlerResult } from "./handlers/types.js";
 import { runDueRefills, startRefillScheduler } from "./refill.js";
@@ -54,6 +54,8 @@ interface CompiledOperation {
   /** `x-unkey-redact` fields of the request / response: never echoed in error messages. */
   redactRequest: string[][];
   redactResponse: string[][];
+  /** Free-form objects (`meta`) of the request, checked against FREE_FORM_LIMITS. */
+  freeForm: string[][];
   errorContentTypes: Map<number, string>;
 }
 
@@ -76,6 +78,7 @@ function compileOperations(validateResponses: boolean): Map<string, CompiledOper
       handler: getHandler(op.operationId),
       redactRequest: redactedPaths(op.requestSchema),
       redactResponse: redactedPaths(op.responseSchema),
+      freeForm: freeFormPaths(op.requestSchema),
       errorContentTypes: new Map(op.errors.map((e) => [e.status, e.contentType])),
     });
   }
@@ -186,6 +189,10 @@ export async function createLocalApi(opts: LocalApiOptions = {}): Promise<LocalA
     if (compiled.validate && !compiled.validate(body)) {
       const errors = toValidationErrors(compiled.validate.errors, body, compiled.redactRequest);
       throw new ApiError(400, "unkey/application/invalid_input", errors[0]?.message ?? "invalid input", errors);
+    }
+    const tooDeepOrLarge = freeFormErrors(body, compiled.freeForm);
+    if (tooDeepOrLarge.length > 0) {
+      throw new ApiError(400, "unkey/application/invalid_input", tooDeepOrLarge[0].message, tooDeepOrLarge);
     }
     const auth = authenticate(store, req.headers.authorization, now);
     if (!compiled.handler) {

@@ -6,6 +6,7 @@ import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.
 import addFormatsModule from "ajv-formats";
 import type { ValidationErrorItem } from "./errors.js";
 import type { JsonSchema } from "../schemas/loader.js";
+import { checkFreeForm } from "../schemas/free-form.js";
 
 type AddFormats = (ajv: Ajv2020) => Ajv2020;
 // ajv-formats is CommonJS with `exports.default`; NodeNext sees the module object.
@@ -45,16 +46,15 @@ function given(value: unknown): string {
 }
 
 /**
- * The fields a (dereferenced) schema marks `x-unkey-redact` (verifyKey.key, whoami.key, createKey's
- * returned key, …), as JSON-pointer segments with `*` for "any array index / map key". Collected
- * once per operation at startup so an error message never echoes a secret.
+ * The fields of a (dereferenced) schema for which `matches` holds, as JSON-pointer segments with
+ * `*` for "any array index / map key". A matching field is not searched further.
  */
-export function redactedPaths(schema: JsonSchema | undefined): string[][] {
+function schemaPaths(schema: JsonSchema | undefined, matches: (node: Record<string, unknown>) => boolean): string[][] {
   const out: string[][] = [];
   const walk = (s: unknown, path: string[], depth: number): void => {
     if (s === null || typeof s !== "object" || depth > 32) return;
     const node = s as Record<string, unknown>;
-    if (node["x-unkey-redact"] === true) {
+    if (matches(node)) {
       out.push(path);
       return;
     }
@@ -70,6 +70,57 @@ export function redactedPaths(schema: JsonSchema | undefined): string[][] {
   };
   walk(schema, [], 0);
   return out;
+}
+
+/**
+ * The fields a schema marks `x-unkey-redact` (verifyKey.key, whoami.key, createKey's returned key,
+ * …). Collected once per operation at startup so an error message never echoes a secret.
+ */
+export function redactedPaths(schema: JsonSchema | undefined): string[][] {
+  return schemaPaths(schema, (node) => node["x-unkey-redact"] === true);
+}
+
+/** The free-form objects of a request schema (`meta`: an object whose properties are not declared). */
+export function freeFormPaths(schema: JsonSchema | undefined): string[][] {
+  return schemaPaths(schema, (node) => {
+    const types = Array.isArray(node.type) ? (node.type as unknown[]) : [node.type];
+    return types.includes("object") && node.properties === undefined && node.additionalProperties !== false;
+  });
+}
+
+/**
+ * FREE_FORM_LIMITS at validation: each free-form value in `body` deeper or larger than the limits
+ * becomes an error naming the field, the limit and what was given. Runs after the schema check,
+ * so the body's shape is known.
+ */
+export function freeFormErrors(body: unknown, paths: readonly string[][]): ValidationErrorItem[] {
+  const out: ValidationErrorItem[] = [];
+  for (const path of paths) {
+    for (const { loc, value } of valuesAt(body, path, "body")) {
+      if (value === null || typeof value !== "object") continue;
+      const v = checkFreeForm(value);
+      if (!v) continue;
+      out.push(
+        v.kind === "depth"
+          ? { location: loc, message: `${loc} is nested ${v.depth} levels deep, the limit is ${v.limit}`, fix: `Flatten ${loc} to at most ${v.limit} levels.` }
+          : { location: loc, message: `${loc} is ${v.bytes} bytes as JSON, the limit is ${v.limit}`, fix: `Store less in ${loc} (at most ${v.limit} bytes).` },
+      );
+    }
+  }
+  return out;
+}
+
+/** Every value at `path` (`*` = each array item or map value), with its location in Unkey's style. */
+function valuesAt(root: unknown, path: readonly string[], loc: string): { loc: string; value: unknown }[] {
+  if (path.length === 0) return [{ loc, value: root }];
+  if (root === null || typeof root !== "object") return [];
+  const [head, ...rest] = path;
+  if (head === "*") {
+    const entries: [string, unknown][] = Array.isArray(root) ? root.map((v, i) => [`[${i}]`, v]) : Object.entries(root).map(([k, v]) => [`.${k}`, v]);
+    return entries.flatMap(([suffix, v]) => valuesAt(v, rest, loc + suffix));
+  }
+  if (!Object.hasOwn(root, head)) return [];
+  return valuesAt((root as Record<string, unknown>)[head], rest, `${loc}.${head}`);
 }
 
 /** True when `instancePath` is a redacted field or lies inside one. */

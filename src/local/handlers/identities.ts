@@ -4,7 +4,7 @@
  * linked to the identity.
  */
 import { requireAll, type RequestContext } from "../context.js";
-import { badRequest, conflict, notFound } from "../errors.js";
+import { conflict, notFound } from "../errors.js";
 import { newId } from "../ids.js";
 import { deleteIdentity, findIdentity, findIdentityByExternalId, insertIdentity, listIdentities, touchIdentity } from "../store/identities.js";
 import type { IdentityRow } from "../store/rows.js";
@@ -13,17 +13,9 @@ import { assertUniqueRatelimitNames, insertRatelimit, replaceRatelimits } from "
 import { identityToJson } from "./shapes.js";
 import type { HandlerGroup } from "./types.js";
 
-const MAX_META_BYTES = 1024 * 1024;
-
+/** Unkey's 1 MB cap on meta (and a depth cap) is FREE_FORM_LIMITS, checked at request validation. */
 function metaText(meta: Record<string, unknown> | undefined): string | null {
-  if (meta === undefined) return null;
-  const text = JSON.stringify(meta);
-  if (Buffer.byteLength(text) > MAX_META_BYTES) {
-    throw badRequest("Metadata is too large, it must be less than 1MB.", [
-      { location: "body.meta", message: `body.meta is ${Buffer.byteLength(text)} bytes, the limit is ${MAX_META_BYTES}`, fix: "Store less metadata." },
-    ]);
-  }
-  return text;
+  return meta === undefined ? null : JSON.stringify(meta);
 }
 
 function identityPerm(identityId: string, action: string): string[] {
