@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
-import { createLocalApi } from "../../src/local/server.js";
+import { createLocalApi, type LocalApiOptions } from "../../src/local/server.js";
 import { createRootKey, revokeRootKey } from "../../src/local/root-keys.js";
 import { hashKey } from "../../src/local/ids.js";
 import { findRootKeyByHash } from "../../src/local/store/root-keys.js";
@@ -35,6 +35,8 @@ export interface StartLocalApiOptions {
   rootKey?: string;
   /** Check every 2xx response against the contract and answer 500 on drift (default true). */
   validateResponses?: boolean;
+  /** Connection timeouts (default: the server's). */
+  timeouts?: LocalApiOptions["timeouts"];
 }
 
 export function randomRootKey(): string {
@@ -51,6 +53,7 @@ export async function startLocalApi(opts: StartLocalApiOptions = {}): Promise<In
     testClock: opts.testClock ?? true,
     port: 0,
     validateResponses: opts.validateResponses ?? true,
+    timeouts: opts.timeouts,
     onError: (message, err) => process.stderr.write(`[local-api] ${message}: ${(err as Error)?.stack ?? String(err)}\n`),
   });
   return {
