@@ -17,6 +17,7 @@ import { createAjv, freeFormErrors, freeFormPaths, redactedPaths, toValidationEr
 import { getHandler } from "./handlers/table.js";
 import type { Handler, HandlerResult } from "./handlers/types.js";
 import { runDueRefills, startRefillScheduler } from "./refill.js";
+import { startCounterSweeps } from "./ratelimit/limiters.js";
 
 export interface LocalApiOptions {
   /** Directory for the SQLite database (default `.unkey-local`). */
@@ -206,6 +207,7 @@ export async function createLocalApi(opts: LocalApiOptions = {}): Promise<LocalA
   const operations = compileOperations(opts.validateResponses === true);
   // Real-time midnights; under the test clock time only moves with X-Test-Time, so no timer.
   const stopRefills = testClock ? (): void => {} : startRefillScheduler(store);
+  const stopCounterSweeps = testClock ? (): void => {} : startCounterSweeps(store);
   const openapiYaml = readFileSync(contractYamlPath());
 
   async function handlePost(req: IncomingMessage, res: ServerResponse, compiled: CompiledOperation, requestId: string): Promise<void> {
@@ -334,6 +336,7 @@ export async function createLocalApi(opts: LocalApiOptions = {}): Promise<LocalA
     close(): Promise<void> {
       closing ??= new Promise<void>((resolve) => {
         stopRefills();
+        stopCounterSweeps();
         server.close(() => {
           store.close();
           resolve();

@@ -9,6 +9,7 @@ import { createLocalApi, type LocalApiOptions } from "../../src/local/server.js"
 import { createRootKey, revokeRootKey } from "../../src/local/root-keys.js";
 import { hashKey } from "../../src/local/ids.js";
 import { findRootKeyByHash } from "../../src/local/store/root-keys.js";
+import type { Store } from "../../src/local/store/store.js";
 
 export interface LocalApiHandle {
   /** Base URL, e.g. http://127.0.0.1:53121 (give it to the SDK as serverURL). */
@@ -20,6 +21,8 @@ export interface LocalApiHandle {
 }
 
 export interface InProcessLocalApi extends LocalApiHandle {
+  /** The open store (for in-process checks such as the rate-limit counters). */
+  store: Store;
   /** A new root key holding exactly these permissions (what `local root-key create` does). */
   createRootKey(permissions: string[], name?: string): string;
   /** Revokes a root key by its plaintext; later requests with it get 401. */
@@ -60,6 +63,7 @@ export async function startLocalApi(opts: StartLocalApiOptions = {}): Promise<In
     url: api.url,
     rootKey,
     dataDir: opts.dataDir,
+    store: api.store,
     close: () => api.close(),
     createRootKey: (permissions, name) => createRootKey(api.store, { permissions, name, now: Date.now() }).key,
     revokeRootKey: (key) => {
