@@ -14,34 +14,34 @@ const seq = (t: number): number => Math.floor(t / D);
 describe("CounterStore", () => {
   it("reads the newest bucket and the one before it, and shifts them as time moves on", () => {
     const s = new CounterStore(10);
-    s.add("k", D, seq(T0), 3, T0);
-    expect(s.read("k", seq(T0))).toBe(3);
-    s.add("k", D, seq(T0) + 1, 2, T0 + D);
-    expect([s.read("k", seq(T0)), s.read("k", seq(T0) + 1)]).toEqual([3, 2]);
-    s.add("k", D, seq(T0) + 3, 1, T0 + 3 * D);
-    expect([s.read("k", seq(T0) + 2), s.read("k", seq(T0) + 3)]).toEqual([0, 1]);
+    s.add("ns", D, "k", seq(T0), 3, T0);
+    expect(s.read("ns", D, "k", seq(T0))).toBe(3);
+    s.add("ns", D, "k", seq(T0) + 1, 2, T0 + D);
+    expect([s.read("ns", D, "k", seq(T0)), s.read("ns", D, "k", seq(T0) + 1)]).toEqual([3, 2]);
+    s.add("ns", D, "k", seq(T0) + 3, 1, T0 + 3 * D);
+    expect([s.read("ns", D, "k", seq(T0) + 2), s.read("ns", D, "k", seq(T0) + 3)]).toEqual([0, 1]);
   });
 
   it("keeps a write to an older bucket when the test clock goes back", () => {
     const s = new CounterStore(10);
-    s.add("k", D, seq(T0) + 5, 1, T0 + 5 * D);
-    s.add("k", D, seq(T0), 4, T0);
-    expect(s.read("k", seq(T0))).toBe(4);
-    expect(s.read("k", seq(T0) + 5)).toBe(1);
+    s.add("ns", D, "k", seq(T0) + 5, 1, T0 + 5 * D);
+    s.add("ns", D, "k", seq(T0), 4, T0);
+    expect(s.read("ns", D, "k", seq(T0))).toBe(4);
+    expect(s.read("ns", D, "k", seq(T0) + 5)).toBe(1);
   });
 
   it("never counts below zero, and creates nothing for an uncount", () => {
     const s = new CounterStore(10);
-    s.add("k", D, seq(T0), 1, T0);
-    s.add("k", D, seq(T0), -5, T0);
-    expect(s.read("k", seq(T0))).toBe(0);
-    s.add("other", D, seq(T0), -1, T0);
+    s.add("ns", D, "k", seq(T0), 1, T0);
+    s.add("ns", D, "k", seq(T0), -5, T0);
+    expect(s.read("ns", D, "k", seq(T0))).toBe(0);
+    s.add("ns", D, "other", seq(T0), -1, T0);
     expect(s.size).toBe(1);
   });
 
   it("a counter expires exactly when two whole windows have passed its newest bucket", () => {
     const s = new CounterStore(10);
-    s.add("k", D, seq(T0), 1, T0 + 999);
+    s.add("ns", D, "k", seq(T0), 1, T0 + 999);
     expect(s.sweep(T0 + 2 * D - 1)).toBe(0);
     expect(s.size).toBe(1);
     expect(s.sweep(T0 + 2 * D)).toBe(1);
@@ -50,34 +50,34 @@ describe("CounterStore", () => {
 
   it("at the cap, expired counters make room and live ones stay", () => {
     const s = new CounterStore(3);
-    s.add("old", D, seq(T0), 1, T0);
-    s.add("live-1", D, seq(T0) + 2, 1, T0 + 2 * D);
-    s.add("live-2", D, seq(T0) + 2, 1, T0 + 2 * D);
-    expect(s.add("new", D, seq(T0) + 2, 1, T0 + 2 * D)).toBe(true);
+    s.add("ns", D, "old", seq(T0), 1, T0);
+    s.add("ns", D, "live-1", seq(T0) + 2, 1, T0 + 2 * D);
+    s.add("ns", D, "live-2", seq(T0) + 2, 1, T0 + 2 * D);
+    expect(s.add("ns", D, "new", seq(T0) + 2, 1, T0 + 2 * D)).toBe(true);
     expect(s.size).toBe(3);
-    expect(s.read("old", seq(T0))).toBe(0);
-    expect(["live-1", "live-2", "new"].map((k) => s.read(k, seq(T0) + 2))).toEqual([1, 1, 1]);
+    expect(s.read("ns", D, "old", seq(T0))).toBe(0);
+    expect(["live-1", "live-2", "new"].map((k) => s.read("ns", D, k, seq(T0) + 2))).toEqual([1, 1, 1]);
   });
 
   it("full of live counters, a new key is refused and nothing changes; existing keys still count", () => {
     const s = new CounterStore(2);
-    s.add("a", D, seq(T0), 1, T0);
-    s.add("b", D, seq(T0), 1, T0);
-    expect(s.add("c", D, seq(T0), 1, T0 + 10)).toBe(false);
+    s.add("ns", D, "a", seq(T0), 1, T0);
+    s.add("ns", D, "b", seq(T0), 1, T0);
+    expect(s.add("ns", D, "c", seq(T0), 1, T0 + 10)).toBe(false);
     expect(s.size).toBe(2);
-    expect(s.add("a", D, seq(T0), 1, T0 + 20)).toBe(true);
-    expect(s.read("a", seq(T0))).toBe(2);
+    expect(s.add("ns", D, "a", seq(T0), 1, T0 + 20)).toBe(true);
+    expect(s.read("ns", D, "a", seq(T0))).toBe(2);
     // Once their windows pass, there is room again.
-    expect(s.add("c", D, seq(T0) + 2, 1, T0 + 2 * D)).toBe(true);
+    expect(s.add("ns", D, "c", seq(T0) + 2, 1, T0 + 2 * D)).toBe(true);
   });
 
   it("the incremental sweep drops expired counters a few per operation", () => {
     const s = new CounterStore(1_000);
-    for (let i = 0; i < 500; i++) s.add(`id-${i}`, D, seq(T0), 1, T0);
+    for (let i = 0; i < 500; i++) s.add("ns", D, `id-${i}`, seq(T0), 1, T0);
     const later = T0 + 3 * D;
     for (let i = 0; i < 100; i++) {
       s.sweepSome(later);
-      s.add("busy", D, seq(later), 1, later);
+      s.add("ns", D, "busy", seq(later), 1, later);
     }
     // 100 operations examined 200 counters; at most a couple of those were the live "busy".
     expect(s.size).toBeGreaterThanOrEqual(500 - 200 + 1);

@@ -83,16 +83,15 @@ export class SlidingWindowLimiter {
       // Unkey asserts limit > 0 (a 500); a 0 override is documented to block, so it always denies.
       return { passed: false, limit: req.limit, remaining: 0, reset };
     }
-    const key = counterKey(req);
-    const cur = this.store.read(key, seq);
-    const prev = this.store.read(key, seq - 1);
+    const cur = this.store.read(req.namespace, req.duration, req.identifier, seq);
+    const prev = this.store.read(req.namespace, req.duration, req.identifier, seq - 1);
     const elapsed = now - seq * req.duration;
     const effective = cur + Math.floor(prev * (1 - elapsed / req.duration)) + req.cost;
     if (effective > req.limit) {
       return { passed: false, limit: req.limit, remaining: 0, reset };
     }
     // A store full of live windows has no room for a new identifier: deny rather than forget a live window.
-    if (req.cost !== 0 && !this.store.add(key, req.duration, seq, req.cost, now)) {
+    if (req.cost !== 0 && !this.store.add(req.namespace, req.duration, req.identifier, seq, req.cost, now)) {
       return { passed: false, limit: req.limit, remaining: 0, reset };
     }
     return { passed: true, limit: req.limit, remaining: Math.max(0, req.limit - effective), reset };
@@ -100,11 +99,6 @@ export class SlidingWindowLimiter {
 
   private uncount(req: LimitCheck, now: number): void {
     if (req.cost === 0) return;
-    this.store.add(counterKey(req), req.duration, Math.floor(now / req.duration), -req.cost, now);
+    this.store.add(req.namespace, req.duration, req.identifier, Math.floor(now / req.duration), -req.cost, now);
   }
-}
-
-/** NUL separators: names and identifiers are printable strings, so keys cannot collide. */
-function counterKey(req: LimitCheck): string {
-  return `${req.namespace}\u0000${req.identifier}\u0000${req.duration}`;
 }
