@@ -122,3 +122,22 @@ test("a meta of exactly maxBytes is accepted; one byte more is refused with its 
     },
   ]);
 });
+
+test("a too-deep meta already in a data dir (written before the limit) is left out of answers instead of failing them", async () => {
+  const { keyId, key } = (await post("keys.createKey", { apiId, externalId: "legacy-user", meta: { v: 1 } })).body.data;
+  // What an older version could have stored; requests can no longer write it.
+  api.store.run("UPDATE keys SET meta = ? WHERE id = ?", nestedJson(4_100), keyId);
+  api.store.run("UPDATE identities SET meta = ? WHERE external_id = ?", nestedJson(4_100), "legacy-user");
+
+  const got = await post("keys.getKey", { keyId });
+  expect(got.status).toBe(200);
+  expect(got.body.data.meta).toBeUndefined();
+  expect((await post("apis.listKeys", { apiId })).status).toBe(200);
+  expect((await post("identities.listIdentities", {})).status).toBe(200);
+  const identity = await post("identities.getIdentity", { identity: "legacy-user" });
+  expect(identity.status).toBe(200);
+  expect(identity.body.data.meta).toBeUndefined();
+  const verified = await post("keys.verifyKey", { key });
+  expect(verified.body.data).toMatchObject({ valid: true, code: "VALID" });
+  expect(verified.body.data.meta).toBeUndefined();
+});

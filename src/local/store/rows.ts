@@ -3,6 +3,8 @@
  * store/ see rows only through the typed functions of the store modules (keys.ts, apis.ts, …);
  * every SQL text lives in store/.
  */
+import { jsonDepth } from "../../schemas/free-form.js";
+import { FREE_FORM_LIMITS } from "../../schemas/limits.js";
 
 export interface KeyRow {
   id: string;
@@ -100,12 +102,17 @@ export interface OverrideRow {
   deleted_at: number | null;
 }
 
-/** A JSON column holding an object (`meta`) → the object; anything else → undefined. */
+/**
+ * A JSON column holding an object (`meta`) → the object; anything else → undefined. A value
+ * deeper than FREE_FORM_LIMITS (only possible in a data dir written before requests were limited)
+ * is left out too: serialising it would overflow the stack and fail every list that includes it.
+ */
 export function parseJsonObject(text: string | null): Record<string, unknown> | undefined {
   if (text == null) return undefined;
   try {
     const v = JSON.parse(text) as unknown;
-    return v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+    if (!v || typeof v !== "object" || Array.isArray(v)) return undefined;
+    return jsonDepth(v, FREE_FORM_LIMITS.maxDepth) > FREE_FORM_LIMITS.maxDepth ? undefined : (v as Record<string, unknown>);
   } catch {
     return undefined;
   }
