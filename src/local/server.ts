@@ -1,8 +1,9 @@
 /**
  * The local Unkey-compatible API: node:http, one SQLite store, the contract's validators, and the
- * handler table (handlers/table.ts). Pipeline per request (Unkey's order): route → parse body → validate against
- * the contract → authenticate the root key → handler (one transaction) → respond. Errors use
- * Unkey's envelope with the content type the contract declares for that operation and status.
+ * handler table (handlers/table.ts). Pipeline per request (Unkey's order): route → parse body →
+ * validate against the contract (and FREE_FORM_LIMITS) → authenticate the root key → handler (one
+ * transaction) → respond. Errors use Unkey's envelope with the content type the contract declares
+ * for that operation and status.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { readFileSync } from "node:fs";
