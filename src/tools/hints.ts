@@ -140,7 +140,7 @@ function findHint(entity: string | undefined, args: Record<string, unknown>, opt
       const call = `check_ratelimit with {"namespace":${JSON.stringify(ns)},"identifier":"setup","limit":1,"duration":60000,"cost":0}`;
       return has("check_ratelimit")
         ? `a namespace exists once it has been used: call ${call} once (cost 0 spends nothing) to create it, then retry`
-        : "a namespace exists once a rate limit has been checked in it; ask the operator to enable check_ratelimit or create it in the Unkey dashboard";
+        : "a namespace exists once a rate limit has been checked in it, which the tools offered here cannot do; create it in the Unkey dashboard";
     }
     case "ratelimit_override":
       return has("list_ratelimit_overrides") ? "list_ratelimit_overrides with the namespace shows existing overrides" : "check the identifier";
