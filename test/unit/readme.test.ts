@@ -25,4 +25,13 @@ describe("README", () => {
     const missing = FLAGS.map((f) => `--${f.name}`).filter((flag) => !readme.includes(flag));
     expect(missing).toEqual([]);
   });
+
+  it("the stdio client config runs the installed package's bin, not `npx` of an unpublished name", () => {
+    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { bin: Record<string, string> };
+    const section = readme.slice(readme.indexOf("### Against the real Unkey, over stdio"));
+    const config = JSON.parse(/```jsonc\n(\{.*\})\n```/.exec(section)?.[1] ?? "{}") as { mcpServers: { unkey: { command: string; args: string[] } } };
+    expect(Object.keys(pkg.bin)).toContain(config.mcpServers.unkey.command);
+    expect(config.mcpServers.unkey.args).toEqual(["stdio"]);
+    expect(readme).toContain("npm install -g ./unkey-mcp-0.1.0.tgz");
+  });
 });
