@@ -5,7 +5,7 @@
 import type { ErrorObject, ValidateFunction } from "ajv/dist/2020.js";
 import type { ValidationErrorItem } from "./errors.js";
 import type { JsonSchema } from "../schemas/loader.js";
-import { checkFreeForm } from "../schemas/free-form.js";
+import { FREE_FORM_LIMITS, isFreeFormSchema, nestingDepth } from "../schemas/json-schema.js";
 
 // One ajv setup for both sides of the contract (src/schemas/json-schema.ts).
 export { createAjv } from "../schemas/json-schema.js";
@@ -68,10 +68,7 @@ export function redactedPaths(schema: JsonSchema | undefined): string[][] {
 
 /** The free-form objects of a request schema (`meta`: an object whose properties are not declared). */
 export function freeFormPaths(schema: JsonSchema | undefined): string[][] {
-  return schemaPaths(schema, (node) => {
-    const types = Array.isArray(node.type) ? (node.type as unknown[]) : [node.type];
-    return types.includes("object") && node.properties === undefined && node.additionalProperties !== false;
-  });
+  return schemaPaths(schema, isFreeFormSchema);
 }
 
 /**
@@ -84,13 +81,18 @@ export function freeFormErrors(body: unknown, paths: readonly string[][]): Valid
   for (const path of paths) {
     for (const { loc, value } of valuesAt(body, path, "body")) {
       if (value === null || typeof value !== "object") continue;
-      const v = checkFreeForm(value);
-      if (!v) continue;
-      out.push(
-        v.kind === "depth"
-          ? { location: loc, message: `${loc} is nested ${v.depth} levels deep, the limit is ${v.limit}`, fix: `Flatten ${loc} to at most ${v.limit} levels.` }
-          : { location: loc, message: `${loc} is ${v.bytes} bytes as JSON, the limit is ${v.limit}`, fix: `Store less in ${loc} (at most ${v.limit} bytes).` },
-      );
+      // Measured in full (the body is at most a few MB) so the error says how deep it was.
+      const depth = nestingDepth(value);
+      const { maxDepth, maxBytes } = FREE_FORM_LIMITS;
+      if (depth > maxDepth) {
+        out.push({ location: loc, message: `${loc} is nested ${depth} levels deep, the limit is ${maxDepth}`, fix: `Flatten ${loc} to at most ${maxDepth} levels.` });
+        continue;
+      }
+      // Within the depth limit, serialising is safe.
+      const bytes = Buffer.byteLength(JSON.stringify(value));
+      if (bytes > maxBytes) {
+        out.push({ location: loc, message: `${loc} is ${bytes} bytes as JSON, the limit is ${maxBytes}`, fix: `Store less in ${loc} (at most ${maxBytes} bytes).` });
+      }
     }
   }
   return out;

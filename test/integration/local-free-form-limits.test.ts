@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { startLocalApi, type InProcessLocalApi } from "../helpers/local-api.js";
-import { FREE_FORM_LIMITS } from "../../src/schemas/limits.js";
+import { FREE_FORM_LIMITS } from "../../src/schemas/json-schema.js";
 
 let api: InProcessLocalApi;
 let apiId: string;

@@ -13,7 +13,7 @@ import { assertUniqueRatelimitNames, insertRatelimit, replaceRatelimits } from "
 import { identityToJson } from "./shapes.js";
 import type { HandlerGroup } from "./types.js";
 
-/** Unkey's 1 MB cap on meta (and a depth cap) is FREE_FORM_LIMITS, checked at request validation. */
+/** meta's size and depth are held to FREE_FORM_LIMITS at request validation (src/local/validation.ts). */
 function metaText(meta: Record<string, unknown> | undefined): string | null {
   return meta === undefined ? null : JSON.stringify(meta);
 }

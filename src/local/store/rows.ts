@@ -3,8 +3,7 @@
  * store/ see rows only through the typed functions of the store modules (keys.ts, apis.ts, …);
  * every SQL text lives in store/.
  */
-import { jsonDepth } from "../../schemas/free-form.js";
-import { FREE_FORM_LIMITS } from "../../schemas/limits.js";
+import { FREE_FORM_LIMITS, nestingDepth } from "../../schemas/json-schema.js";
 
 export interface KeyRow {
   id: string;
@@ -112,7 +111,7 @@ export function parseJsonObject(text: string | null): Record<string, unknown> | 
   try {
     const v = JSON.parse(text) as unknown;
     if (!v || typeof v !== "object" || Array.isArray(v)) return undefined;
-    return jsonDepth(v, FREE_FORM_LIMITS.maxDepth) > FREE_FORM_LIMITS.maxDepth ? undefined : (v as Record<string, unknown>);
+    return nestingDepth(v, FREE_FORM_LIMITS.maxDepth + 1) > FREE_FORM_LIMITS.maxDepth ? undefined : (v as Record<string, unknown>);
   } catch {
     return undefined;
   }
