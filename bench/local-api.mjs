@@ -9,10 +9,11 @@
 // other's CPU time. The client is an undici Pool with 32 connections and 32 workers issuing
 // requests back to back for a fixed duration after a warm-up. Every response is checked (status
 // 200 and, for ours, `valid: true` / `success: true`): an error path is never timed by mistake.
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
+import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Pool } from "undici";
-import { startLocalApiProcess } from "./lib/local-api.mjs";
+import { REPO_ROOT, startLocalApiProcess } from "./lib/local-api.mjs";
 import { percentile, ratio, round } from "./lib/stats.mjs";
 import { formatTable } from "./lib/table.mjs";
 
@@ -114,6 +115,14 @@ async function drive(url, { path, headers, makeBody, check }) {
   }
 }
 
+/** RSS of the rate-limit counters around 1,000,000 distinct identifiers (bench/lib/ratelimit-memory-child.mjs). */
+function measureCounterMemory(identifiers = 1_000_000) {
+  const out = execFileSync(process.execPath, ["--expose-gc", join(REPO_ROOT, "bench", "lib", "ratelimit-memory-child.mjs"), REPO_ROOT, String(identifiers)], {
+    encoding: "utf8",
+  });
+  return JSON.parse(out.trim().split("\n").pop());
+}
+
 export async function runLocalApiBench() {
   const bare = await startBareServer();
   const api = await startLocalApiProcess();
@@ -148,6 +157,8 @@ export async function runLocalApiBench() {
       check: (b) => b.data?.success === true,
     });
     const peakRssKb = api.peakRssKb();
+    process.stderr.write(`[bench] localApi: rate-limit counters, 1,000,000 identifiers\n`);
+    const counters = measureCounterMemory();
 
     const result = {
       concurrency: CONCURRENCY,
@@ -156,6 +167,7 @@ export async function runLocalApiBench() {
       verifyKey: { ...verify, ratioToBare: ratio(verify.rps, bareResult.rps) },
       ratelimitLimit: { ...limit, ratioToBare: ratio(limit.rps, bareResult.rps) },
       localApiPeakRssKb: peakRssKb ?? null,
+      ratelimitCounterMemory: counters,
       targets: {
         verifyKeyRatio: { value: ratio(verify.rps, bareResult.rps), target: TARGET_RATIO, better: "higher" },
         ratelimitRatio: { value: ratio(limit.rps, bareResult.rps), target: TARGET_RATIO, better: "higher" },
@@ -172,6 +184,10 @@ export async function runLocalApiBench() {
           ["local API ratelimit.limit", limit.requests, limit.rps, mark(result.ratelimitLimit.ratioToBare), limit.p50, limit.p99],
         ],
       ),
+      "",
+      `Rate-limit counters: RSS ${counters.rssBeforeMb} MB before, ${counters.rssAfterMb} MB with ${counters.countersAfter.toLocaleString("en-US")} live counters ` +
+        `after ${counters.identifiers.toLocaleString("en-US")} identifiers in one window, ${counters.rssAfterExpiryMb} MB once their windows passed ` +
+        `(${counters.countersAfterExpiry} counters left), ${counters.rssAfterSecondFloodMb} MB after a second flood of as many new identifiers.`,
       "",
     ].join("\n");
     return result;

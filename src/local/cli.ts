@@ -5,10 +5,11 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { createLocalApi } from "./server.js";
 import { openStore, type Store } from "./store/store.js";
+import { setApiDeleteProtection } from "./store/apis.js";
 import { BootstrapError, createRootKey, listRootKeys, revokeRootKey } from "./root-keys.js";
 
 const USAGE = `Usage:
-  unkey-mcp local [--host 127.0.0.1] [--port 8787] [--data-dir .unkey-local] [--memory] [--root-key KEY] [--test-clock]
+  unkey-mcp local [--host 127.0.0.1] [--port 8787] [--data-dir .unkey-local] [--memory] [--root-key KEY] [--test-clock] [--request-timeout SECONDS]
   unkey-mcp local root-key create [--data-dir D] [--name N] --permission P [--permission P …]
   unkey-mcp local root-key list [--data-dir D]
   unkey-mcp local root-key revoke ID [--data-dir D]
@@ -55,6 +56,7 @@ async function serve(args: string[]): Promise<void> {
       memory: { type: "boolean" },
       "root-key": { type: "string" },
       "test-clock": { type: "boolean" },
+      "request-timeout": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
     0,
@@ -70,6 +72,15 @@ async function serve(args: string[]): Promise<void> {
       throw new UsageError(`--port must be an integer from 0 to 65535, got "${String(values.port)}".`);
     }
   }
+  let requestMs: number | undefined;
+  if (values["request-timeout"] !== undefined) {
+    // Seconds, like the MCP server's own --request-timeout.
+    const seconds = Number(values["request-timeout"]);
+    if (!Number.isInteger(seconds) || seconds < 1 || seconds > 600) {
+      throw new UsageError(`--request-timeout: expected seconds between 1 and 600, got "${String(values["request-timeout"])}".`);
+    }
+    requestMs = seconds * 1000;
+  }
   const host = (values.host as string | undefined) ?? "127.0.0.1";
   const api = await createLocalApi({
     host,
@@ -78,6 +89,7 @@ async function serve(args: string[]): Promise<void> {
     memory: values.memory === true,
     rootKey: values["root-key"] as string | undefined,
     testClock: values["test-clock"] === true,
+    timeouts: requestMs !== undefined ? { requestMs } : undefined,
   }).catch((err: unknown) => {
     throw err instanceof BootstrapError ? new UsageError(err.message) : err;
   });
@@ -147,10 +159,8 @@ async function apiCommand(args: string[]): Promise<void> {
   const apiId = positionals[0];
   if (!apiId) throw new UsageError("api protect needs the API id.");
   const on = values.off !== true;
-  const changed = await withStore(values["data-dir"], (store) =>
-    store.run("UPDATE apis SET delete_protection = ? WHERE id = ? AND deleted_at IS NULL", on ? 1 : 0, apiId).changes,
-  );
-  if (changed === 0) throw new UsageError(`no API with id "${apiId}".`);
+  const changed = await withStore(values["data-dir"], (store) => setApiDeleteProtection(store, apiId, on));
+  if (!changed) throw new UsageError(`no API with id "${apiId}".`);
   process.stdout.write(`Delete protection ${on ? "on" : "off"} for ${apiId}.\n`);
 }
 

@@ -19,21 +19,22 @@
  * not run with the test clock, whose timeline it would disturb.
  */
 import type { Store } from "./store/store.js";
+import {
+  claimRefillsUpTo,
+  getRefillPosition,
+  initRefillPosition,
+  oldestRefillableKeyCreatedAt,
+  refillKeysAt,
+  rewindRefillPosition,
+} from "./store/refill.js";
 import { utcDayInfo, utcMidnightAtOrBefore, utcMidnightsCrossed } from "./refill-dates.js";
 
 const lastSeen = new WeakMap<Store, number>();
 
-const REFILL_SQL = `
-  UPDATE keys SET remaining = refill_amount, last_refill_at = ?
-  WHERE refill_amount IS NOT NULL
-    AND deleted_at IS NULL
-    AND (remaining IS NULL OR remaining < refill_amount)
-    AND (refill_day IS NULL OR refill_day = ? OR (? = 1 AND refill_day > ?))`;
-
 /** Applies the refill of one midnight; returns how many keys were refilled. */
 export function applyRefillAt(store: Store, midnightMs: number): number {
   const { day, lastDay } = utcDayInfo(midnightMs);
-  return store.run(REFILL_SQL, midnightMs, day, lastDay ? 1 : 0, day).changes;
+  return refillKeysAt(store, midnightMs, day, lastDay);
 }
 
 /**
@@ -57,26 +58,24 @@ export function runDueRefills(store: Store, now: number): number {
   const today = utcMidnightAtOrBefore(now);
   if (lastSeen.get(store) === today) return 0;
   return store.tx(() => {
-    let last = store.get<{ last_midnight: number }>("SELECT last_midnight FROM refill_state WHERE id = 1")?.last_midnight;
+    let last = getRefillPosition(store);
     if (last === undefined) {
       // First run on this database: its timeline starts at the oldest refillable key's
       // creation (nothing could have been due before it), or today when there is none.
-      const oldest = store.get<{ t: number | null }>(
-        "SELECT min(created_at) AS t FROM keys WHERE refill_amount IS NOT NULL AND deleted_at IS NULL",
-      )?.t;
-      last = oldest != null && oldest < today ? utcMidnightAtOrBefore(oldest) : today;
-      store.run("INSERT INTO refill_state (id, last_midnight) VALUES (1, ?)", last);
+      const oldest = oldestRefillableKeyCreatedAt(store);
+      last = oldest !== undefined && oldest < today ? utcMidnightAtOrBefore(oldest) : today;
+      initRefillPosition(store, last);
     }
     if (today <= last) {
       // Already done (by this or another process), or the test clock went backwards: then the
       // position follows it without refilling, so a test can start a fresh timeline at any date.
-      if (today < last) store.run("UPDATE refill_state SET last_midnight = ? WHERE id = 1", today);
+      if (today < last) rewindRefillPosition(store, today);
       lastSeen.set(store, today);
       return 0;
     }
-    const claimed = store.run("UPDATE refill_state SET last_midnight = ? WHERE id = 1 AND last_midnight < ?", today, today).changes;
+    const claimed = claimRefillsUpTo(store, today);
     lastSeen.set(store, today);
-    if (claimed === 0) return 0;
+    if (!claimed) return 0;
     // Refills set rather than add and nothing is spent in between, so beyond two
     // months of missed days only the latest 62 can change anything.
     let refilled = 0;

@@ -8,6 +8,16 @@ import { ApiError } from "./errors.js";
 import { generateKey, hashKey, keyStart, newId } from "./ids.js";
 import type { RootKeyInfo } from "./context.js";
 import type { Store } from "./store/store.js";
+import {
+  findLiveRootKeyByHash,
+  findRootKeyByHash,
+  firstWorkspaceId,
+  insertRootKeyRow,
+  insertWorkspace,
+  listLiveRootKeys,
+  revokeRootKeyRow,
+  workspaceHasRootKeys,
+} from "./store/root-keys.js";
 
 const API_ACTIONS = [
   "create_api",
@@ -92,10 +102,10 @@ export interface WorkspaceBootstrap {
 /** The workspace of this data dir, created on first use. */
 export function ensureWorkspace(db: Store, now: number): string {
   return db.tx(() => {
-    const ws = db.get<{ id: string }>("SELECT id FROM workspaces ORDER BY created_at LIMIT 1");
-    if (ws) return ws.id;
+    const existing = firstWorkspaceId(db);
+    if (existing) return existing;
     const id = newId("ws");
-    db.run("INSERT INTO workspaces (id, name, enabled, created_at) VALUES (?, ?, 1, ?)", id, "local", now);
+    insertWorkspace(db, id, "local", now);
     return id;
   });
 }
@@ -117,7 +127,7 @@ export function bootstrap(db: Store, now: number, seed?: string): WorkspaceBoots
   return db.tx(() => {
     const workspaceId = ensureWorkspace(db, now);
     if (seed !== undefined) {
-      const existing = db.get<{ id: string; deleted_at: number | null }>("SELECT id, deleted_at FROM root_keys WHERE hash = ?", hashKey(seed));
+      const existing = findRootKeyByHash(db, hashKey(seed));
       if (!existing) {
         insertRootKey(db, workspaceId, seed, "seeded", ALL_PERMISSIONS, now);
       } else if (existing.deleted_at !== null) {
@@ -128,8 +138,7 @@ export function bootstrap(db: Store, now: number, seed?: string): WorkspaceBoots
       }
       return { workspaceId };
     }
-    const any = db.get("SELECT 1 FROM root_keys WHERE workspace_id = ? LIMIT 1", workspaceId);
-    if (any) return { workspaceId };
+    if (workspaceHasRootKeys(db, workspaceId)) return { workspaceId };
     const key = generateKey(ROOT_KEY_PREFIX, ROOT_KEY_BYTES);
     insertRootKey(db, workspaceId, key, "bootstrap", ALL_PERMISSIONS, now);
     return { workspaceId, createdRootKey: key };
@@ -146,16 +155,15 @@ function insertRootKey(
 ): string {
   const id = newId("key");
   const prefix = key.startsWith(`${ROOT_KEY_PREFIX}_`) ? ROOT_KEY_PREFIX : undefined;
-  db.run(
-    "INSERT INTO root_keys (id, workspace_id, name, hash, start, permissions, enabled, created_at) VALUES (?, ?, ?, ?, ?, ?, 1, ?)",
+  insertRootKeyRow(db, {
     id,
     workspaceId,
-    name ?? null,
-    hashKey(key),
-    keyStart(key, prefix),
-    JSON.stringify([...new Set(permissions)]),
+    name: name ?? null,
+    hash: hashKey(key),
+    start: keyStart(key, prefix),
+    permissions: [...new Set(permissions)],
     now,
-  );
+  });
   return id;
 }
 
@@ -184,11 +192,7 @@ export interface RootKeySummary {
 }
 
 export function listRootKeys(db: Store): RootKeySummary[] {
-  return db
-    .all<{ id: string; name: string | null; start: string; permissions: string; created_at: number }>(
-      "SELECT id, name, start, permissions, created_at FROM root_keys WHERE deleted_at IS NULL ORDER BY id",
-    )
-    .map((r) => ({
+  return listLiveRootKeys(db).map((r) => ({
       id: r.id,
       name: r.name,
       start: r.start,
@@ -199,15 +203,7 @@ export function listRootKeys(db: Store): RootKeySummary[] {
 
 /** Soft-deletes a root key; returns false when no live key has that id. */
 export function revokeRootKey(db: Store, id: string, now: number): boolean {
-  return db.run("UPDATE root_keys SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL", now, id).changes > 0;
-}
-
-interface RootKeyRow {
-  id: string;
-  workspace_id: string;
-  permissions: string;
-  enabled: number;
-  expires: number | null;
+  return revokeRootKeyRow(db, id, now);
 }
 
 /** Permission sets are parsed once per distinct JSON text, not once per request. */
@@ -246,10 +242,7 @@ export function authenticate(
       { location: "header.Authorization", message: "malformed", fix: "Send Authorization: Bearer <root key>." },
     ]);
   }
-  const row = db.get<RootKeyRow>(
-    "SELECT id, workspace_id, permissions, enabled, expires FROM root_keys WHERE hash = ? AND deleted_at IS NULL",
-    hashKey(token),
-  );
+  const row = findLiveRootKeyByHash(db, hashKey(token));
   if (!row) throw new ApiError(401, "unkey/authentication/key_not_found", "The provided root key is invalid.");
   if (row.enabled !== 1) throw new ApiError(403, "unkey/authorization/key_disabled", "The root key is disabled.");
   if (row.expires !== null && now > row.expires) {

@@ -1,8 +1,9 @@
 /**
  * The local Unkey-compatible API: node:http, one SQLite store, the contract's validators, and the
- * registered handlers. Pipeline per request (Unkey's order): route → parse body → validate against
- * the contract → authenticate the root key → handler (one transaction) → respond. Errors use
- * Unkey's envelope with the content type the contract declares for that operation and status.
+ * handler table (handlers/table.ts). Pipeline per request (Unkey's order): route → parse body →
+ * validate against the contract (and FREE_FORM_LIMITS) → authenticate the root key → handler (one
+ * transaction) → respond. Errors use Unkey's envelope with the content type the contract declares
+ * for that operation and status.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { readFileSync } from "node:fs";
@@ -13,10 +14,11 @@ import { ApiError } from "./errors.js";
 import { newId } from "./ids.js";
 import { authenticate, bootstrap } from "./root-keys.js";
 import { openStore, type Store } from "./store/store.js";
-import { createAjv, redactedPaths, toValidationErrors, type Validator } from "./validation.js";
-import { getHandler, type Handler, type HandlerResult } from "./handlers/registry.js";
-import "./handlers/index.js";
+import { createAjv, freeFormErrors, freeFormPaths, redactedPaths, toValidationErrors, type Validator } from "./validation.js";
+import { getHandler } from "./handlers/table.js";
+import type { Handler, HandlerResult } from "./handlers/types.js";
 import { runDueRefills, startRefillScheduler } from "./refill.js";
+import { startCounterSweeps } from "./ratelimit/limiters.js";
 
 export interface LocalApiOptions {
   /** Directory for the SQLite database (default `.unkey-local`). */
@@ -34,7 +36,30 @@ export interface LocalApiOptions {
   validateResponses?: boolean;
   /** Where unexpected failures are reported (default: a line on stderr). Never receives secrets. */
   onError?: (message: string, err: unknown) => void;
+  /**
+   * Where routine notices go, one line each and never a stack (default: stderr): a request whose
+   * client went away before its body arrived. Anyone can cause these, so they stay short.
+   */
+  onNotice?: (line: string) => void;
+  /** Connection timeouts; see DEFAULT_TIMEOUTS. */
+  timeouts?: Partial<LocalApiTimeouts>;
 }
+
+export interface LocalApiTimeouts {
+  /** The whole request (headers and body) must arrive within this many ms, or the connection is closed (408). */
+  requestMs: number;
+  /** The headers must arrive within this many ms. */
+  headersMs: number;
+  /** An idle keep-alive connection is closed after this many ms. */
+  keepAliveMs: number;
+}
+
+/**
+ * Generous for any real client (a 4 MB body at 1 Mbit/s takes ~32 s), short enough that slow or
+ * stalled connections cannot pile up: Node's own request timeout is 5 minutes. Keep-alive stays
+ * above the 4 s idle time of undici/fetch clients so a reused connection is not closed under them.
+ */
+export const DEFAULT_TIMEOUTS: Readonly<LocalApiTimeouts> = { requestMs: 60_000, headersMs: 15_000, keepAliveMs: 10_000 };
 
 export interface LocalApi {
   url: string;
@@ -54,6 +79,8 @@ interface CompiledOperation {
   /** `x-unkey-redact` fields of the request / response: never echoed in error messages. */
   redactRequest: string[][];
   redactResponse: string[][];
+  /** Free-form objects (`meta`) of the request, checked against FREE_FORM_LIMITS. */
+  freeForm: string[][];
   errorContentTypes: Map<number, string>;
 }
 
@@ -76,6 +103,7 @@ function compileOperations(validateResponses: boolean): Map<string, CompiledOper
       handler: getHandler(op.operationId),
       redactRequest: redactedPaths(op.requestSchema),
       redactResponse: redactedPaths(op.responseSchema),
+      freeForm: freeFormPaths(op.requestSchema),
       errorContentTypes: new Map(op.errors.map((e) => [e.status, e.contentType])),
     });
   }
@@ -91,6 +119,14 @@ function send(res: ServerResponse, status: number, contentType: string, body: un
 function sendError(res: ServerResponse, err: ApiError, requestId: string, compiled?: CompiledOperation): void {
   const contentType = compiled?.errorContentTypes.get(err.status) ?? JSON_TYPE;
   send(res, err.status, contentType, err.toBody(requestId));
+}
+
+/** The request ended before its body was read: the client went away or the request timed out. */
+class ClientAbortError extends Error {
+  constructor() {
+    super("request closed before its body was read");
+    this.name = "ClientAbortError";
+  }
 }
 
 /** Thrown by readBody once the whole over-limit body has been drained; answered 413 with `Connection: close`. */
@@ -125,7 +161,8 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
       if (tooLarge) reject(new BodyTooLargeError());
       else resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
     });
-    req.on("error", reject);
+    // Node reports a vanished client (or a request timeout) as an "aborted" error on the request.
+    req.on("error", () => reject(new ClientAbortError()));
   });
 }
 
@@ -160,9 +197,18 @@ export async function createLocalApi(opts: LocalApiOptions = {}): Promise<LocalA
     ((message: string, err: unknown): void => {
       process.stderr.write(`[unkey-local] ${message}: ${(err as Error)?.stack ?? String(err)}\n`);
     });
+  const onNotice =
+    opts.onNotice ??
+    ((line: string): void => {
+      process.stderr.write(`[unkey-local] ${line}\n`);
+    });
+  const timeouts: LocalApiTimeouts = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
+  // Node refuses a headers timeout longer than the request timeout.
+  timeouts.headersMs = Math.min(timeouts.headersMs, timeouts.requestMs);
   const operations = compileOperations(opts.validateResponses === true);
   // Real-time midnights; under the test clock time only moves with X-Test-Time, so no timer.
   const stopRefills = testClock ? (): void => {} : startRefillScheduler(store);
+  const stopCounterSweeps = testClock ? (): void => {} : startCounterSweeps(store);
   const openapiYaml = readFileSync(contractYamlPath());
 
   async function handlePost(req: IncomingMessage, res: ServerResponse, compiled: CompiledOperation, requestId: string): Promise<void> {
@@ -187,6 +233,10 @@ export async function createLocalApi(opts: LocalApiOptions = {}): Promise<LocalA
       const errors = toValidationErrors(compiled.validate.errors, body, compiled.redactRequest);
       throw new ApiError(400, "unkey/application/invalid_input", errors[0]?.message ?? "invalid input", errors);
     }
+    const tooDeepOrLarge = freeFormErrors(body, compiled.freeForm);
+    if (tooDeepOrLarge.length > 0) {
+      throw new ApiError(400, "unkey/application/invalid_input", tooDeepOrLarge[0].message, tooDeepOrLarge);
+    }
     const auth = authenticate(store, req.headers.authorization, now);
     if (!compiled.handler) {
       throw new ApiError(500, "unkey/application/unexpected_error", `${compiled.op.operationId} is not implemented by the local API yet.`);
@@ -207,51 +257,65 @@ export async function createLocalApi(opts: LocalApiOptions = {}): Promise<LocalA
     send(res, 200, JSON_TYPE, out);
   }
 
-  const server = createServer((req, res) => {
-    const requestId = newId("req");
-    const url = req.url ?? "/";
-    const q = url.indexOf("?");
-    const path = q === -1 ? url : url.slice(0, q);
-    const compiled = operations.get(path);
-    if (compiled && req.method === "POST") {
-      handlePost(req, res, compiled, requestId).catch((err: unknown) => {
-        if (err instanceof BodyTooLargeError) {
-          // Unkey answers 413; the connection is not reused after a body this size.
-          res.setHeader("connection", "close");
-          res.once("finish", () => req.socket.destroy());
-          sendError(res, err, requestId, compiled);
-          return;
-        }
-        if (err instanceof ApiError) {
-          sendError(res, err, requestId, compiled);
-          return;
-        }
-        onError(`${compiled.op.operationId} failed`, err);
-        if (!res.headersSent) {
-          sendError(res, new ApiError(500, "unkey/application/unexpected_error", "An unexpected error occurred."), requestId, compiled);
-        }
-      });
-      return;
-    }
-    if (req.method === "GET" && path === "/v2/liveness") {
-      send(res, 200, JSON_TYPE, { meta: { requestId }, data: { message: "OK" } });
-      return;
-    }
-    if (req.method === "GET" && path === "/openapi.yaml") {
-      res.writeHead(200, { "content-type": "application/yaml", "content-length": openapiYaml.length });
-      res.end(openapiYaml);
-      return;
-    }
-    // Drain any body so keep-alive connections stay usable.
-    req.resume();
-    if (compiled) {
-      res.setHeader("allow", "POST");
-      sendError(res, new ApiError(405, "unkey/application/method_not_allowed", `${path} accepts POST only.`), requestId);
-      return;
-    }
-    sendError(res, new ApiError(404, "unkey/application/route_not_found", `No route ${req.method} ${path}.`), requestId);
-  });
-  server.keepAliveTimeout = 65_000;
+  const server = createServer(
+    {
+      requestTimeout: timeouts.requestMs,
+      headersTimeout: timeouts.headersMs,
+      keepAliveTimeout: timeouts.keepAliveMs,
+      // How often Node checks the two timeouts above (its default, 30 s, would let a 1 s timeout run 30 s).
+      connectionsCheckingInterval: Math.max(100, Math.min(timeouts.headersMs, timeouts.requestMs) / 4),
+    },
+    (req, res) => {
+      const requestId = newId("req");
+      const url = req.url ?? "/";
+      const q = url.indexOf("?");
+      const path = q === -1 ? url : url.slice(0, q);
+      const compiled = operations.get(path);
+      if (compiled && req.method === "POST") {
+        handlePost(req, res, compiled, requestId).catch((err: unknown) => {
+          if (err instanceof ClientAbortError) {
+            // Nothing was done and there is no one to answer. One short line: unauthenticated
+            // clients can cause any number of these.
+            onNotice(`${requestId} ${compiled.op.operationId}: connection closed before the body arrived (client abort or request timeout); nothing done`);
+            return;
+          }
+          if (err instanceof BodyTooLargeError) {
+            // Unkey answers 413; the connection is not reused after a body this size.
+            res.setHeader("connection", "close");
+            res.once("finish", () => req.socket.destroy());
+            sendError(res, err, requestId, compiled);
+            return;
+          }
+          if (err instanceof ApiError) {
+            sendError(res, err, requestId, compiled);
+            return;
+          }
+          onError(`${compiled.op.operationId} failed`, err);
+          if (!res.headersSent) {
+            sendError(res, new ApiError(500, "unkey/application/unexpected_error", "An unexpected error occurred."), requestId, compiled);
+          }
+        });
+        return;
+      }
+      if (req.method === "GET" && path === "/v2/liveness") {
+        send(res, 200, JSON_TYPE, { meta: { requestId }, data: { message: "OK" } });
+        return;
+      }
+      if (req.method === "GET" && path === "/openapi.yaml") {
+        res.writeHead(200, { "content-type": "application/yaml", "content-length": openapiYaml.length });
+        res.end(openapiYaml);
+        return;
+      }
+      // Drain any body so keep-alive connections stay usable.
+      req.resume();
+      if (compiled) {
+        res.setHeader("allow", "POST");
+        sendError(res, new ApiError(405, "unkey/application/method_not_allowed", `${path} accepts POST only.`), requestId);
+        return;
+      }
+      sendError(res, new ApiError(404, "unkey/application/route_not_found", `No route ${req.method} ${path}.`), requestId);
+    },
+  );
 
   const host = opts.host ?? "127.0.0.1";
   await new Promise<void>((resolve, reject) => {
@@ -273,6 +337,7 @@ export async function createLocalApi(opts: LocalApiOptions = {}): Promise<LocalA
     close(): Promise<void> {
       closing ??= new Promise<void>((resolve) => {
         stopRefills();
+        stopCounterSweeps();
         server.close(() => {
           store.close();
           resolve();

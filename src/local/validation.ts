@@ -5,6 +5,7 @@
 import type { ErrorObject, ValidateFunction } from "ajv/dist/2020.js";
 import type { ValidationErrorItem } from "./errors.js";
 import type { JsonSchema } from "../schemas/loader.js";
+import { FREE_FORM_LIMITS, isFreeFormSchema, nestingDepth } from "../schemas/json-schema.js";
 
 // One ajv setup for both sides of the contract (src/schemas/json-schema.ts).
 export { createAjv } from "../schemas/json-schema.js";
@@ -31,16 +32,15 @@ function given(value: unknown): string {
 }
 
 /**
- * The fields a (dereferenced) schema marks `x-unkey-redact` (verifyKey.key, whoami.key, createKey's
- * returned key, …), as JSON-pointer segments with `*` for "any array index / map key". Collected
- * once per operation at startup so an error message never echoes a secret.
+ * The fields of a (dereferenced) schema for which `matches` holds, as JSON-pointer segments with
+ * `*` for "any array index / map key". A matching field is not searched further.
  */
-export function redactedPaths(schema: JsonSchema | undefined): string[][] {
+function schemaPaths(schema: JsonSchema | undefined, matches: (node: Record<string, unknown>) => boolean): string[][] {
   const out: string[][] = [];
   const walk = (s: unknown, path: string[], depth: number): void => {
     if (s === null || typeof s !== "object" || depth > 32) return;
     const node = s as Record<string, unknown>;
-    if (node["x-unkey-redact"] === true) {
+    if (matches(node)) {
       out.push(path);
       return;
     }
@@ -56,6 +56,59 @@ export function redactedPaths(schema: JsonSchema | undefined): string[][] {
   };
   walk(schema, [], 0);
   return out;
+}
+
+/**
+ * The fields a schema marks `x-unkey-redact` (verifyKey.key, whoami.key, createKey's returned key,
+ * …). Collected once per operation at startup so an error message never echoes a secret.
+ */
+export function redactedPaths(schema: JsonSchema | undefined): string[][] {
+  return schemaPaths(schema, (node) => node["x-unkey-redact"] === true);
+}
+
+/** The free-form objects of a request schema (`meta`: an object whose properties are not declared). */
+export function freeFormPaths(schema: JsonSchema | undefined): string[][] {
+  return schemaPaths(schema, isFreeFormSchema);
+}
+
+/**
+ * FREE_FORM_LIMITS at validation: each free-form value in `body` deeper or larger than the limits
+ * becomes an error naming the field, the limit and what was given. Runs after the schema check,
+ * so the body's shape is known.
+ */
+export function freeFormErrors(body: unknown, paths: readonly string[][]): ValidationErrorItem[] {
+  const out: ValidationErrorItem[] = [];
+  for (const path of paths) {
+    for (const { loc, value } of valuesAt(body, path, "body")) {
+      if (value === null || typeof value !== "object") continue;
+      // Measured in full (the body is at most a few MB) so the error says how deep it was.
+      const depth = nestingDepth(value);
+      const { maxDepth, maxBytes } = FREE_FORM_LIMITS;
+      if (depth > maxDepth) {
+        out.push({ location: loc, message: `${loc} is nested ${depth} levels deep, the limit is ${maxDepth}`, fix: `Flatten ${loc} to at most ${maxDepth} levels.` });
+        continue;
+      }
+      // Within the depth limit, serialising is safe.
+      const bytes = Buffer.byteLength(JSON.stringify(value));
+      if (bytes > maxBytes) {
+        out.push({ location: loc, message: `${loc} is ${bytes} bytes as JSON, the limit is ${maxBytes}`, fix: `Store less in ${loc} (at most ${maxBytes} bytes).` });
+      }
+    }
+  }
+  return out;
+}
+
+/** Every value at `path` (`*` = each array item or map value), with its location in Unkey's style. */
+function valuesAt(root: unknown, path: readonly string[], loc: string): { loc: string; value: unknown }[] {
+  if (path.length === 0) return [{ loc, value: root }];
+  if (root === null || typeof root !== "object") return [];
+  const [head, ...rest] = path;
+  if (head === "*") {
+    const entries: [string, unknown][] = Array.isArray(root) ? root.map((v, i) => [`[${i}]`, v]) : Object.entries(root).map(([k, v]) => [`.${k}`, v]);
+    return entries.flatMap(([suffix, v]) => valuesAt(v, rest, loc + suffix));
+  }
+  if (!Object.hasOwn(root, head)) return [];
+  return valuesAt((root as Record<string, unknown>)[head], rest, `${loc}.${head}`);
 }
 
 /** True when `instancePath` is a redacted field or lies inside one. */

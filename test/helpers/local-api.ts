@@ -5,9 +5,11 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
-import { createLocalApi } from "../../src/local/server.js";
+import { createLocalApi, type LocalApiOptions } from "../../src/local/server.js";
 import { createRootKey, revokeRootKey } from "../../src/local/root-keys.js";
 import { hashKey } from "../../src/local/ids.js";
+import { findRootKeyByHash } from "../../src/local/store/root-keys.js";
+import type { Store } from "../../src/local/store/store.js";
 
 export interface LocalApiHandle {
   /** Base URL, e.g. http://127.0.0.1:53121 (give it to the SDK as serverURL). */
@@ -19,6 +21,8 @@ export interface LocalApiHandle {
 }
 
 export interface InProcessLocalApi extends LocalApiHandle {
+  /** The open store (for in-process checks such as the rate-limit counters). */
+  store: Store;
   /** A new root key holding exactly these permissions (what `local root-key create` does). */
   createRootKey(permissions: string[], name?: string): string;
   /** Revokes a root key by its plaintext; later requests with it get 401. */
@@ -34,6 +38,8 @@ export interface StartLocalApiOptions {
   rootKey?: string;
   /** Check every 2xx response against the contract and answer 500 on drift (default true). */
   validateResponses?: boolean;
+  /** Connection timeouts (default: the server's). */
+  timeouts?: LocalApiOptions["timeouts"];
 }
 
 export function randomRootKey(): string {
@@ -50,16 +56,18 @@ export async function startLocalApi(opts: StartLocalApiOptions = {}): Promise<In
     testClock: opts.testClock ?? true,
     port: 0,
     validateResponses: opts.validateResponses ?? true,
+    timeouts: opts.timeouts,
     onError: (message, err) => process.stderr.write(`[local-api] ${message}: ${(err as Error)?.stack ?? String(err)}\n`),
   });
   return {
     url: api.url,
     rootKey,
     dataDir: opts.dataDir,
+    store: api.store,
     close: () => api.close(),
     createRootKey: (permissions, name) => createRootKey(api.store, { permissions, name, now: Date.now() }).key,
     revokeRootKey: (key) => {
-      const row = api.store.get<{ id: string }>("SELECT id FROM root_keys WHERE hash = ?", hashKey(key));
+      const row = findRootKeyByHash(api.store, hashKey(key));
       if (!row) throw new Error("no such root key");
       revokeRootKey(api.store, row.id, Date.now());
     },

@@ -7,7 +7,7 @@
  */
 import { hasAny, insufficientPermissions, type RequestContext } from "../context.js";
 import { ApiError } from "../errors.js";
-import { registerHandler } from "./registry.js";
+import type { HandlerGroup } from "./types.js";
 
 function notConfigured(): ApiError {
   return new ApiError(
@@ -28,12 +28,13 @@ function requireAnalyticsPermission(ctx: RequestContext, resource: "api" | "rate
   throw insufficientPermissions([[wildcard, `${resource}.<id>.read_analytics`]]);
 }
 
-registerHandler("analytics.getVerifications", (ctx) => {
-  requireAnalyticsPermission(ctx, "api");
-  throw notConfigured();
-});
-
-registerHandler("analytics.getRatelimits", (ctx) => {
-  requireAnalyticsPermission(ctx, "ratelimit");
-  throw notConfigured();
-});
+export const analyticsHandlers = {
+  "analytics.getVerifications": (ctx) => {
+    requireAnalyticsPermission(ctx, "api");
+    throw notConfigured();
+  },
+  "analytics.getRatelimits": (ctx) => {
+    requireAnalyticsPermission(ctx, "ratelimit");
+    throw notConfigured();
+  },
+} satisfies HandlerGroup;

@@ -6,30 +6,35 @@
 import { requireAll, type RequestContext } from "../context.js";
 import { conflict, notFound } from "../errors.js";
 import { newId } from "../ids.js";
-import type { PermissionRow, RoleRow } from "../store/queries.js";
-import { createPermissions, DEFAULT_PAGE_LIMIT, findPermissionsBySlugs, likePattern, permissionToJson, rolePermissions, roleToJson, toPage } from "./common.js";
-import { registerHandler } from "./registry.js";
+import {
+  addRolePermissions,
+  deletePermission,
+  deleteRole,
+  findPermission,
+  findPermissionBySlug,
+  findRole,
+  findRoleByName,
+  getRolePermissions,
+  insertPermission,
+  insertRole,
+  listPermissions,
+  listRoles,
+  setRolePermissions,
+} from "../store/rbac.js";
+import type { PermissionRow, RoleRow } from "../store/rows.js";
+import { createPermissions, findPermissionsBySlugs } from "./grants.js";
+import { DEFAULT_PAGE_LIMIT, toPage } from "./pagination.js";
+import { permissionToJson, roleToJson } from "./shapes.js";
+import type { HandlerGroup } from "./types.js";
 
-function findPermission(ctx: RequestContext, idOrSlug: string): PermissionRow {
-  const p = ctx.db.get<PermissionRow>(
-    "SELECT * FROM permissions WHERE workspace_id = ? AND (id = ? OR slug = ? COLLATE NOCASE) ORDER BY id = ? DESC LIMIT 1",
-    ctx.workspaceId,
-    idOrSlug,
-    idOrSlug,
-    idOrSlug,
-  );
+function loadPermission(ctx: RequestContext, idOrSlug: string): PermissionRow {
+  const p = findPermission(ctx.db, ctx.workspaceId, idOrSlug);
   if (!p) throw notFound("permission", `Permission '${idOrSlug}' was not found.`);
   return p;
 }
 
-function findRole(ctx: RequestContext, idOrName: string): RoleRow {
-  const r = ctx.db.get<RoleRow>(
-    "SELECT * FROM roles WHERE workspace_id = ? AND (id = ? OR name = ? COLLATE NOCASE) ORDER BY id = ? DESC LIMIT 1",
-    ctx.workspaceId,
-    idOrName,
-    idOrName,
-    idOrName,
-  );
+function loadRole(ctx: RequestContext, idOrName: string): RoleRow {
+  const r = findRole(ctx.db, ctx.workspaceId, idOrName);
   if (!r) throw notFound("role", `Role '${idOrName}' was not found.`);
   return r;
 }
@@ -42,135 +47,84 @@ function rolePermissionRows(ctx: RequestContext, slugs: readonly string[]): Perm
   return [...found, ...createPermissions(ctx, missing)];
 }
 
-function linkRolePermissions(ctx: RequestContext, roleId: string, permissionIds: readonly string[]): void {
-  for (const pid of permissionIds) {
-    ctx.db.run(
-      "INSERT OR IGNORE INTO roles_permissions (role_id, permission_id, workspace_id, created_at) VALUES (?, ?, ?, ?)",
-      roleId,
-      pid,
-      ctx.workspaceId,
-      ctx.now,
-    );
-  }
-}
+export const permissionHandlers = {
+  "permissions.createPermission": (ctx, body) => {
+    requireAll(ctx, [["rbac.*.create_permission"]]);
+    return ctx.db.tx(() => {
+      if (findPermissionBySlug(ctx.db, ctx.workspaceId, body.slug)) {
+        throw conflict("permission", `A permission with slug '${body.slug}' already exists in this workspace.`);
+      }
+      const id = newId("perm");
+      insertPermission(ctx.db, { id, workspace_id: ctx.workspaceId, name: body.name, slug: body.slug, description: body.description ?? null, created_at: ctx.now });
+      return { data: { permissionId: id } };
+    });
+  },
 
-registerHandler("permissions.createPermission", (ctx, body) => {
-  requireAll(ctx, [["rbac.*.create_permission"]]);
-  return ctx.db.tx(() => {
-    if (ctx.db.get("SELECT 1 FROM permissions WHERE workspace_id = ? AND slug = ? COLLATE NOCASE", ctx.workspaceId, body.slug)) {
-      throw conflict("permission", `A permission with slug '${body.slug}' already exists in this workspace.`);
-    }
-    const id = newId("perm");
-    ctx.db.run(
-      "INSERT INTO permissions (id, workspace_id, name, slug, description, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-      id,
-      ctx.workspaceId,
-      body.name,
-      body.slug,
-      body.description ?? null,
-      ctx.now,
-    );
-    return { data: { permissionId: id } };
-  });
-});
+  "permissions.getPermission": (ctx, body) => {
+    requireAll(ctx, [["rbac.*.read_permission"]]);
+    return { data: permissionToJson(loadPermission(ctx, body.permission)) };
+  },
 
-registerHandler("permissions.getPermission", (ctx, body) => {
-  requireAll(ctx, [["rbac.*.read_permission"]]);
-  return { data: permissionToJson(findPermission(ctx, body.permission)) };
-});
+  "permissions.listPermissions": (ctx, body) => {
+    requireAll(ctx, [["rbac.*.read_permission"]]);
+    const limit = body.limit ?? DEFAULT_PAGE_LIMIT;
+    const rows = listPermissions(ctx.db, ctx.workspaceId, { cursor: body.cursor ?? "", limit: limit + 1, search: body.search });
+    const page = toPage(rows, limit);
+    return { data: page.items.map(permissionToJson), pagination: page.pagination };
+  },
 
-registerHandler("permissions.listPermissions", (ctx, body) => {
-  requireAll(ctx, [["rbac.*.read_permission"]]);
-  const limit = body.limit ?? DEFAULT_PAGE_LIMIT;
-  const cursor = body.cursor ?? "";
-  const params = { ws: ctx.workspaceId, cursor, limit: limit + 1 };
-  const rows =
-    body.search !== undefined && body.search !== ""
-      ? ctx.db.all<PermissionRow>(
-          "SELECT * FROM permissions WHERE workspace_id = @ws AND id >= @cursor AND (id LIKE @search ESCAPE '\\' OR name LIKE @search ESCAPE '\\' OR slug LIKE @search ESCAPE '\\' OR description LIKE @search ESCAPE '\\') ORDER BY id LIMIT @limit",
-          { ...params, search: likePattern(body.search) },
-        )
-      : ctx.db.all<PermissionRow>("SELECT * FROM permissions WHERE workspace_id = @ws AND id >= @cursor ORDER BY id LIMIT @limit", params);
-  const page = toPage(rows, limit);
-  return { data: page.items.map(permissionToJson), pagination: page.pagination };
-});
+  "permissions.deletePermission": (ctx, body) => {
+    requireAll(ctx, [["rbac.*.delete_permission"]]);
+    return ctx.db.tx(() => {
+      deletePermission(ctx.db, loadPermission(ctx, body.permission).id);
+      return { data: {} };
+    });
+  },
 
-registerHandler("permissions.deletePermission", (ctx, body) => {
-  requireAll(ctx, [["rbac.*.delete_permission"]]);
-  return ctx.db.tx(() => {
-    const p = findPermission(ctx, body.permission);
-    ctx.db.run("DELETE FROM keys_permissions WHERE permission_id = ?", p.id);
-    ctx.db.run("DELETE FROM roles_permissions WHERE permission_id = ?", p.id);
-    ctx.db.run("DELETE FROM permissions WHERE id = ?", p.id);
-    return { data: {} };
-  });
-});
+  "permissions.createRole": (ctx, body) => {
+    requireAll(ctx, [["rbac.*.create_role"]]);
+    if (body.permissions && body.permissions.length > 0) requireAll(ctx, [["rbac.*.add_permission_to_role"]]);
+    return ctx.db.tx(() => {
+      if (findRoleByName(ctx.db, ctx.workspaceId, body.name)) {
+        throw conflict("role", `A role with name '${body.name}' already exists in this workspace.`);
+      }
+      const id = newId("role");
+      insertRole(ctx.db, { id, workspace_id: ctx.workspaceId, name: body.name, description: body.description ?? null, created_at: ctx.now });
+      if (body.permissions && body.permissions.length > 0) {
+        addRolePermissions(ctx.db, ctx.workspaceId, id, rolePermissionRows(ctx, body.permissions).map((p) => p.id), ctx.now);
+      }
+      return { data: { roleId: id } };
+    });
+  },
 
-registerHandler("permissions.createRole", (ctx, body) => {
-  requireAll(ctx, [["rbac.*.create_role"]]);
-  if (body.permissions && body.permissions.length > 0) requireAll(ctx, [["rbac.*.add_permission_to_role"]]);
-  return ctx.db.tx(() => {
-    if (ctx.db.get("SELECT 1 FROM roles WHERE workspace_id = ? AND name = ? COLLATE NOCASE", ctx.workspaceId, body.name)) {
-      throw conflict("role", `A role with name '${body.name}' already exists in this workspace.`);
-    }
-    const id = newId("role");
-    ctx.db.run(
-      "INSERT INTO roles (id, workspace_id, name, description, created_at) VALUES (?, ?, ?, ?, ?)",
-      id,
-      ctx.workspaceId,
-      body.name,
-      body.description ?? null,
-      ctx.now,
-    );
-    if (body.permissions && body.permissions.length > 0) {
-      linkRolePermissions(ctx, id, rolePermissionRows(ctx, body.permissions).map((p) => p.id));
-    }
-    return { data: { roleId: id } };
-  });
-});
+  "permissions.getRole": (ctx, body) => {
+    requireAll(ctx, [["rbac.*.read_role"]]);
+    return { data: roleToJson(ctx.db, loadRole(ctx, body.role)) };
+  },
 
-registerHandler("permissions.getRole", (ctx, body) => {
-  requireAll(ctx, [["rbac.*.read_role"]]);
-  return { data: roleToJson(ctx.db, findRole(ctx, body.role)) };
-});
+  "permissions.listRoles": (ctx, body) => {
+    requireAll(ctx, [["rbac.*.read_role"]]);
+    const limit = body.limit ?? DEFAULT_PAGE_LIMIT;
+    const rows = listRoles(ctx.db, ctx.workspaceId, { cursor: body.cursor ?? "", limit: limit + 1, search: body.search });
+    const page = toPage(rows, limit);
+    return { data: page.items.map((r) => roleToJson(ctx.db, r)), pagination: page.pagination };
+  },
 
-registerHandler("permissions.listRoles", (ctx, body) => {
-  requireAll(ctx, [["rbac.*.read_role"]]);
-  const limit = body.limit ?? DEFAULT_PAGE_LIMIT;
-  const params = { ws: ctx.workspaceId, cursor: body.cursor ?? "", limit: limit + 1, search: likePattern(body.search ?? "") };
-  const rows =
-    body.search !== undefined && body.search !== ""
-      ? ctx.db.all<RoleRow>(
-          "SELECT * FROM roles WHERE workspace_id = @ws AND id >= @cursor AND (id LIKE @search ESCAPE '\\' OR name LIKE @search ESCAPE '\\' OR description LIKE @search ESCAPE '\\') ORDER BY id LIMIT @limit",
-          params,
-        )
-      : ctx.db.all<RoleRow>("SELECT * FROM roles WHERE workspace_id = @ws AND id >= @cursor ORDER BY id LIMIT @limit", {
-          ws: params.ws,
-          cursor: params.cursor,
-          limit: params.limit,
-        });
-  const page = toPage(rows, limit);
-  return { data: page.items.map((r) => roleToJson(ctx.db, r)), pagination: page.pagination };
-});
+  "permissions.deleteRole": (ctx, body) => {
+    requireAll(ctx, [["rbac.*.delete_role"]]);
+    return ctx.db.tx(() => {
+      deleteRole(ctx.db, loadRole(ctx, body.role).id);
+      return { data: {} };
+    });
+  },
 
-registerHandler("permissions.deleteRole", (ctx, body) => {
-  requireAll(ctx, [["rbac.*.delete_role"]]);
-  return ctx.db.tx(() => {
-    const r = findRole(ctx, body.role);
-    ctx.db.run("DELETE FROM keys_roles WHERE role_id = ?", r.id);
-    ctx.db.run("DELETE FROM roles_permissions WHERE role_id = ?", r.id);
-    ctx.db.run("DELETE FROM roles WHERE id = ?", r.id);
-    return { data: {} };
-  });
-});
-
-registerHandler("permissions.setRolePermissions", (ctx, body) => {
-  requireAll(ctx, [["rbac.*.add_permission_to_role"], ["rbac.*.remove_permission_from_role"]]);
-  return ctx.db.tx(() => {
-    const role = findRole(ctx, body.roleId);
-    const rows = rolePermissionRows(ctx, body.permissions);
-    ctx.db.run("DELETE FROM roles_permissions WHERE role_id = ?", role.id);
-    linkRolePermissions(ctx, role.id, rows.map((p) => p.id));
-    return { data: rolePermissions(ctx.db, role.id).map(permissionToJson) };
-  });
-});
+  "permissions.setRolePermissions": (ctx, body) => {
+    requireAll(ctx, [["rbac.*.add_permission_to_role"], ["rbac.*.remove_permission_from_role"]]);
+    return ctx.db.tx(() => {
+      const role = loadRole(ctx, body.roleId);
+      const rows = rolePermissionRows(ctx, body.permissions);
+      setRolePermissions(ctx.db, ctx.workspaceId, role.id, rows.map((p) => p.id), ctx.now);
+      return { data: getRolePermissions(ctx.db, role.id).map(permissionToJson) };
+    });
+  },
+} satisfies HandlerGroup;

@@ -1,7 +1,7 @@
 /** keys.verifyKey: see src/local/verify/verify-key.ts for the pipeline. */
-import { registerHandler } from "./registry.js";
 import { verifyKey } from "../verify/verify-key.js";
+import type { HandlerGroup } from "./types.js";
 
-registerHandler("keys.verifyKey", (ctx, body) => {
-  return { data: verifyKey(ctx, body, ctx.clientIp) };
-});
+export const verifyKeyHandlers = {
+  "keys.verifyKey": (ctx, body) => ({ data: verifyKey(ctx, body, ctx.clientIp) }),
+} satisfies HandlerGroup;

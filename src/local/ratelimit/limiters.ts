@@ -15,3 +15,13 @@ export function limiterFor(store: Store): SlidingWindowLimiter {
   }
   return l;
 }
+
+/**
+ * Sweeps expired counters on a timer, so an idle server releases them too (traffic sweeps a few
+ * per check). Real time only: under the test clock, time moves with requests. Unref'd.
+ */
+export function startCounterSweeps(store: Store, everyMs = 30_000, clock: () => number = Date.now): () => void {
+  const timer = setInterval(() => limiterFor(store).sweep(clock()), everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}

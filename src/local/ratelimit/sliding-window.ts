@@ -9,9 +9,11 @@
  *   else cur += cost, remaining = max(0, limit - effective)
  *
  * Counters live in memory, as in Unkey (where they are per-node and only
- * eventually replicated): a restart of the local API forgets them. `now` is
- * always passed in, so the test clock (X-Test-Time) drives windows without sleeping.
+ * eventually replicated): a restart of the local API forgets them. They are
+ * held in a bounded, expiring CounterStore (counter-store.ts). `now` is always
+ * passed in, so the test clock (X-Test-Time) drives windows without sleeping.
  */
+import { CounterStore, DEFAULT_MAX_COUNTERS } from "./counter-store.js";
 
 export interface LimitCheck {
   /** Counter namespace: the ratelimit namespace id, or the key ratelimit's name. */
@@ -31,24 +33,15 @@ export interface LimitOutcome {
   readonly reset: number;
 }
 
-interface Counter {
-  readonly duration: number;
-  /** Bucket sequence number → count. Holds at most a few entries. */
-  readonly buckets: Map<number, number>;
-  lastSeq: number;
-}
-
-// Sweeping every N checks keeps memory bounded without a timer (timers would
-// keep processes alive and need to be wired into the server's shutdown).
-const SWEEP_EVERY = 4096;
-
 export class SlidingWindowLimiter {
-  private readonly counters = new Map<string, Counter>();
-  private checksSinceSweep = 0;
+  private readonly store: CounterStore;
+
+  constructor(opts: { maxCounters?: number } = {}) {
+    this.store = new CounterStore(opts.maxCounters ?? DEFAULT_MAX_COUNTERS);
+  }
 
   /** Checks one limit and, when it passes, counts it. */
   check(req: LimitCheck, now: number): LimitOutcome {
-    this.maybeSweep(now);
     return this.apply(req, now);
   }
 
@@ -59,7 +52,6 @@ export class SlidingWindowLimiter {
    * multiLimit and verifyKey do.
    */
   checkAll(reqs: readonly LimitCheck[], now: number): { passed: boolean; outcomes: LimitOutcome[] } {
-    this.maybeSweep(now);
     const outcomes = reqs.map((r) => this.apply(r, now));
     const passed = outcomes.every((o) => o.passed);
     if (!passed) {
@@ -75,67 +67,38 @@ export class SlidingWindowLimiter {
 
   /** Number of live counters (for tests of the cleanup). */
   size(): number {
-    return this.counters.size;
+    return this.store.size;
   }
 
-  /** Drops counters whose buckets can no longer influence a check at `now`. */
-  sweep(now: number): void {
-    for (const [key, c] of this.counters) {
-      const seq = Math.floor(now / c.duration);
-      if (c.lastSeq < seq - 1) this.counters.delete(key);
-    }
-  }
-
-  private maybeSweep(now: number): void {
-    if (++this.checksSinceSweep >= SWEEP_EVERY) {
-      this.checksSinceSweep = 0;
-      this.sweep(now);
-    }
-  }
-
-  private counterFor(req: LimitCheck): Counter {
-    // NUL separators: names and identifiers are printable strings, so keys cannot collide.
-    const key = `${req.namespace}\u0000${req.identifier}\u0000${req.duration}`;
-    let c = this.counters.get(key);
-    if (!c) {
-      c = { duration: req.duration, buckets: new Map(), lastSeq: -Infinity };
-      this.counters.set(key, c);
-    }
-    return c;
+  /** Drops counters whose buckets can no longer influence a check at `now`; returns how many. */
+  sweep(now: number): number {
+    return this.store.sweep(now);
   }
 
   private apply(req: LimitCheck, now: number): LimitOutcome {
+    this.store.sweepSome(now);
     const seq = Math.floor(now / req.duration);
     const reset = (seq + 1) * req.duration;
-    const c = this.counterFor(req);
     if (req.limit <= 0) {
       // Unkey asserts limit > 0 (a 500); a 0 override is documented to block, so it always denies.
       return { passed: false, limit: req.limit, remaining: 0, reset };
     }
-    const cur = c.buckets.get(seq) ?? 0;
-    const prev = c.buckets.get(seq - 1) ?? 0;
+    const cur = this.store.read(req.namespace, req.duration, req.identifier, seq);
+    const prev = this.store.read(req.namespace, req.duration, req.identifier, seq - 1);
     const elapsed = now - seq * req.duration;
     const effective = cur + Math.floor(prev * (1 - elapsed / req.duration)) + req.cost;
     if (effective > req.limit) {
       return { passed: false, limit: req.limit, remaining: 0, reset };
     }
-    if (req.cost !== 0) {
-      c.buckets.set(seq, cur + req.cost);
-      if (seq > c.lastSeq) {
-        c.lastSeq = seq;
-        // Keep only the two buckets the window can still see (time can go backwards under the test clock,
-        // so older ones are dropped only relative to the newest bucket).
-        for (const s of c.buckets.keys()) if (s < seq - 1) c.buckets.delete(s);
-      }
+    // A store full of live windows has no room for a new identifier: deny rather than forget a live window.
+    if (req.cost !== 0 && !this.store.add(req.namespace, req.duration, req.identifier, seq, req.cost, now)) {
+      return { passed: false, limit: req.limit, remaining: 0, reset };
     }
     return { passed: true, limit: req.limit, remaining: Math.max(0, req.limit - effective), reset };
   }
 
   private uncount(req: LimitCheck, now: number): void {
     if (req.cost === 0) return;
-    const seq = Math.floor(now / req.duration);
-    const c = this.counterFor(req);
-    const cur = c.buckets.get(seq) ?? 0;
-    c.buckets.set(seq, Math.max(0, cur - req.cost));
+    this.store.add(req.namespace, req.duration, req.identifier, Math.floor(now / req.duration), -req.cost, now);
   }
 }

@@ -23,17 +23,12 @@ import { performance } from "node:perf_hooks";
 import { ApiError, preconditionFailed } from "../errors.js";
 import { hasAny, type RequestContext } from "../context.js";
 import { hashKey } from "../ids.js";
-import {
-  getIdentityRatelimits,
-  getKeyDirectPermissionSlugs,
-  getKeyRatelimits,
-  getKeyRoleNames,
-  getKeyRolePermissionSlugs,
-  parseJsonObject,
-  ratelimitToJson,
-  type KeyRow,
-  type RatelimitConfigRow,
-} from "../store/queries.js";
+import { recordKeyVerification } from "../store/events.js";
+import { getKeyDirectPermissionSlugs, getKeyRoleNames, getKeyRolePermissionSlugs } from "../store/key-grants.js";
+import { findKeyForVerification, markKeyUsed, spendKeyCredits, type VerificationRow } from "../store/keys.js";
+import { getIdentityRatelimits, getKeyRatelimits } from "../store/ratelimit-configs.js";
+import { parseJsonObject, type RatelimitConfigRow } from "../store/rows.js";
+import { ratelimitToJson, type RatelimitJson } from "../handlers/shapes.js";
 import { limiterFor } from "../ratelimit/limiters.js";
 import type { LimitCheck } from "../ratelimit/sliding-window.js";
 import {
@@ -88,36 +83,10 @@ export interface VerifyKeyData {
     id: string;
     externalId: string;
     meta?: Record<string, unknown>;
-    ratelimits?: ReturnType<typeof ratelimitToJson>[];
+    ratelimits?: RatelimitJson[];
   };
   ratelimits?: VerifyRatelimitResult[];
 }
-
-interface VerificationRow extends KeyRow {
-  ip_whitelist: string | null;
-  api_id: string | null;
-  api_deleted_at: number | null;
-  ws_enabled: number | null;
-  live_identity_id: string | null;
-  external_id: string | null;
-  identity_meta: string | null;
-}
-
-const FIND_FOR_VERIFICATION = `
-  SELECT k.*, ks.ip_whitelist, a.id AS api_id, a.deleted_at AS api_deleted_at, w.enabled AS ws_enabled,
-         i.id AS live_identity_id, i.external_id, i.meta AS identity_meta
-  FROM keys k
-  LEFT JOIN key_spaces ks ON ks.id = k.key_space_id
-  LEFT JOIN apis a ON a.key_space_id = k.key_space_id
-  LEFT JOIN workspaces w ON w.id = k.workspace_id
-  LEFT JOIN identities i ON i.id = k.identity_id AND i.deleted_at IS NULL
-  WHERE k.hash = ? AND k.deleted_at IS NULL
-  LIMIT 1`;
-
-const INSERT_VERIFICATION = `
-  INSERT INTO key_verifications
-    (request_id, time, workspace_id, key_space_id, key_id, identity_id, external_id, outcome, region, tags, spent_credits, latency)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
 const NOT_FOUND: VerifyKeyData = { valid: false, code: "NOT_FOUND" };
 
@@ -136,27 +105,26 @@ interface PlannedLimit {
 export function verifyKey(ctx: RequestContext, req: VerifyKeyRequest, clientIp?: string): VerifyKeyData {
   const started = performance.now();
   return ctx.db.tx(() => {
-    const row = ctx.db.get<VerificationRow>(FIND_FOR_VERIFICATION, hashKey(req.key));
+    const row = findKeyForVerification(ctx.db, hashKey(req.key));
     // Unknown keys write no analytics row: there is no key or keyspace to attribute it to (as Unkey).
     if (!row) return NOT_FOUND;
 
     const record = (code: VerifyCode, spent: number, used = true): void => {
-      if (used) ctx.db.run("UPDATE keys SET last_used_at = ? WHERE id = ?", ctx.now, row.id);
-      ctx.db.run(
-        INSERT_VERIFICATION,
-        ctx.requestId,
-        ctx.now,
-        row.workspace_id,
-        row.key_space_id,
-        row.id,
-        row.live_identity_id ?? "",
-        row.external_id ?? "",
-        code,
-        ctx.region,
-        JSON.stringify(req.tags ?? []),
-        spent,
-        performance.now() - started,
-      );
+      if (used) markKeyUsed(ctx.db, row.id, ctx.now);
+      recordKeyVerification(ctx.db, {
+        requestId: ctx.requestId,
+        time: ctx.now,
+        workspaceId: row.workspace_id,
+        keySpaceId: row.key_space_id,
+        keyId: row.id,
+        identityId: row.live_identity_id ?? "",
+        externalId: row.external_id ?? "",
+        outcome: code,
+        region: ctx.region,
+        tags: req.tags ?? [],
+        spentCredits: spent,
+        latency: performance.now() - started,
+      });
     };
 
     if (
@@ -225,7 +193,7 @@ export function verifyKey(ctx: RequestContext, req: VerifyKeyRequest, clientIp?:
       if (cost > 0 && remaining < cost) {
         code = "USAGE_EXCEEDED";
       } else if (cost > 0) {
-        ctx.db.run("UPDATE keys SET remaining = remaining - ? WHERE id = ?", cost, row.id);
+        spendKeyCredits(ctx.db, row.id, cost);
         remaining -= cost;
         spent = cost;
       }

@@ -1,7 +1,8 @@
 /**
- * Operation handlers, keyed by operationId. The server routes `POST /v2/<operationId>` to the
- * registered handler after authenticating the root key and validating the body against the
- * contract (so `body` already has the schema's defaults filled in and is known to be valid).
+ * The types of the local API's handlers. The server routes `POST /v2/<operationId>` to the handler
+ * the table (table.ts) holds for that operationId, after authenticating the root key and validating
+ * the body against the contract (so `body` already has the schema's defaults filled in and is known
+ * to be valid).
  *
  * A handler returns the response body WITHOUT `meta`: `{ data }`, `{ data, pagination }`, or `{}`
  * (identities.deleteIdentity answers only `{meta}`); the server adds `meta.requestId`. Omit
@@ -61,19 +62,11 @@ export type TypedHandler<Op extends OperationId> = (
 /** A handler as the server calls it: the body is only known to be valid JSON for its operation. */
 export type Handler = (ctx: RequestContext, body: unknown) => HandlerResult | Promise<HandlerResult>;
 
-const handlers = new Map<string, Handler>();
+/** Every operation of the contract → its handler. A missing or misspelt operation is a compile error. */
+export type HandlerTable = { [Op in OperationId]: TypedHandler<Op> };
 
-export function registerHandler<Op extends OperationId>(operationId: Op, handler: TypedHandler<Op>): void {
-  if (handlers.has(operationId)) throw new Error(`handler for ${operationId} registered twice`);
-  // The one place the body's type is taken on trust: the server only calls a handler after the
-  // body passed the contract's own request schema for this operationId (defaults filled in).
-  handlers.set(operationId, handler as Handler);
-}
-
-export function getHandler(operationId: string): Handler | undefined {
-  return handlers.get(operationId);
-}
-
-export function registeredOperations(): string[] {
-  return [...handlers.keys()];
-}
+/**
+ * The handlers of one handler file (`satisfies HandlerGroup`): typed like the table, so a
+ * misspelt operation id or a wrong body/result type fails to compile in the file that has it.
+ */
+export type HandlerGroup = Partial<HandlerTable>;
