@@ -9,7 +9,7 @@
  * returns a `tool-approval-request`, and the call runs only after a `tool-approval-response`
  * with `approved: true`. A denial reaches the model as the SDK's `execution-denied` output.
  */
-import { jsonSchema, type JSONSchema7, type Tool, type ToolSet } from "ai";
+import { jsonSchema, type JSONSchema7, type ModelMessage, type Tool, type ToolSet } from "ai";
 import type { UnkeyToolkit } from "./toolkit.js";
 
 /** What a tool's `execute` returns (JSON, so it survives UI message round trips). */
@@ -31,9 +31,11 @@ export function unkeyAiSdkTools(toolkit: UnkeyToolkit): ToolSet {
       // with a generic message.
       inputSchema: jsonSchema<Record<string, unknown>>(def.inputSchema as JSONSchema7),
       needsApproval: (input) => toolkit.needsApproval(name, input),
-      execute: async (input, { abortSignal }) => {
-        // The SDK calls execute for a call that needs approval only after the person granted it.
-        const approved = toolkit.needsApproval(name, input);
+      execute: async (input, { abortSignal, toolCallId, messages }) => {
+        // Fail closed: a call that needs approval counts as approved only when the conversation
+        // holds the person's yes for this very tool call. A tool copied out of this set without
+        // its needsApproval is refused by the toolkit instead of running unasked.
+        const approved = toolkit.needsApproval(name, input) && approvalGranted(messages, toolCallId);
         const { isError, text, data } = await toolkit.call(name, input, { signal: abortSignal, approved });
         return { isError, text, ...(data !== undefined ? { data } : {}) };
       },
@@ -43,4 +45,15 @@ export function unkeyAiSdkTools(toolkit: UnkeyToolkit): ToolSet {
     tools[name] = entry;
   }
   return tools;
+}
+
+/** True when `messages` hold an approval request for this tool call and a granting response to it. */
+function approvalGranted(messages: readonly ModelMessage[], toolCallId: string): boolean {
+  const approvalIds = new Set<string>();
+  for (const m of messages) {
+    if (m.role !== "assistant" || typeof m.content === "string") continue;
+    for (const part of m.content) if (part.type === "tool-approval-request" && part.toolCallId === toolCallId) approvalIds.add(part.approvalId);
+  }
+  if (approvalIds.size === 0) return false;
+  return messages.some((m) => m.role === "tool" && m.content.some((part) => part.type === "tool-approval-response" && approvalIds.has(part.approvalId) && part.approved));
 }

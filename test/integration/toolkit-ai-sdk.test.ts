@@ -159,6 +159,25 @@ describe("unkey-mcp/ai-sdk in generateText's tool loop", () => {
     expect(seenByModel).toEqual([{ toolName: "delete_key", type: "execution-denied", text: "not this one" }]);
   });
 
+  it("fails closed: a destructive tool stripped of needsApproval is refused, not run, and the model reads why", async () => {
+    const { keyId } = await freshKey();
+    const { needsApproval: _dropped, ...bare } = unkeyAiSdkTools(toolkit).delete_key;
+    let seenByModel: SeenResult[] = [];
+    const model = scriptedModel([
+      () => [call("delete_key", { keyId })],
+      (r) => {
+        seenByModel = r;
+        return [say("I could not delete it.")];
+      },
+    ]);
+    await generateText({ model, tools: { delete_key: bare }, stopWhen: stepCountIs(5), prompt: "Delete it." });
+
+    expect((await h.read("keys.getKey", { keyId })).status).toBe(200);
+    expect(seenByModel).toHaveLength(1);
+    expect(seenByModel[0].type).toBe("error-text");
+    expect(seenByModel[0].text).toContain("delete_key was not run: this call is destructive and needs a person's approval");
+  });
+
   it("judges argument-dependent tools on the actual arguments: disabling a key asks, renaming it does not", async () => {
     const { keyId } = await freshKey();
     const model = scriptedModel([() => [call("update_key", { keyId, name: "renamed" }), call("update_key", { keyId, enabled: false })], () => [say("ok")]]);
