@@ -1,0 +1,69 @@
+/**
+ * Imports a module in a fresh Node process whose loader refuses certain packages: if anything the
+ * module pulls in (directly or through other modules) imports one of them, the import fails with
+ * a message naming it. This is how the tests prove that an entry point does not load a framework.
+ */
+import { spawn } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+
+// Runs in the loader thread (module.register): `resolve` sees every import specifier.
+const HOOKS = `
+let denied = [];
+export function initialize(data) { denied = data.denied; }
+export async function resolve(specifier, context, next) {
+  for (const name of denied) {
+    if (specifier === name || specifier.startsWith(name + "/")) {
+      throw new Error("refused import of " + specifier + " from " + context.parentURL);
+    }
+  }
+  return next(specifier, context);
+}
+`;
+
+let hooksDir: string | undefined;
+
+function hooksFiles(): { register: string } {
+  if (!hooksDir) {
+    hooksDir = mkdtempSync(join(tmpdir(), "unkey-mcp-guard-"));
+    writeFileSync(join(hooksDir, "hooks.mjs"), HOOKS);
+    writeFileSync(
+      join(hooksDir, "register.mjs"),
+      `import { register } from "node:module";\nregister(${JSON.stringify(pathToFileURL(join(hooksDir, "hooks.mjs")).href)}, { data: { denied: JSON.parse(process.env.UNKEY_MCP_TEST_DENIED) } });\n`,
+    );
+  }
+  return { register: join(hooksDir, "register.mjs") };
+}
+
+export interface GuardedImport {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * `import(specifier)` in a child process (cwd `cwd`, so bare specifiers resolve from there) with
+ * `denied` packages refused. Prints the module's export names on success.
+ */
+export function importWithout(specifier: string, denied: readonly string[], cwd: string): Promise<GuardedImport> {
+  const { register } = hooksFiles();
+  const script = `const m = await import(${JSON.stringify(specifier)}); console.log(Object.keys(m).sort().join(","));`;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", pathToFileURL(register).href, "--input-type=module", "-e", script], {
+      cwd,
+      env: { PATH: process.env.PATH ?? "", UNKEY_MCP_TEST_DENIED: JSON.stringify(denied) },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+    child.on("error", reject);
+    child.on("exit", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** The framework packages the adapters use (and the SDKs no adapter may need). */
+export const FRAMEWORKS = ["ai", "@ai-sdk/provider-utils", "@langchain/core", "openai", "@anthropic-ai/sdk"] as const;
