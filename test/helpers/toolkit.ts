@@ -23,6 +23,8 @@ export interface ToolkitHarness {
   toolkit(options?: Partial<UnkeyToolkitOptions>): Promise<UnkeyToolkit>;
   /** POST /v2/<operation> on the API directly (not counted), with the all-permission root key. */
   read(operation: string, body: Record<string, unknown>): Promise<{ status: number; data: Record<string, unknown> }>;
+  /** A new API with one key, made directly on the API (not counted); the key's plaintext is recorded as a secret. */
+  freshKey(): Promise<{ apiId: string; keyId: string }>;
   /** Fails when a root key or a recorded plaintext key appears in any captured log line. */
   expectNoSecretsLogged(): void;
   close(): Promise<void>;
@@ -47,6 +49,17 @@ export async function startToolkitHarness(): Promise<ToolkitHarness> {
   const secrets = new Set<string>();
   const toolkits: UnkeyToolkit[] = [];
 
+  const read: ToolkitHarness["read"] = async (operation, body) => {
+    const res = await fetch(`${api.url}/v2/${operation}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${api.rootKey}`, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    const json = (await res.json()) as { data?: Record<string, unknown> };
+    return { status: res.status, data: json.data ?? {} };
+  };
+  let fixtures = 0;
+
   return {
     api,
     url,
@@ -63,14 +76,12 @@ export async function startToolkitHarness(): Promise<ToolkitHarness> {
       toolkits.push(toolkit);
       return toolkit;
     },
-    read: async (operation, body) => {
-      const res = await fetch(`${api.url}/v2/${operation}`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${api.rootKey}`, "content-type": "application/json" },
-        body: JSON.stringify(body),
-      });
-      const json = (await res.json()) as { data?: Record<string, unknown> };
-      return { status: res.status, data: json.data ?? {} };
+    read,
+    freshKey: async () => {
+      const created = await read("apis.createApi", { name: `fixture-${++fixtures}` });
+      const key = await read("keys.createKey", { apiId: created.data.apiId, name: "fixture" });
+      secrets.add(key.data.key as string);
+      return { apiId: created.data.apiId as string, keyId: key.data.keyId as string };
     },
     expectNoSecretsLogged: () => {
       expect(logLines.length).toBeGreaterThan(0);
@@ -96,4 +107,17 @@ export function dataOfText(text: string): Record<string, unknown> {
 /** A rate-limited key request a model would plausibly send. */
 export function keyWithRateLimit(apiId: string): Record<string, unknown> {
   return { apiId, name: "agent-created", prefix: "agent", ratelimits: [{ name: "requests", limit: 2, duration: 60_000, autoApply: true }] };
+}
+
+/**
+ * A recorded model response with the ids it copied from earlier tool results written as
+ * `{{tool.field}}`: filled in from this run's results (the latest `data` of each tool).
+ */
+export function fillInRecording<T>(recorded: T, results: Map<string, Record<string, unknown>>): T {
+  const json = JSON.stringify(recorded).replace(/\{\{(\w+)\.(\w+)\}\}/g, (_m, tool: string, field: string) => {
+    const value = results.get(tool)?.[field];
+    if (typeof value !== "string") throw new Error(`the recording needs ${tool}.${field}, which no result carried`);
+    return value;
+  });
+  return JSON.parse(json) as T;
 }

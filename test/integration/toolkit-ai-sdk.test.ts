@@ -75,13 +75,6 @@ afterAll(async () => {
   await h.close();
 });
 
-/** An API and a key made directly (not through the model), for the approval tests. */
-async function freshKey(): Promise<{ apiId: string; keyId: string }> {
-  const api = await h.read("apis.createApi", { name: `fixture-${++n}` });
-  const key = await h.read("keys.createKey", { apiId: api.data.apiId, name: "fixture" });
-  h.secrets.add(key.data.key as string);
-  return { apiId: api.data.apiId as string, keyId: key.data.keyId as string };
-}
 
 describe("unkey-mcp/ai-sdk in generateText's tool loop", () => {
   it("creates an API, a rate-limited key, verifies it and reads it back on the local API", async () => {
@@ -116,7 +109,7 @@ describe("unkey-mcp/ai-sdk in generateText's tool loop", () => {
   });
 
   it("asks for approval before a destructive call, changes nothing until it is granted, then acts", async () => {
-    const { keyId } = await freshKey();
+    const { keyId } = await h.freshKey();
     const model = scriptedModel([() => [call("delete_key", { keyId })], () => [say("Deleted.")]]);
     const tools = unkeyAiSdkTools(toolkit);
     const messages: ModelMessage[] = [{ role: "user", content: `Delete ${keyId}` }];
@@ -137,7 +130,7 @@ describe("unkey-mcp/ai-sdk in generateText's tool loop", () => {
   });
 
   it("a denied approval changes nothing and the model reads the denial", async () => {
-    const { keyId } = await freshKey();
+    const { keyId } = await h.freshKey();
     let seenByModel: SeenResult[] = [];
     const model = scriptedModel([
       () => [call("delete_key", { keyId })],
@@ -160,7 +153,7 @@ describe("unkey-mcp/ai-sdk in generateText's tool loop", () => {
   });
 
   it("fails closed: a destructive tool stripped of needsApproval is refused, not run, and the model reads why", async () => {
-    const { keyId } = await freshKey();
+    const { keyId } = await h.freshKey();
     const { needsApproval: _dropped, ...bare } = unkeyAiSdkTools(toolkit).delete_key;
     let seenByModel: SeenResult[] = [];
     const model = scriptedModel([
@@ -179,7 +172,7 @@ describe("unkey-mcp/ai-sdk in generateText's tool loop", () => {
   });
 
   it("judges argument-dependent tools on the actual arguments: disabling a key asks, renaming it does not", async () => {
-    const { keyId } = await freshKey();
+    const { keyId } = await h.freshKey();
     const model = scriptedModel([() => [call("update_key", { keyId, name: "renamed" }), call("update_key", { keyId, enabled: false })], () => [say("ok")]]);
     const result = await generateText({ model, tools: unkeyAiSdkTools(toolkit), stopWhen: stepCountIs(5), prompt: "Rename and disable the key." });
 
@@ -211,7 +204,7 @@ describe("unkey-mcp/ai-sdk in generateText's tool loop", () => {
   });
 
   it("with confirm off, destructive tools run without an approval request", async () => {
-    const { keyId } = await freshKey();
+    const { keyId } = await h.freshKey();
     const trusted = await h.toolkit({ confirm: "off" });
     const model = scriptedModel([() => [call("delete_key", { keyId })], () => [say("Deleted.")]]);
     const result = await generateText({ model, tools: unkeyAiSdkTools(trusted), stopWhen: stepCountIs(5), prompt: "Delete it." });

@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { anthropicTools, handleToolUse, handleToolUses, type AnthropicToolUseBlock } from "../../src/toolkit/anthropic.js";
 import type { UnkeyToolkit } from "../../src/toolkit/toolkit.js";
-import { dataOfText, startToolkitHarness, type ToolkitHarness } from "../helpers/toolkit.js";
+import { dataOfText, fillInRecording, startToolkitHarness, type ToolkitHarness } from "../helpers/toolkit.js";
 
 interface MessagesResponse {
   role: "assistant";
@@ -16,14 +16,6 @@ interface MessagesResponse {
   stop_reason: string;
 }
 
-function fillIn<T>(recorded: T, results: Map<string, Record<string, unknown>>): T {
-  const json = JSON.stringify(recorded).replace(/\{\{(\w+)\.(\w+)\}\}/g, (_m, tool: string, field: string) => {
-    const value = results.get(tool)?.[field];
-    if (typeof value !== "string") throw new Error(`the recording needs ${tool}.${field}, which no result carried`);
-    return value;
-  });
-  return JSON.parse(json) as T;
-}
 
 let h: ToolkitHarness;
 let toolkit: UnkeyToolkit;
@@ -40,12 +32,6 @@ afterAll(async () => {
 
 const use = (name: string, input: unknown, id = "toolu_x"): AnthropicToolUseBlock => ({ type: "tool_use", id, name, input });
 
-async function freshKey(): Promise<string> {
-  const api = await h.read("apis.createApi", { name: `fixture-${Date.now()}` });
-  const key = await h.read("keys.createKey", { apiId: api.data.apiId, name: "fixture" });
-  h.secrets.add(key.data.key as string);
-  return key.data.keyId as string;
-}
 
 describe("unkey-mcp/anthropic", () => {
   it("a recorded conversation creates an API, a rate-limited key, verifies it and reads it back", async () => {
@@ -53,7 +39,7 @@ describe("unkey-mcp/anthropic", () => {
     const results = new Map<string, Record<string, unknown>>();
     const messages: unknown[] = [{ role: "user", content: "Set up an API with a rate-limited key and check it works." }];
     for (const recorded of recording) {
-      const message = fillIn(recorded, results);
+      const message = fillInRecording(recorded, results);
       messages.push({ role: "assistant", content: message.content });
       if (message.stop_reason !== "tool_use") break;
       const blocks = await handleToolUses(toolkit, message.content);
@@ -75,7 +61,7 @@ describe("unkey-mcp/anthropic", () => {
   });
 
   it("a destructive call waits for approve(call): false changes nothing and comes back is_error; true acts", async () => {
-    const keyId = await freshKey();
+    const { keyId } = await h.freshKey();
     answer = false;
     const denied = await handleToolUse(toolkit, use("delete_key", { keyId }));
     expect(denied).toMatchObject({ type: "tool_result", tool_use_id: "toolu_x", is_error: true });
@@ -89,7 +75,7 @@ describe("unkey-mcp/anthropic", () => {
   });
 
   it("without an approve callback a destructive call is refused with is_error (fail closed)", async () => {
-    const keyId = await freshKey();
+    const { keyId } = await h.freshKey();
     const bare = await h.toolkit();
     const refused = await handleToolUse(bare, use("update_key_credits", { keyId, operation: "set", value: 0 }));
     expect(refused.is_error).toBe(true);

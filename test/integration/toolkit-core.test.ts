@@ -20,12 +20,6 @@ afterAll(async () => {
   await h.close();
 });
 
-async function freshKey(): Promise<{ apiId: string; keyId: string }> {
-  const api = await h.read("apis.createApi", { name: `core-${Date.now()}-${Math.random().toString(36).slice(2, 6)}` });
-  const key = await h.read("keys.createKey", { apiId: api.data.apiId, name: "fixture" });
-  h.secrets.add(key.data.key as string);
-  return { apiId: api.data.apiId as string, keyId: key.data.keyId as string };
-}
 
 describe("createUnkeyToolkit options", () => {
   it("a missing root key is an error that names the option and never echoes a value", async () => {
@@ -78,7 +72,7 @@ describe("toolkit calls", () => {
   });
 
   it("approve(call) receives the preview; a throwing callback refuses the call; a per-call approve overrides the toolkit's", async () => {
-    const { apiId, keyId } = await freshKey();
+    const { apiId, keyId } = await h.freshKey();
     const seen: ApprovalRequest[] = [];
     const toolkit = await h.toolkit({
       approve: (call) => {
@@ -111,14 +105,14 @@ describe("toolkit calls", () => {
   it("the preview says which argument makes a write destructive", async () => {
     const seen: ApprovalRequest[] = [];
     const toolkit = await h.toolkit({ approve: (call) => (seen.push(call), false) });
-    const { keyId } = await freshKey();
+    const { keyId } = await h.freshKey();
     await toolkit.call("update_key_credits", { keyId, operation: "set", value: 0 });
     expect(seen[0].reason).toBe("update_key_credits becomes destructive with `operation`");
   });
 
   it("secrets: mask keeps a new key's plaintext out of the result", async () => {
     const toolkit = await h.toolkit({ secrets: "mask" });
-    const { apiId } = await freshKey();
+    const { apiId } = await h.freshKey();
     const r = await toolkit.call("create_key", { apiId });
     expect((r.data!.data as { key: string }).key).toBe(WITHHELD);
     expect(r.text).toContain("Secret withheld");
@@ -126,7 +120,7 @@ describe("toolkit calls", () => {
 
   it("every call logs one redacted line to the supplied logger; neither the root key nor a new key's plaintext appears", async () => {
     const toolkit = await h.toolkit();
-    const { apiId } = await freshKey();
+    const { apiId } = await h.freshKey();
     const from = h.logLines.length;
     const r = await toolkit.call("create_key", { apiId });
     const plaintext = (r.data!.data as { key: string }).key;

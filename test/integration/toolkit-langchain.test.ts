@@ -58,12 +58,6 @@ afterAll(async () => {
   await h.close();
 });
 
-async function freshKey(): Promise<string> {
-  const api = await h.read("apis.createApi", { name: `fixture-${++n}` });
-  const key = await h.read("keys.createKey", { apiId: api.data.apiId, name: "fixture" });
-  h.secrets.add(key.data.key as string);
-  return key.data.keyId as string;
-}
 
 describe("unkey-mcp/langchain", () => {
   it("the fake tool-calling model creates an API, a rate-limited key, verifies it and reads it back", async () => {
@@ -94,7 +88,7 @@ describe("unkey-mcp/langchain", () => {
   });
 
   it("a destructive call waits for approve(call): false changes nothing and the model reads an error; true acts", async () => {
-    const keyId = await freshKey();
+    const { keyId } = await h.freshKey();
     answer = false;
     const denied = await runLoop(langchainTools(toolkit), [() => [{ name: "delete_key", args: { keyId } }]]);
     expect(denied.toolMessages[0].status).toBe("error");
@@ -108,7 +102,7 @@ describe("unkey-mcp/langchain", () => {
   });
 
   it("without an approve callback a destructive call is refused (fail closed)", async () => {
-    const keyId = await freshKey();
+    const { keyId } = await h.freshKey();
     const { toolMessages } = await runLoop(langchainTools(await h.toolkit()), [() => [{ name: "delete_key", args: { keyId } }]]);
     expect(toolMessages[0].status).toBe("error");
     expect(contentOf(toolMessages[0])).toContain("needs a person's approval");

@@ -16,7 +16,7 @@ import {
 } from "../../src/toolkit/openai.js";
 import type { ApprovalRequest } from "../../src/toolkit/preview.js";
 import type { UnkeyToolkit } from "../../src/toolkit/toolkit.js";
-import { dataOfText, startToolkitHarness, type ToolkitHarness } from "../helpers/toolkit.js";
+import { dataOfText, fillInRecording, startToolkitHarness, type ToolkitHarness } from "../helpers/toolkit.js";
 
 interface ChatCompletion {
   choices: Array<{ message: { role: "assistant"; content: string | null; tool_calls?: OpenAIChatToolCall[] }; finish_reason: string }>;
@@ -27,15 +27,6 @@ interface ResponsesResponse {
 
 const fixture = <T>(name: string): T => JSON.parse(readFileSync(new URL(`../fixtures/toolkit/${name}`, import.meta.url), "utf8")) as T;
 
-/** Replaces `{{tool.field}}` in a recorded payload with the field of that tool's latest result. */
-function fillIn<T>(recorded: T, results: Map<string, Record<string, unknown>>): T {
-  const json = JSON.stringify(recorded).replace(/\{\{(\w+)\.(\w+)\}\}/g, (_m, tool: string, field: string) => {
-    const value = results.get(tool)?.[field];
-    if (typeof value !== "string") throw new Error(`the recording needs ${tool}.${field}, which no result carried`);
-    return value;
-  });
-  return JSON.parse(json) as T;
-}
 
 let h: ToolkitHarness;
 let toolkit: UnkeyToolkit;
@@ -51,12 +42,6 @@ afterAll(async () => {
   await h.close();
 });
 
-async function freshKey(): Promise<string> {
-  const api = await h.read("apis.createApi", { name: `fixture-${approvals.length}-${Date.now()}` });
-  const key = await h.read("keys.createKey", { apiId: api.data.apiId, name: "fixture" });
-  h.secrets.add(key.data.key as string);
-  return key.data.keyId as string;
-}
 
 const chatCall = (name: string, args: unknown, id = "call_x"): OpenAIChatToolCall => ({ id, type: "function", function: { name, arguments: typeof args === "string" ? args : JSON.stringify(args) } });
 
@@ -65,7 +50,7 @@ describe("unkey-mcp/openai", () => {
     const results = new Map<string, Record<string, unknown>>();
     const messages: unknown[] = [{ role: "user", content: "Set up an API with a rate-limited key and check it works." }];
     for (const recorded of fixture<ChatCompletion[]>("openai-chat-flow.json")) {
-      const message = fillIn(recorded, results).choices[0].message;
+      const message = fillInRecording(recorded, results).choices[0].message;
       messages.push(message);
       const replies = await handleToolCalls(toolkit, message.tool_calls ?? []);
       messages.push(...replies);
@@ -88,7 +73,7 @@ describe("unkey-mcp/openai", () => {
   it("Responses API: the same conversation through function_call items and function_call_output replies", async () => {
     const results = new Map<string, Record<string, unknown>>();
     for (const recorded of fixture<ResponsesResponse[]>("openai-responses-flow.json")) {
-      const output = fillIn(recorded, results).output;
+      const output = fillInRecording(recorded, results).output;
       const replies = await handleToolCalls(toolkit, output);
       const calls = output.filter((o): o is OpenAIResponsesFunctionCall => o.type === "function_call");
       expect(replies.map((r) => r.call_id)).toEqual(calls.map((c) => c.call_id));
@@ -104,7 +89,7 @@ describe("unkey-mcp/openai", () => {
   });
 
   it("a destructive call waits for approve(call): false changes nothing and the model reads why; true acts", async () => {
-    const keyId = await freshKey();
+    const { keyId } = await h.freshKey();
     answer = false;
     const denied = await handleToolCall(toolkit, chatCall("delete_key", { keyId, permanent: null }, "call_del1"));
     expect(denied.content).toMatch(/^Error: delete_key was not run: the person did not approve/);
@@ -125,7 +110,7 @@ describe("unkey-mcp/openai", () => {
   });
 
   it("without an approve callback a destructive call is refused (fail closed); a non-destructive update is not asked about", async () => {
-    const keyId = await freshKey();
+    const { keyId } = await h.freshKey();
     const bare = await h.toolkit();
     const asked = approvals.length;
     const refused = await handleToolCall(bare, chatCall("update_key", { keyId, enabled: false }));
