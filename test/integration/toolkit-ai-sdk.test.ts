@@ -75,7 +75,6 @@ afterAll(async () => {
   await h.close();
 });
 
-
 describe("unkey-mcp/ai-sdk in generateText's tool loop", () => {
   it("creates an API, a rate-limited key, verifies it and reads it back on the local API", async () => {
     const model = scriptedModel([

@@ -16,7 +16,6 @@ interface MessagesResponse {
   stop_reason: string;
 }
 
-
 let h: ToolkitHarness;
 let toolkit: UnkeyToolkit;
 let answer = false;
@@ -31,7 +30,6 @@ afterAll(async () => {
 });
 
 const use = (name: string, input: unknown, id = "toolu_x"): AnthropicToolUseBlock => ({ type: "tool_use", id, name, input });
-
 
 describe("unkey-mcp/anthropic", () => {
   it("a recorded conversation creates an API, a rate-limited key, verifies it and reads it back", async () => {

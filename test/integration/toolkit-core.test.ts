@@ -20,7 +20,6 @@ afterAll(async () => {
   await h.close();
 });
 
-
 describe("createUnkeyToolkit options", () => {
   it("a missing root key is an error that names the option and never echoes a value", async () => {
     await expect(createUnkeyToolkit({ rootKey: "" })).rejects.toThrow(new ToolkitOptionError("rootKey: expected an Unkey root key (a non-empty string), got an empty string"));

@@ -58,7 +58,6 @@ afterAll(async () => {
   await h.close();
 });
 
-
 describe("unkey-mcp/langchain", () => {
   it("the fake tool-calling model creates an API, a rate-limited key, verifies it and reads it back", async () => {
     const { toolMessages } = await runLoop(langchainTools(toolkit), [

@@ -27,7 +27,6 @@ interface ResponsesResponse {
 
 const fixture = <T>(name: string): T => JSON.parse(readFileSync(new URL(`../fixtures/toolkit/${name}`, import.meta.url), "utf8")) as T;
 
-
 let h: ToolkitHarness;
 let toolkit: UnkeyToolkit;
 const approvals: ApprovalRequest[] = [];
@@ -41,7 +40,6 @@ afterAll(async () => {
   h.expectNoSecretsLogged();
   await h.close();
 });
-
 
 const chatCall = (name: string, args: unknown, id = "call_x"): OpenAIChatToolCall => ({ id, type: "function", function: { name, arguments: typeof args === "string" ? args : JSON.stringify(args) } });
 
