@@ -3,7 +3,8 @@
  * pulls in no agent framework; the root and the OpenAI/Anthropic adapters import with none
  * installed; after the frameworks are installed from the registry, the AI SDK and LangChain
  * adapters import through the package's subpath exports, each without loading the other's
- * framework (a loader refuses it: test/helpers/module-guard.ts).
+ * framework (a loader refuses it: test/helpers/module-guard.ts). The installed package also makes
+ * a real call: a tool_use through unkey-mcp/anthropic creates an API on the local API.
  */
 import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -12,7 +13,9 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, expect, it } from "vitest";
-import { FRAMEWORKS, importWithout } from "../helpers/module-guard.js";
+import { tools as catalog } from "../helpers/catalog.js";
+import { startLocalApi } from "../helpers/local-api.js";
+import { FRAMEWORKS, importWithout, runWithout } from "../helpers/module-guard.js";
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -45,6 +48,27 @@ it("the packed package installs without frameworks, and each subpath imports wit
     expect(r.stderr, specifier).toBe("");
     expect(r.stdout.trim().split(","), specifier).toContain(exported);
   }
+  const api = await startLocalApi();
+  try {
+    const script = `
+      import { createUnkeyToolkit } from "unkey-mcp";
+      import { handleToolUse } from "unkey-mcp/anthropic";
+      const toolkit = await createUnkeyToolkit({ rootKey: ${JSON.stringify(api.rootKey)}, baseUrl: ${JSON.stringify(api.url)} });
+      const reply = await handleToolUse(toolkit, { type: "tool_use", id: "toolu_1", name: "create_api", input: { name: "from-the-tarball" } });
+      console.log(JSON.stringify({ tools: toolkit.tools.length, reply }));
+      await toolkit.close();`;
+    const r = await runWithout(script, FRAMEWORKS, app);
+    expect(r.stderr).toBe("");
+    const { tools, reply } = JSON.parse(r.stdout) as { tools: number; reply: { content: string; is_error?: boolean } };
+    expect(tools).toBe(catalog.length);
+    expect(reply.is_error).toBeUndefined();
+    const apiId = /"apiId":"(api_\w+)"/.exec(reply.content)![1];
+    const stored = await fetch(`${api.url}/v2/apis.getApi`, { method: "POST", headers: { authorization: `Bearer ${api.rootKey}`, "content-type": "application/json" }, body: JSON.stringify({ apiId }) });
+    expect(((await stored.json()) as { data: { name: string } }).data.name).toBe("from-the-tarball");
+  } finally {
+    await api.close();
+  }
+
   const missing = await importWithout("unkey-mcp/ai-sdk", [], app);
   expect(missing.code).not.toBe(0);
   expect(missing.stderr).toMatch(/Cannot find package 'ai'/);

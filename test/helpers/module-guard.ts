@@ -48,8 +48,12 @@ export interface GuardedImport {
  * `denied` packages refused. Prints the module's export names on success.
  */
 export function importWithout(specifier: string, denied: readonly string[], cwd: string): Promise<GuardedImport> {
+  return runWithout(`const m = await import(${JSON.stringify(specifier)}); console.log(Object.keys(m).sort().join(","));`, denied, cwd);
+}
+
+/** Runs an ES module `script` (top-level await allowed) in a child process with `denied` packages refused. */
+export function runWithout(script: string, denied: readonly string[], cwd: string): Promise<GuardedImport> {
   const { register } = hooksFiles();
-  const script = `const m = await import(${JSON.stringify(specifier)}); console.log(Object.keys(m).sort().join(","));`;
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--import", pathToFileURL(register).href, "--input-type=module", "-e", script], {
       cwd,
