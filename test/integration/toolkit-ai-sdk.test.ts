@@ -3,13 +3,17 @@
  * model (from `ai/test`), `stopWhen`, and the SDK's approval flow. The mock model reads the tool
  * results in its prompt, as a real model would, and its tool calls act on the local API over HTTP.
  */
-import type { LanguageModelV3CallOptions, LanguageModelV3Content, LanguageModelV3GenerateResult } from "@ai-sdk/provider";
 import { generateText, stepCountIs, type ModelMessage, type ToolApprovalResponse } from "ai";
 import { MockLanguageModelV3 } from "ai/test";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { unkeyAiSdkTools } from "../../src/toolkit/ai-sdk.js";
 import type { UnkeyToolkit } from "../../src/toolkit/toolkit.js";
 import { dataOfText, keyWithRateLimit, startToolkitHarness, type ToolkitHarness } from "../helpers/toolkit.js";
+
+// The language-model protocol types, as the SDK's own mock model declares them.
+type LanguageModelV3CallOptions = Parameters<MockLanguageModelV3["doGenerate"]>[0];
+type LanguageModelV3GenerateResult = Awaited<ReturnType<MockLanguageModelV3["doGenerate"]>>;
+type LanguageModelV3Content = LanguageModelV3GenerateResult["content"][number];
 
 interface SeenResult {
   toolName: string;
