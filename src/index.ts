@@ -3,8 +3,8 @@
  * (`createUnkeyToolkit`; framework adapters are the subpaths unkey-mcp/ai-sdk, /openai, /anthropic,
  * /langchain, so importing the root never loads a framework).
  *
- *   import { loadContract, generateTools, selectTools, toOpenAITools } from "unkey-mcp";
- *   const { tools } = generateTools(loadContract(), { strict: true });
+ *   import { buildCatalog, selectTools, toOpenAITools } from "unkey-mcp";
+ *   const { tools } = await buildCatalog();
  *   const openaiTools = toOpenAITools(selectTools(tools, { profile: "ratelimits" }));
  *
  * Nothing here starts a server or reads the environment; the local API is not loaded.
@@ -15,6 +15,7 @@ export type { ArgumentCondition, PaginationRule, PermissionRequirement, SafetyCl
 export { annotationsFor, generateTools, ToolGenerationError, TOOL_NAME_PATTERN } from "./tools/generate.js";
 export type { GeneratedCatalog, GenerateOptions } from "./tools/generate.js";
 export {
+  buildCatalog,
   CatalogSelectionError,
   DEFAULT_PROFILE,
   listProfiles,
@@ -23,10 +24,13 @@ export {
   selectTools,
   validateSelection,
 } from "./tools/catalog.js";
-export type { SelectionField, ToolSelection } from "./tools/catalog.js";
+export type { Catalog, CatalogOptions, SelectionField, ToolSelection } from "./tools/catalog.js";
+export { defineTool } from "./tools/define.js";
+export type { ToolSpec } from "./tools/define.js";
+export type { ResultEnvelope, ResultError } from "./tools/envelope.js";
 export { exportTools, readSpec, toAnthropicTools, toListedTool, toOpenAITools } from "./tools/export.js";
 export type { AnthropicTool, ExportFormat, ListedTool, OpenAITool } from "./tools/export.js";
-export type { HttpBinding, ToolAnnotations, ToolDefinition } from "./tools/types.js";
+export type { HttpBinding, ToolAnnotations, ToolContext, ToolDefinition, ToolHandler, ToolOutput } from "./tools/types.js";
 export {
   CONFIRM_MODES,
   createUnkeyToolkit,

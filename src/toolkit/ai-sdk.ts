@@ -10,13 +10,15 @@
  * with `approved: true`. A denial reaches the model as the SDK's `execution-denied` output.
  */
 import { jsonSchema, type JSONSchema7, type ModelMessage, type Tool, type ToolSet } from "ai";
+import type { ResultEnvelope } from "../tools/envelope.js";
 import type { UnkeyToolkit } from "./toolkit.js";
 
 /** What a tool's `execute` returns (JSON, so it survives UI message round trips). */
 export interface UnkeyAiSdkOutput {
   isError: boolean;
   text: string;
-  data?: Record<string, unknown>;
+  /** The result envelope (`structuredContent`). */
+  structured?: ResultEnvelope;
 }
 
 export function unkeyAiSdkTools(toolkit: UnkeyToolkit): ToolSet {
@@ -36,8 +38,8 @@ export function unkeyAiSdkTools(toolkit: UnkeyToolkit): ToolSet {
         // holds the person's yes for this very tool call. A tool copied out of this set without
         // its needsApproval is refused by the toolkit instead of running unasked.
         const approved = toolkit.needsApproval(name, input) && approvalGranted(messages, toolCallId);
-        const { isError, text, data } = await toolkit.call(name, input, { signal: abortSignal, approved });
-        return { isError, text, ...(data !== undefined ? { data } : {}) };
+        const { isError, text, structured } = await toolkit.call(name, input, { signal: abortSignal, approved });
+        return { isError, text, ...(structured !== undefined ? { structured } : {}) };
       },
       // The model reads the executor's text (summary, hints, compact JSON); failures as error text.
       toModelOutput: ({ output }) => (output.isError ? { type: "error-text", value: output.text } : { type: "text", value: output.text }),

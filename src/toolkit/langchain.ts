@@ -6,7 +6,7 @@
  *   for (const call of ai.tool_calls ?? []) messages.push(await toolsByName[call.name].invoke(call));
  *
  * Invoked with a tool call, a tool answers with a `ToolMessage` whose `status` is `error` on
- * failures and whose `artifact` holds the structured result. Destructive calls run only when the
+ * failures and whose `artifact` holds the result envelope (`structuredContent`). Destructive calls run only when the
  * toolkit's `approve(call)` returns true (or the toolkit was created with `confirm: "off"`).
  */
 import { ToolMessage } from "@langchain/core/messages";
@@ -73,7 +73,7 @@ export class UnkeyLangChainTool extends StructuredTool<JSONSchema> {
       tool_call_id: toolCallId,
       name: this.name,
       status: result.isError ? "error" : "success",
-      ...(result.data !== undefined ? { artifact: result.data } : {}),
+      ...(result.structured !== undefined ? { artifact: result.structured } : {}),
     });
   }
 }

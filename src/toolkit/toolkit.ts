@@ -12,10 +12,11 @@
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { createUnkeyClient, type UnkeyClient } from "../client/unkey-client.js";
 import { DEFAULT_API_URL } from "../config.js";
-import { selectTools } from "../tools/catalog.js";
+import { buildCatalog, selectTools } from "../tools/catalog.js";
 import { executeTool } from "../tools/execute.js";
 import { effectiveSafety, type BeforeExecuteHook } from "../tools/guard.js";
-import { errorText, refusedResult } from "../tools/results.js";
+import type { ResultEnvelope } from "../tools/envelope.js";
+import { errorResult, refusedResult } from "../tools/results.js";
 import type { ToolDefinition } from "../tools/types.js";
 import { createLogger, type Logger } from "../util/log.js";
 import { buildApprovalPreview, type ApprovalRequest } from "./preview.js";
@@ -70,8 +71,8 @@ export interface ToolkitCallResult {
   isError: boolean;
   /** The text form (errors carry the hint a model acts on). */
   text: string;
-  /** `structuredContent` on success: `{ data, pagination? }`. */
-  data?: Record<string, unknown>;
+  /** `structuredContent`: the result envelope (`summary`, `data`, `next`, `notices`, or `error` with its hint). */
+  structured?: ResultEnvelope;
   /** The executor's result, unchanged. */
   result: CallToolResult;
 }
@@ -105,10 +106,12 @@ export async function createUnkeyToolkit(options: UnkeyToolkitOptions): Promise<
   const logger = options.logger ?? createLogger({ level: "warn" });
   logger.addSecret(options.rootKey);
 
-  // The MCP server's own catalog loader (the precompiled catalog when built); loaded lazily so
-  // that importing the package root stays light.
-  const { loadToolCatalog, packageVersion } = await import("../server.js");
-  const catalog = await loadToolCatalog({ logger });
+  // The one catalog everything lists from (generated tools, precompiled when built, plus the
+  // hand-written ones).
+  const { tools: catalog } = await buildCatalog();
+  // Loaded lazily: the server module is only needed for the version, and importing the package
+  // root must stay light.
+  const { packageVersion } = await import("../server.js");
   // Throws CatalogSelectionError naming the valid choices, exactly as the server's flags do.
   const selected = selectTools(catalog, {
     profile: options.profile,
@@ -130,6 +133,7 @@ export async function createUnkeyToolkit(options: UnkeyToolkitOptions): Promise<
     const approve = callOptions.approve ?? options.approve;
     if (!approve) {
       return refusedResult(
+        call.tool,
         `${call.tool.name} was not run: this call is destructive and needs a person's approval, and this agent has no approval step. Nothing was changed. ` +
           `Tell the user what you intended to do; the developer can pass approve(call) to createUnkeyToolkit (or confirm: "off" for trusted automation).`,
       );
@@ -142,7 +146,7 @@ export async function createUnkeyToolkit(options: UnkeyToolkitOptions): Promise<
       approved = false;
     }
     if (approved === true) return undefined;
-    return refusedResult(`${call.tool.name} was not run: the person did not approve this destructive call. Nothing was changed. Do not retry it unless the user asks again.`);
+    return refusedResult(call.tool, `${call.tool.name} was not run: the person did not approve this destructive call. Nothing was changed. Do not retry it unless the user asks again.`);
   };
 
   return {
@@ -157,7 +161,8 @@ export async function createUnkeyToolkit(options: UnkeyToolkitOptions): Promise<
     call: async (name, args, callOptions = {}) => {
       const tool = byName.get(name);
       if (!tool) {
-        return toCallResult(errorText(`Unknown tool ${JSON.stringify(name)}; nothing was sent to Unkey. Available tools: ${[...byName.keys()].join(", ")}`));
+        const text = `Unknown tool ${JSON.stringify(name)}; nothing was sent to Unkey. Available tools: ${[...byName.keys()].join(", ")}`;
+        return toCallResult(errorResult(name, text, { message: text }));
       }
       const result = await executeTool(tool, args, {
         rootKey: options.rootKey,
@@ -183,7 +188,7 @@ function toCallResult(result: CallToolResult): ToolkitCallResult {
   return {
     isError: result.isError === true,
     text,
-    ...(result.structuredContent !== undefined ? { data: result.structuredContent } : {}),
+    ...(result.structuredContent !== undefined ? { structured: result.structuredContent as unknown as ResultEnvelope } : {}),
     result,
   };
 }

@@ -97,11 +97,10 @@ export async function startToolkitHarness(): Promise<ToolkitHarness> {
   };
 }
 
-/** The JSON a successful result's text ends with (the executor's compact `{data, pagination?}`). */
+/** The `data` a successful result's text ends with, as compact JSON (what a model reads). */
 export function dataOfText(text: string): Record<string, unknown> {
   const last = text.trim().split("\n").pop() ?? "";
-  const parsed = JSON.parse(last) as { data?: Record<string, unknown> };
-  return parsed.data ?? {};
+  return JSON.parse(last) as Record<string, unknown>;
 }
 
 /** A rate-limited key request a model would plausibly send. */

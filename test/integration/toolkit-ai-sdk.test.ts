@@ -98,16 +98,16 @@ describe("unkey-mcp/ai-sdk in generateText's tool loop", () => {
     expect(result.text).toBe("Created and verified the key.");
     const outputs = result.steps.flatMap((s) => s.toolResults);
     expect(outputs.every((o) => (o.output as { isError: boolean }).isError === false)).toBe(true);
-    const verified = outputs.find((o) => o.toolName === "verify_key")!.output as { data: { data: { valid: boolean; code: string } } };
-    expect(verified.data.data).toMatchObject({ valid: true, code: "VALID" });
+    const verified = outputs.find((o) => o.toolName === "verify_key")!.output as { structured: { data: { valid: boolean; code: string } } };
+    expect(verified.structured.data).toMatchObject({ valid: true, code: "VALID" });
 
     // What the model did is in the API: the key exists with its rate limit, and the model's
     // verification spent one of its two requests.
-    const created = outputs.find((o) => o.toolName === "create_key")!.output as { data: { data: { keyId: string; key: string } } };
-    const stored = await h.read("keys.getKey", { keyId: created.data.data.keyId });
+    const created = outputs.find((o) => o.toolName === "create_key")!.output as { structured: { data: { keyId: string; key: string } } };
+    const stored = await h.read("keys.getKey", { keyId: created.structured.data.keyId });
     expect(stored.status).toBe(200);
     expect(stored.data.ratelimits).toEqual([expect.objectContaining({ name: "requests", limit: 2, duration: 60_000, autoApply: true })]);
-    const again = await h.read("keys.verifyKey", { key: created.data.data.key });
+    const again = await h.read("keys.verifyKey", { key: created.structured.data.key });
     expect(again.data.ratelimits).toEqual([expect.objectContaining({ name: "requests", remaining: 0 })]);
   });
 

@@ -41,15 +41,19 @@ describe("createUnkeyToolkit options", () => {
 });
 
 describe("toolkit calls", () => {
-  it("a call returns the executor's result: text, structured data and isError", async () => {
+  it("a call returns the executor's result: text, the structured envelope and isError", async () => {
     const toolkit = await h.toolkit();
     const created = await toolkit.call("create_api", { name: "core-api" });
     expect(created.isError).toBe(false);
     expect(created.text).toMatch(/^create_api: done \(request req_\w+\)/);
-    expect(created.data).toEqual({ data: { apiId: expect.stringMatching(/^api_/) } });
-    expect(created.result.structuredContent).toBe(created.data);
-    const stored = await h.read("apis.getApi", { apiId: (created.data!.data as { apiId: string }).apiId });
+    expect(created.structured).toEqual({ summary: "create_api: done", data: { apiId: expect.stringMatching(/^api_/) }, requestId: expect.stringMatching(/^req_/) });
+    expect(created.result.structuredContent).toBe(created.structured);
+    const stored = await h.read("apis.getApi", { apiId: (created.structured!.data as { apiId: string }).apiId });
     expect(stored.data.name).toBe("core-api");
+
+    const failed = await toolkit.call("get_api", { apiId: "api_doesnotexist1" });
+    expect(failed.isError).toBe(true);
+    expect(failed.structured?.error).toMatchObject({ status: 404, hint: expect.any(String) });
   });
 
   it("an unknown tool name is an error result listing the available tools, and nothing is sent", async () => {
@@ -113,7 +117,7 @@ describe("toolkit calls", () => {
     const toolkit = await h.toolkit({ secrets: "mask" });
     const { apiId } = await h.freshKey();
     const r = await toolkit.call("create_key", { apiId });
-    expect((r.data!.data as { key: string }).key).toBe(WITHHELD);
+    expect((r.structured!.data as { key: string }).key).toBe(WITHHELD);
     expect(r.text).toContain("Secret withheld");
   });
 
@@ -122,7 +126,7 @@ describe("toolkit calls", () => {
     const { apiId } = await h.freshKey();
     const from = h.logLines.length;
     const r = await toolkit.call("create_key", { apiId });
-    const plaintext = (r.data!.data as { key: string }).key;
+    const plaintext = (r.structured!.data as { key: string }).key;
     h.secrets.add(plaintext);
     // A model that pastes secrets into arguments: the debug argument line must not carry them.
     await toolkit.call("verify_key", { key: plaintext });
