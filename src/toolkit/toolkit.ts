@@ -15,6 +15,7 @@ import { DEFAULT_API_URL } from "../config.js";
 import { buildCatalog, selectTools } from "../tools/catalog.js";
 import { executeTool } from "../tools/execute.js";
 import { effectiveSafety, type BeforeExecuteHook } from "../tools/guard.js";
+import { prepareArguments } from "../tools/prepare.js";
 import type { ResultEnvelope } from "../tools/envelope.js";
 import { errorResult, refusedResult } from "../tools/results.js";
 import type { ToolDefinition } from "../tools/types.js";
@@ -156,7 +157,11 @@ export async function createUnkeyToolkit(options: UnkeyToolkitOptions): Promise<
     needsApproval: (name, args) => {
       const tool = byName.get(name);
       if (!tool || confirm === "off") return false;
-      return effectiveSafety(tool, isRecord(args) ? args : {}) === "destructive";
+      // Judged on the arguments as the executor will see them (ISO times converted, MCP defaults
+      // applied). Arguments it will reject are judged as given; the executor refuses them anyway.
+      const raw = isRecord(args) ? args : {};
+      const prepared = prepareArguments(tool.argumentRules, raw, Date.now());
+      return effectiveSafety(tool, prepared.ok ? prepared.args : raw) === "destructive";
     },
     call: async (name, args, callOptions = {}) => {
       const tool = byName.get(name);
