@@ -105,6 +105,16 @@ describe("toolkit calls", () => {
     expect(seen).toHaveLength(1);
   });
 
+  it("with confirm off a destructive call runs without asking anyone", async () => {
+    const { keyId } = await h.freshKey();
+    let asked = 0;
+    const trusted = await h.toolkit({ confirm: "off", approve: () => (asked++, false) });
+    const r = await trusted.call("delete_key", { keyId });
+    expect(r.isError).toBe(false);
+    expect(asked).toBe(0);
+    expect((await h.read("keys.getKey", { keyId })).status).toBe(404);
+  });
+
   it("the preview says which argument makes a write destructive", async () => {
     const seen: ApprovalRequest[] = [];
     const toolkit = await h.toolkit({ approve: (call) => (seen.push(call), false) });
