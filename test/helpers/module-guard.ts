@@ -4,7 +4,7 @@
  * a message naming it. This is how the tests prove that an entry point does not load a framework.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -27,7 +27,9 @@ let hooksDir: string | undefined;
 
 function hooksFiles(): { register: string } {
   if (!hooksDir) {
-    hooksDir = mkdtempSync(join(tmpdir(), "unkey-mcp-guard-"));
+    const dir = mkdtempSync(join(tmpdir(), "unkey-mcp-guard-"));
+    hooksDir = dir;
+    process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
     writeFileSync(join(hooksDir, "hooks.mjs"), HOOKS);
     writeFileSync(
       join(hooksDir, "register.mjs"),
