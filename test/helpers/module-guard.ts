@@ -23,20 +23,16 @@ export async function resolve(specifier, context, next) {
 }
 `;
 
-let hooksDir: string | undefined;
-
-function hooksFiles(): { register: string } {
-  if (!hooksDir) {
-    const dir = mkdtempSync(join(tmpdir(), "unkey-mcp-guard-"));
-    hooksDir = dir;
-    process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
-    writeFileSync(join(hooksDir, "hooks.mjs"), HOOKS);
-    writeFileSync(
-      join(hooksDir, "register.mjs"),
-      `import { register } from "node:module";\nregister(${JSON.stringify(pathToFileURL(join(hooksDir, "hooks.mjs")).href)}, { data: { denied: JSON.parse(process.env.UNKEY_MCP_TEST_DENIED) } });\n`,
-    );
-  }
-  return { register: join(hooksDir, "register.mjs") };
+/** The loader hook files, in a fresh folder the caller removes when the child is done. */
+function writeHooks(): { dir: string; register: string } {
+  const dir = mkdtempSync(join(tmpdir(), "unkey-mcp-guard-"));
+  writeFileSync(join(dir, "hooks.mjs"), HOOKS);
+  const register = join(dir, "register.mjs");
+  writeFileSync(
+    register,
+    `import { register } from "node:module";\nregister(${JSON.stringify(pathToFileURL(join(dir, "hooks.mjs")).href)}, { data: { denied: JSON.parse(process.env.UNKEY_MCP_TEST_DENIED) } });\n`,
+  );
+  return { dir, register };
 }
 
 export interface GuardedImport {
@@ -55,8 +51,8 @@ export function importWithout(specifier: string, denied: readonly string[], cwd:
 
 /** Runs an ES module `script` (top-level await allowed) in a child process with `denied` packages refused. */
 export function runWithout(script: string, denied: readonly string[], cwd: string): Promise<GuardedImport> {
-  const { register } = hooksFiles();
-  return new Promise((resolve, reject) => {
+  const { dir, register } = writeHooks();
+  return new Promise<GuardedImport>((resolve, reject) => {
     const child = spawn(process.execPath, ["--import", pathToFileURL(register).href, "--input-type=module", "-e", script], {
       cwd,
       env: { PATH: process.env.PATH ?? "", UNKEY_MCP_TEST_DENIED: JSON.stringify(denied) },
@@ -68,7 +64,7 @@ export function runWithout(script: string, denied: readonly string[], cwd: strin
     child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
     child.on("error", reject);
     child.on("exit", (code) => resolve({ code, stdout, stderr }));
-  });
+  }).finally(() => rmSync(dir, { recursive: true, force: true }));
 }
 
 /** The framework packages the adapters use (and the SDKs no adapter may need). */
