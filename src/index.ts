@@ -1,5 +1,7 @@
 /**
- * Library entry: the tool catalog for use inside other agents.
+ * Library entry: the tool catalog for use inside other agents, and the agent toolkit that runs it
+ * (`createUnkeyToolkit`; framework adapters are the subpaths unkey-mcp/ai-sdk, /openai, /anthropic,
+ * /langchain, so importing the root never loads a framework).
  *
  *   import { buildCatalog, selectTools, toOpenAITools } from "unkey-mcp";
  *   const { tools } = await buildCatalog();
@@ -29,3 +31,21 @@ export type { ResultEnvelope, ResultError } from "./tools/envelope.js";
 export { exportTools, readSpec, toAnthropicTools, toListedTool, toOpenAITools } from "./tools/export.js";
 export type { AnthropicTool, ExportFormat, ListedTool, OpenAITool } from "./tools/export.js";
 export type { HttpBinding, ToolAnnotations, ToolContext, ToolDefinition, ToolHandler, ToolOutput } from "./tools/types.js";
+export {
+  CONFIRM_MODES,
+  createUnkeyToolkit,
+  SECRETS_MODES,
+  ToolkitOptionError,
+} from "./toolkit/toolkit.js";
+export type {
+  ApproveCallback,
+  ConfirmMode,
+  SecretsMode,
+  ToolkitCallOptions,
+  ToolkitCallResult,
+  UnkeyToolkit,
+  UnkeyToolkitOptions,
+} from "./toolkit/toolkit.js";
+export type { ApprovalPreview, ApprovalRequest, ApprovalTarget } from "./toolkit/preview.js";
+export { createLogger } from "./util/log.js";
+export type { Logger, LoggerOptions, LogLevel } from "./util/log.js";
