@@ -17,6 +17,8 @@ import { createAjv, redactedPaths, toValidationErrors, type Validator } from "./
 import { getHandler, type Handler, type HandlerResult } from "./handlers/registry.js";
 import "./handlers/index.js";
 import { runDueRefills, startRefillScheduler } from "./refill.js";
+import { ANALYTICS_FILE_NAME, openAnalytics, type Analytics, type AnalyticsLimits } from "./analytics/index.js";
+import { join } from "node:path";
 
 export interface LocalApiOptions {
   /** Directory for the SQLite database (default `.unkey-local`). */
@@ -34,6 +36,8 @@ export interface LocalApiOptions {
   validateResponses?: boolean;
   /** Where unexpected failures are reported (default: a line on stderr). Never receives secrets. */
   onError?: (message: string, err: unknown) => void;
+  /** Analytics engine limits (tests shrink them to reach the 422s). */
+  analyticsLimits?: Partial<AnalyticsLimits>;
 }
 
 export interface LocalApi {
@@ -43,6 +47,8 @@ export interface LocalApi {
   workspaceId: string;
   /** The open store (tests and the CLI may inspect it). */
   store: Store;
+  /** The analytics engine (tests and the benchmark bulk-seed through it). */
+  analytics: Analytics;
   close(): Promise<void>;
 }
 
@@ -160,6 +166,12 @@ export async function createLocalApi(opts: LocalApiOptions = {}): Promise<LocalA
     ((message: string, err: unknown): void => {
       process.stderr.write(`[unkey-local] ${message}: ${(err as Error)?.stack ?? String(err)}\n`);
     });
+  // Beside the SQLite file, or in memory with it; loaded only now, and optional (412 without it).
+  const analytics = await openAnalytics({
+    file: opts.memory ? undefined : join(opts.dataDir ?? ".unkey-local", ANALYTICS_FILE_NAME),
+    limits: opts.analyticsLimits,
+    onError,
+  });
   const operations = compileOperations(opts.validateResponses === true);
   // Real-time midnights; under the test clock time only moves with X-Test-Time, so no timer.
   const stopRefills = testClock ? (): void => {} : startRefillScheduler(store);
@@ -196,7 +208,7 @@ export async function createLocalApi(opts: LocalApiOptions = {}): Promise<LocalA
     runDueRefills(store, now);
     const remote = req.socket.remoteAddress;
     const clientIp = remote?.startsWith("::ffff:") ? remote.slice(7) : remote;
-    const ctx: RequestContext = { db: store, now, requestId, workspaceId: auth.workspaceId, rootKey: auth.rootKey, region: REGION, clientIp };
+    const ctx: RequestContext = { db: store, now, requestId, workspaceId: auth.workspaceId, rootKey: auth.rootKey, region: REGION, clientIp, analytics };
     let result = compiled.handler(ctx, body);
     if (result instanceof Promise) result = await result;
     const out = { meta: { requestId }, ...(result as HandlerResult) };
@@ -270,12 +282,16 @@ export async function createLocalApi(opts: LocalApiOptions = {}): Promise<LocalA
     rootKey: boot.createdRootKey ?? opts.rootKey,
     workspaceId: boot.workspaceId,
     store,
+    analytics,
     close(): Promise<void> {
       closing ??= new Promise<void>((resolve) => {
         stopRefills();
         server.close(() => {
           store.close();
-          resolve();
+          analytics.close().then(resolve, (err: unknown) => {
+            onError("analytics close failed", err);
+            resolve();
+          });
         });
         server.closeIdleConnections();
         // In-flight requests finish (their writes are committed synchronously); idle sockets go now.

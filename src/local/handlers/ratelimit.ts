@@ -31,11 +31,6 @@ interface ResolvedCheck {
   check: LimitCheck;
 }
 
-const INSERT_EVENT = `
-  INSERT INTO ratelimits
-    (request_id, time, workspace_id, namespace_id, identifier, passed, latency, override_id, "limit", remaining, reset_at, tokens)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
-
 /**
  * The namespace for a limit call: found by name or id, else auto-created, which
  * first needs `ratelimit.*.create_namespace`. A deleted one is 410, never revived.
@@ -68,21 +63,21 @@ function resolve(ctx: RequestContext, body: RatelimitCheckBody, namespace: Names
 }
 
 function recordEvent(ctx: RequestContext, r: ResolvedCheck, o: LimitOutcome, latency: number): void {
-  ctx.db.run(
-    INSERT_EVENT,
-    ctx.requestId,
-    ctx.now,
-    ctx.workspaceId,
-    r.namespace.id,
-    r.body.identifier,
-    o.passed ? 1 : 0,
+  // Buffered and written to the analytics engine off the request path (analytics/engine.ts).
+  ctx.analytics.recordRatelimit({
+    requestId: ctx.requestId,
+    time: ctx.now,
+    workspaceId: ctx.workspaceId,
+    namespaceId: r.namespace.id,
+    identifier: r.body.identifier,
+    passed: o.passed,
     latency,
-    r.override?.id ?? "",
-    o.limit,
-    o.remaining,
-    o.reset,
-    r.check.cost,
-  );
+    overrideId: r.override?.id ?? "",
+    limit: o.limit,
+    remaining: o.remaining,
+    resetAt: o.reset,
+    tokens: r.check.cost,
+  });
 }
 
 registerHandler("ratelimit.limit", (ctx, body) =>

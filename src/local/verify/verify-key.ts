@@ -114,11 +114,6 @@ const FIND_FOR_VERIFICATION = `
   WHERE k.hash = ? AND k.deleted_at IS NULL
   LIMIT 1`;
 
-const INSERT_VERIFICATION = `
-  INSERT INTO key_verifications
-    (request_id, time, workspace_id, key_space_id, key_id, identity_id, external_id, outcome, region, tags, spent_credits, latency)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
-
 const NOT_FOUND: VerifyKeyData = { valid: false, code: "NOT_FOUND" };
 
 /** One ratelimit to check, after merging key, identity and request limits by name. */
@@ -142,21 +137,21 @@ export function verifyKey(ctx: RequestContext, req: VerifyKeyRequest, clientIp?:
 
     const record = (code: VerifyCode, spent: number, used = true): void => {
       if (used) ctx.db.run("UPDATE keys SET last_used_at = ? WHERE id = ?", ctx.now, row.id);
-      ctx.db.run(
-        INSERT_VERIFICATION,
-        ctx.requestId,
-        ctx.now,
-        row.workspace_id,
-        row.key_space_id,
-        row.id,
-        row.live_identity_id ?? "",
-        row.external_id ?? "",
-        code,
-        ctx.region,
-        JSON.stringify(req.tags ?? []),
-        spent,
-        performance.now() - started,
-      );
+      // Buffered and written to the analytics engine off the request path (analytics/engine.ts).
+      ctx.analytics.recordVerification({
+        requestId: ctx.requestId,
+        time: ctx.now,
+        workspaceId: row.workspace_id,
+        keySpaceId: row.key_space_id,
+        keyId: row.id,
+        identityId: row.live_identity_id ?? "",
+        externalId: row.external_id ?? "",
+        outcome: code,
+        region: ctx.region,
+        tags: req.tags ?? [],
+        spentCredits: spent,
+        latency: performance.now() - started,
+      });
     };
 
     if (
