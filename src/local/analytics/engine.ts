@@ -313,6 +313,7 @@ class DuckDbAnalytics implements Analytics {
     if (/\bSETTINGS\b/i.test(sql)) return invalidQuery("The SETTINGS clause is not allowed.");
     if (/\bFORMAT\s+\w+\s*;?\s*$/i.test(sql)) return invalidQuery("The FORMAT clause is not supported; results are always JSON rows.");
     if (/only SELECT statements/i.test(message)) return invalidQueryType("not a SELECT statement");
+    if (/expression depth/i.test(message)) return invalidQuery("The query is too complex: expressions are nested too deeply.");
     const at = typeof position === "string" || typeof position === "number" ? ` at position ${position}` : "";
     return invalidQuery(`Syntax error: ${message.split("\n")[0]?.replace(/^Parser Error: /, "")}${at}.`);
   }
