@@ -27,8 +27,8 @@ export function countToolListTokens(tools) {
 
 /** Token counts of the built catalog per selection (full, ratelimits, full read-only). */
 export async function tokensPerProfile() {
-  const { loadContract, generateTools, selectTools } = await import("../dist/index.js");
-  const { tools } = generateTools(loadContract());
+  const { buildCatalog, selectTools } = await import("../dist/index.js");
+  const { tools } = await buildCatalog();
   const rows = [
     ["full", { profile: "full" }],
     ["ratelimits", { profile: "ratelimits" }],

@@ -1,6 +1,7 @@
 // After tsc: copy the contract assets the built package reads at run time into dist/,
 // precompile what startup would otherwise compute, and bundle the CLI.
-//   dist/tools/catalog.json  the tool catalog generated from the bundled contract
+//   dist/tools/catalog.json  the generated part of the catalog (buildCatalog, strict); hand-written
+//                            tools are code and join it at run time
 //   dist/prompts.json        the shipped prompts, parsed (no YAML parser at startup)
 //   dist/cli.js (+ chunks)   the CLI as one ES module graph: loading the SDK and our code from a
 //                            few files instead of hundreds halves a stdio server's cold start.
@@ -13,10 +14,12 @@ for (const f of ["unkey.openapi.yaml", "unkey.contract.json", "unkey.d.ts"]) {
   cpSync(`src/schemas/${f}`, `dist/schemas/${f}`);
 }
 
-const { loadContract } = await import("../dist/schemas/loader.js");
-const { generateTools } = await import("../dist/tools/generate.js");
+const { buildCatalog } = await import("../dist/tools/catalog.js");
 const { loadPrompts } = await import("../dist/prompts.js");
-writeFileSync("dist/tools/catalog.json", JSON.stringify(generateTools(loadContract(), { strict: true }).tools));
+// The same catalog the server lists (strict: a broken x-mcp rule or a clashing hand-written name
+// fails the build); only the generated tools are data, so only they are precompiled.
+const catalog = await buildCatalog({ strict: true });
+writeFileSync("dist/tools/catalog.json", JSON.stringify(catalog.tools.filter((t) => t.handler === undefined)));
 writeFileSync("dist/prompts.json", JSON.stringify(await loadPrompts()));
 
 for (const f of readdirSync("dist")) if (f.startsWith("chunk-")) rmSync(`dist/${f}`);

@@ -1,8 +1,8 @@
 /**
  * Library entry: the tool catalog for use inside other agents.
  *
- *   import { loadContract, generateTools, selectTools, toOpenAITools } from "unkey-mcp";
- *   const { tools } = generateTools(loadContract(), { strict: true });
+ *   import { buildCatalog, selectTools, toOpenAITools } from "unkey-mcp";
+ *   const { tools } = await buildCatalog();
  *   const openaiTools = toOpenAITools(selectTools(tools, { profile: "ratelimits" }));
  *
  * Nothing here starts a server or reads the environment; the local API is not loaded.
@@ -13,6 +13,7 @@ export type { ArgumentCondition, PaginationRule, PermissionRequirement, SafetyCl
 export { annotationsFor, generateTools, ToolGenerationError, TOOL_NAME_PATTERN } from "./tools/generate.js";
 export type { GeneratedCatalog, GenerateOptions } from "./tools/generate.js";
 export {
+  buildCatalog,
   CatalogSelectionError,
   DEFAULT_PROFILE,
   listProfiles,
@@ -21,7 +22,10 @@ export {
   selectTools,
   validateSelection,
 } from "./tools/catalog.js";
-export type { SelectionField, ToolSelection } from "./tools/catalog.js";
+export type { Catalog, CatalogOptions, SelectionField, ToolSelection } from "./tools/catalog.js";
+export { defineTool } from "./tools/define.js";
+export type { ToolSpec } from "./tools/define.js";
+export type { ResultEnvelope, ResultError } from "./tools/envelope.js";
 export { exportTools, readSpec, toAnthropicTools, toListedTool, toOpenAITools } from "./tools/export.js";
 export type { AnthropicTool, ExportFormat, ListedTool, OpenAITool } from "./tools/export.js";
-export type { HttpBinding, ToolAnnotations, ToolDefinition } from "./tools/types.js";
+export type { HttpBinding, ToolAnnotations, ToolContext, ToolDefinition, ToolHandler, ToolOutput } from "./tools/types.js";

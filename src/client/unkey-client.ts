@@ -50,6 +50,28 @@ export class UnkeyNetworkError extends Error {
   }
 }
 
+/** A non-2xx answer, thrown where a caller wants data or an exception (a hand-written tool's `call`). */
+export class UnkeyApiError extends Error {
+  override readonly name = "UnkeyApiError";
+  constructor(
+    readonly operationId: string,
+    readonly response: UnkeyResponse,
+  ) {
+    super(`${operationId} answered ${response.status}`);
+  }
+}
+
+/**
+ * The request body cannot be serialised as JSON (a cycle, a BigInt): nothing was sent. Distinct
+ * from UnkeyNetworkError, whose "may or may not have been applied" would be wrong here.
+ */
+export class UnkeyRequestBodyError extends Error {
+  override readonly name = "UnkeyRequestBodyError";
+  constructor(message: string) {
+    super(message);
+  }
+}
+
 export interface UnkeyClient {
   readonly baseUrl: string;
   request(req: UnkeyRequest): Promise<UnkeyResponse>;
@@ -108,7 +130,7 @@ export function createUnkeyClient(options: UnkeyClientOptions): UnkeyClient {
     return pool;
   };
 
-  const once = async (req: UnkeyRequest, url: string): Promise<Omit<UnkeyResponse, "attempts">> => {
+  const once = async (req: UnkeyRequest, url: string, payload: string | undefined): Promise<Omit<UnkeyResponse, "attempts">> => {
     // One controller and one plain timer per attempt: AbortSignal.timeout() + AbortSignal.any()
     // cost two signals, a weak timer and their bookkeeping on every call of the hot path.
     const controller = new AbortController();
@@ -129,11 +151,7 @@ export function createUnkeyClient(options: UnkeyClientOptions): UnkeyClient {
       "user-agent": userAgent,
     };
     const method = (req.method ?? "post").toUpperCase() as "POST" | "GET";
-    let payload: string | undefined;
-    if (method === "POST") {
-      headers["content-type"] = "application/json";
-      payload = JSON.stringify(req.body ?? {});
-    }
+    if (method === "POST") headers["content-type"] = "application/json";
     if (req.rootKey !== undefined) headers.authorization = `Bearer ${req.rootKey}`;
     try {
       const res = await (await poolFor(origin)).request({ method, path: basePath + req.path, headers, body: payload, signal });
@@ -166,13 +184,16 @@ export function createUnkeyClient(options: UnkeyClientOptions): UnkeyClient {
     async request(req: UnkeyRequest): Promise<UnkeyResponse> {
       const url = origin + basePath + req.path;
       const isRead = req.safety === "read";
+      // Serialised once, before any timer or socket: a body JSON cannot carry fails right here.
+      const payload = (req.method ?? "post") === "post" ? serialiseBody(req.body) : undefined;
       for (let attempt = 1; ; attempt++) {
         const retriesLeft = attempt <= maxRetries;
         let res: Omit<UnkeyResponse, "attempts">;
         try {
-          res = await once(req, url);
+          res = await once(req, url, payload);
         } catch (err) {
-          const e = err as UnkeyNetworkError;
+          if (!(err instanceof UnkeyNetworkError)) throw err;
+          const e = err;
           // A timeout is never retried: the caller allowed one --request-timeout in total, and an
           // MCP client gives up on its own (60 s) long before three timeouts have passed.
           const mayRetry = e.kind !== "aborted" && e.kind !== "timeout" && (isRead ? true : e.code !== undefined && NOT_SENT_CODES.has(e.code));
@@ -200,6 +221,15 @@ export function createUnkeyClient(options: UnkeyClientOptions): UnkeyClient {
       await Promise.all(all.map((p) => p.close().catch(() => undefined)));
     },
   };
+}
+
+/** The JSON of a request body; UnkeyRequestBodyError when JSON cannot carry it. */
+function serialiseBody(body: unknown): string {
+  try {
+    return JSON.stringify(body ?? {});
+  } catch (err) {
+    throw new UnkeyRequestBodyError(`the request body cannot be serialised as JSON (${err instanceof Error ? err.message : String(err)}); nothing was sent`);
+  }
 }
 
 /** Milliseconds from `Retry-After` (seconds or HTTP date) or `retry-after-ms`; undefined if absent. */

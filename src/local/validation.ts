@@ -2,26 +2,12 @@
  * Request (and, for tests, response) validation against the contract. Validators are compiled
  * once per operation at startup; per request it is one compiled function call.
  */
-import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
-import addFormatsModule from "ajv-formats";
+import type { ErrorObject, ValidateFunction } from "ajv/dist/2020.js";
 import type { ValidationErrorItem } from "./errors.js";
 import type { JsonSchema } from "../schemas/loader.js";
 
-type AddFormats = (ajv: Ajv2020) => Ajv2020;
-// ajv-formats is CommonJS with `exports.default`; NodeNext sees the module object.
-const addFormats = ((addFormatsModule as unknown as { default?: AddFormats }).default ??
-  addFormatsModule) as unknown as AddFormats;
-
-export function createAjv(opts: { useDefaults: boolean }): Ajv2020 {
-  const ajv = new Ajv2020({
-    allErrors: true,
-    strict: false, // OpenAPI/vendor keywords (x-unkey-redact, example, …) are ignored.
-    useDefaults: opts.useDefaults, // the SDK fills defaults; other clients get them here.
-    validateFormats: true,
-  });
-  addFormats(ajv);
-  return ajv;
-}
+// One ajv setup for both sides of the contract (src/schemas/json-schema.ts).
+export { createAjv } from "../schemas/json-schema.js";
 
 export type Validator = ValidateFunction;
 

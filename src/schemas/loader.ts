@@ -182,6 +182,19 @@ export function listOperations(doc: OpenApiDocument): ContractOperation[] {
   return ops;
 }
 
+/** Operations `listOperations` leaves out (PUT, PATCH, DELETE): callers report them, never drop them silently. */
+export function unsupportedMethods(doc: OpenApiDocument): { operationId: string; method: string; path: string }[] {
+  const out: { operationId: string; method: string; path: string }[] = [];
+  for (const [path, item] of Object.entries(doc.paths)) {
+    for (const method of ["put", "patch", "delete"] as const) {
+      const raw = item[method];
+      if (!isObject(raw)) continue;
+      out.push({ operationId: typeof raw.operationId === "string" ? raw.operationId : `${method} ${path}`, method, path });
+    }
+  }
+  return out;
+}
+
 function schemaOf(holder: unknown): JsonSchema | undefined {
   if (!isObject(holder) || !isObject(holder.content)) return undefined;
   const media = holder.content["application/json"] ?? Object.values(holder.content)[0];

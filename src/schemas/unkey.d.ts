@@ -1006,7 +1006,10 @@ export type components = {
              * @description ms
              */
             duration: number;
-            /** @default false */
+            /**
+             * @description Applied on every verify; false: only when a verify names it.
+             * @default false
+             */
             autoApply: boolean;
         };
         /** @description A permission that keys and roles can hold. */

@@ -5,8 +5,8 @@
  * names the field, what was expected and what was given, in words a model can act on. Values of
  * secret arguments (a plaintext key to verify) are never echoed back.
  */
-import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
-import addFormatsModule from "ajv-formats";
+import type { Ajv2020, ErrorObject, ValidateFunction } from "ajv/dist/2020.js";
+import { createAjv } from "../schemas/json-schema.js";
 import type { JsonSchema } from "../schemas/loader.js";
 import { isSecretFieldName, redactValue } from "../util/log.js";
 import type { ToolDefinition } from "./types.js";
@@ -22,28 +22,11 @@ export interface FieldProblem {
 
 export type ArgumentCheck = { ok: true; args: Record<string, unknown> } | { ok: false; problems: FieldProblem[] };
 
-// ajv-formats is CommonJS; its default export arrives wrapped under NodeNext.
-const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv2020) => Ajv2020;
-
 let ajvInstance: Ajv2020 | undefined;
 
 function ajv(): Ajv2020 {
-  if (!ajvInstance) {
-    ajvInstance = new Ajv2020({
-      allErrors: true,
-      // verbose puts the failing value on each error, so messages can say what was given.
-      verbose: true,
-      strict: false,
-      // Unkey applies its own defaults; sending only what the caller gave keeps requests honest.
-      useDefaults: false,
-      coerceTypes: false,
-      logger: false,
-      validateFormats: true,
-    });
-    addFormats(ajvInstance);
-    // OpenAPI's numeric formats: the type and bounds already say everything that matters.
-    for (const f of ["int32", "int64", "float", "double"]) ajvInstance.addFormat(f, true);
-  }
+  // Unkey applies its own defaults; sending only what the caller gave keeps requests honest.
+  ajvInstance ??= createAjv({ useDefaults: false, verbose: true });
   return ajvInstance;
 }
 

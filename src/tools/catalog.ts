@@ -12,7 +12,91 @@
  *   tool the read-only mode excludes is a CatalogSelectionError naming the valid choices, and
  *   so is a selection that leaves no tool at all. Nothing is silently ignored.
  */
+import { existsSync, readFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { ConfigError } from "../config.js";
+import { loadContract, parseOpenApi, type OpenApiDocument } from "../schemas/loader.js";
+import { codePath } from "../util/assets.js";
+import { generateTools, ToolGenerationError } from "./generate.js";
+import { handWrittenTools } from "./hand-written/index.js";
 import type { ToolDefinition } from "./types.js";
+
+// ---------------------------------------------------------------------------------------------
+// Building the catalog
+
+export interface CatalogOptions {
+  /** OpenAPI document (file path or http(s) URL) to generate from instead of the bundled contract. */
+  spec?: string;
+  /** Fetch timeout for a spec URL (default 15 s). */
+  timeoutMs?: number;
+  /** Every operation needs a valid x-mcp and every rule must hold (the build and the tests). */
+  strict?: boolean;
+  /** Use the build's precompiled generated tools when present (default true; startup time). */
+  precompiled?: boolean;
+  /** The hand-written tools to add (default: src/tools/hand-written). */
+  handWritten?: readonly ToolDefinition[];
+}
+
+export interface Catalog {
+  /** Generated tools in contract order, then hand-written ones. */
+  tools: ToolDefinition[];
+  /** Operations whose metadata was derived or that were skipped, one sentence each. */
+  warnings: string[];
+}
+
+/** The generated part of the bundled catalog, written by the build (scripts/postbuild.mjs). */
+export const PRECOMPILED_CATALOG = codePath("tools/catalog.json");
+
+/**
+ * The one catalog everything lists from (server, build, `tools`, snapshots, token counts): the
+ * tools generated from the contract (or --spec, with the contract's x-mcp laid over it) plus the
+ * hand-written ones. Throws ToolGenerationError on a name used twice.
+ */
+export async function buildCatalog(options: CatalogOptions = {}): Promise<Catalog> {
+  let generated: Catalog;
+  if (options.spec) {
+    const doc = await readSpec(options.spec, options.timeoutMs ?? 15_000);
+    // Our contract's x-mcp fills in operations the other document leaves unannotated.
+    generated = generateTools(doc, { overlay: loadContract(), strict: options.strict });
+  } else if (options.precompiled !== false && !options.strict && existsSync(PRECOMPILED_CATALOG)) {
+    generated = { tools: JSON.parse(readFileSync(PRECOMPILED_CATALOG, "utf8")) as ToolDefinition[], warnings: [] };
+  } else {
+    generated = generateTools(loadContract(), { strict: options.strict });
+  }
+  const extra = options.handWritten ?? handWrittenTools;
+  const taken = new Set(generated.tools.map((t) => t.name));
+  const clashes = extra.filter((t) => taken.has(t.name)).map((t) => `hand-written tool ${t.name} has the name of a generated tool`);
+  if (clashes.length > 0) throw new ToolGenerationError(clashes);
+  return { tools: [...generated.tools, ...extra], warnings: generated.warnings };
+}
+
+/**
+ * Reads an OpenAPI document from a file path or an http(s) URL (the \`--spec\` flag). A URL gets
+ * \`timeoutMs\` to answer. Failures are ConfigErrors: the flag's value is what has to change.
+ */
+export async function readSpec(spec: string, timeoutMs = 15_000): Promise<OpenApiDocument> {
+  let text: string;
+  if (/^https?:\/\//i.test(spec)) {
+    let res: Response;
+    try {
+      res = await fetch(spec, { signal: AbortSignal.timeout(timeoutMs), headers: { accept: "application/yaml, application/json, text/yaml, */*" } });
+    } catch (err) {
+      throw new ConfigError(`--spec ${spec}: could not fetch the document (${(err as Error).message})`);
+    }
+    if (!res.ok) throw new ConfigError(`--spec ${spec}: expected HTTP 200, got ${res.status}`);
+    text = await res.text();
+  } else {
+    try {
+      text = await readFile(spec, "utf8");
+    } catch (err) {
+      throw new ConfigError(`--spec ${spec}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
+  }
+  return parseOpenApi(text, `--spec ${spec}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Selecting from it
 
 /** The profile a server uses when none is chosen; every contract tool belongs to it. */
 export const DEFAULT_PROFILE = "full";

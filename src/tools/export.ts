@@ -2,13 +2,12 @@
  * The tool catalog for other agent frameworks: MCP/JSON Schema, OpenAI function calling and
  * Anthropic tool use, plus the `unkey-mcp tools` command that prints it.
  */
-import { readFile } from "node:fs/promises";
-import { loadContract, parseOpenApi } from "../schemas/loader.js";
-import type { JsonSchema, OpenApiDocument } from "../schemas/loader.js";
+import type { JsonSchema } from "../schemas/loader.js";
 import { ConfigError, flagHelp, parseConfig, wantsHelp, type ExportFormat } from "../config.js";
-import { CatalogSelectionError, selectTools } from "./catalog.js";
-import { generateTools } from "./generate.js";
+import { buildCatalog, CatalogSelectionError, selectTools } from "./catalog.js";
 import type { ToolAnnotations, ToolDefinition } from "./types.js";
+
+export { readSpec } from "./catalog.js";
 
 /** A tool as MCP `tools/list` shows it. */
 export interface ListedTool {
@@ -108,10 +107,9 @@ async function run(args: readonly string[], io: CommandIo, env: NodeJS.ProcessEn
       return 0;
     }
     const config = parseConfig("tools", [...args], env);
-    const doc = config.spec ? await readSpec(config.spec) : loadContract();
     // Lenient even for the bundled contract: a rule slip is printed as a warning rather than
     // hiding the whole catalog (strict mode is enforced by the test suite).
-    const { tools, warnings } = generateTools(doc, config.spec ? { overlay: loadContract() } : {});
+    const { tools, warnings } = await buildCatalog({ spec: config.spec });
     for (const w of warnings) io.stderr.write(`warning: ${w}\n`);
     const selected = selectTools(tools, config.catalog);
     io.stdout.write(`${JSON.stringify(exportTools(selected, config.format), null, 2)}\n`);
@@ -126,27 +124,3 @@ async function run(args: readonly string[], io: CommandIo, env: NodeJS.ProcessEn
   }
 }
 
-/**
- * Reads an OpenAPI document from a file path or an http(s) URL (the \`--spec\` flag). A URL gets
- * \`timeoutMs\` to answer. Failures are ConfigErrors: the flag's value is what has to change.
- */
-export async function readSpec(spec: string, timeoutMs = 15_000): Promise<OpenApiDocument> {
-  let text: string;
-  if (/^https?:\/\//i.test(spec)) {
-    let res: Response;
-    try {
-      res = await fetch(spec, { signal: AbortSignal.timeout(timeoutMs), headers: { accept: "application/yaml, application/json, text/yaml, */*" } });
-    } catch (err) {
-      throw new ConfigError(`--spec ${spec}: could not fetch the document (${(err as Error).message})`);
-    }
-    if (!res.ok) throw new ConfigError(`--spec ${spec}: expected HTTP 200, got ${res.status}`);
-    text = await res.text();
-  } else {
-    try {
-      text = await readFile(spec, "utf8");
-    } catch (err) {
-      throw new ConfigError(`--spec ${spec}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-    }
-  }
-  return parseOpenApi(text, `--spec ${spec}`);
-}

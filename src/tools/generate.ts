@@ -9,7 +9,10 @@
  * Shapes, as the runtime relies on them:
  * - `inputSchema` (what the model sees) is the request body schema, flat, cleaned for tokens:
  *   no `$schema`, no numeric `format`s, no bounds beyond Number.MAX_SAFE_INTEGER, no
- *   `additionalProperties: false`, no `x-*` keywords, no examples. Descriptions and limits stay.
+ *   `additionalProperties: false`, no `x-*` keywords, no examples, and no string-length limits a
+ *   model cannot plausibly hit (`minLength: 1`, `maxLength` ≥ 255: validation still enforces
+ *   them). Descriptions and the other limits stay. Schema marks (`x-mcp-time`, `x-mcp-default`)
+ *   change what the model sees: see docs/x-mcp.md.
  * - `validationSchema` (what the executor checks arguments against) is the request body schema
  *   as the API defines it, strictness (`additionalProperties: false`) included.
  * - A non-object body (a bare array) is wrapped in the property named by `x-mcp.bodyProperty`
@@ -33,11 +36,14 @@
  * is always an error; a rule that refers to a missing field or operation (target,
  * destructiveWhen, permissionsIf, pagination) is an error in strict mode and a warning otherwise.
  */
-import { dereference, listOperations } from "../schemas/loader.js";
+import { dereference, listOperations, unsupportedMethods } from "../schemas/loader.js";
 import type { ContractOperation, JsonSchema, OpenApiDocument } from "../schemas/loader.js";
 import { SAFETY_CLASSES } from "../schemas/x-mcp.js";
 import type { ArgumentCondition, SafetyClass, XMcp } from "../schemas/x-mcp.js";
-import type { ToolAnnotations, ToolDefinition } from "./types.js";
+import { envelopeSchema } from "./envelope.js";
+import { collectArgumentRules } from "./prepare.js";
+import { TIME_KINDS, TIME_PHRASES, type TimeKind } from "./times.js";
+import type { ResultTime, ToolAnnotations, ToolDefinition } from "./types.js";
 
 export const TOOL_NAME_PATTERN = /^[a-zA-Z0-9_-]{1,64}$/;
 
@@ -72,6 +78,14 @@ export function generateTools(doc: OpenApiDocument, opts: GenerateOptions = {}):
   const operations = listOperations(doc);
   const byId = new Map(operations.map((op) => [op.operationId, op]));
   const tools: ToolDefinition[] = [];
+
+  // Generated tools send POST or GET; an operation with another method is reported, never
+  // dropped in silence.
+  for (const skipped of unsupportedMethods(doc)) {
+    const msg = `operation ${skipped.operationId} (${skipped.method.toUpperCase()} ${skipped.path}): ${skipped.method.toUpperCase()} operations are not supported (generated tools send POST or GET)`;
+    if (opts.strict) problems.push(msg);
+    else warnings.push(`${msg}; skipped`);
+  }
 
   for (const op of operations) {
     const where = `operation ${op.operationId} (${op.method.toUpperCase()} ${op.path})`;
@@ -146,6 +160,8 @@ function buildTool(op: ContractOperation, xMcp: XMcp, problems: string[], where:
   const outputSchema = buildOutput(op.responseSchema);
   const dataSchema = asObject(asObject(op.responseSchema?.properties)?.data);
   const secrets = unique([...(xMcp.secrets ?? []), ...(dataSchema ? redactedPaths(dataSchema, "") : [])]);
+  const argumentRules = input.rawSchema ? collectArgumentRules(input.rawSchema) : [];
+  const resultTimes = dataSchema ? timePaths(dataSchema) : [];
   const description = pickDescription(op, xMcp);
   const tool: ToolDefinition = {
     name: xMcp.name,
@@ -164,6 +180,8 @@ function buildTool(op: ContractOperation, xMcp: XMcp, problems: string[], where:
     ...(xMcp.pagination ? { pagination: xMcp.pagination } : {}),
     secrets,
     secretArgs: input.secretArgs,
+    ...(argumentRules.length > 0 ? { argumentRules } : {}),
+    ...(resultTimes.length > 0 ? { resultTimes } : {}),
     ...(xMcp.impact ? { impact: xMcp.impact } : {}),
     ...(xMcp.target ? { target: xMcp.target } : {}),
     http: {
@@ -177,6 +195,8 @@ function buildTool(op: ContractOperation, xMcp: XMcp, problems: string[], where:
 }
 
 interface BuiltInput {
+  /** The request schema with its marks, wrapped like the arguments (for the argument rules). */
+  rawSchema?: JsonSchema;
   inputSchema: JsonSchema;
   validationSchema: JsonSchema;
   secretArgs: string[];
@@ -199,6 +219,7 @@ function buildInput(op: ContractOperation, xMcp: XMcp, problems: string[], where
       problems.push(`${where}: x-mcp.bodyProperty is set but the request body is already an object`);
     }
     return {
+      rawSchema: body,
       inputSchema: stripRootText(cleanSchema(body, "model")),
       validationSchema: cleanSchema(body, "validation"),
       secretArgs: redactedPaths(body, ""),
@@ -216,6 +237,7 @@ function buildInput(op: ContractOperation, xMcp: XMcp, problems: string[], where
     ...(strictObject ? { additionalProperties: false } : {}),
   });
   return {
+    rawSchema: wrap(body, false),
     inputSchema: wrap(cleanSchema(body, "model"), false),
     validationSchema: wrap(cleanSchema(body, "validation"), true),
     secretArgs: redactedPaths(body, prop),
@@ -227,17 +249,11 @@ function buildOutput(response: JsonSchema | undefined): JsonSchema | undefined {
   const props = asObject(response?.properties);
   // Only an envelope ({meta, data, …}) has a known mapping to structuredContent.
   if (!props || !(asObject(props.data) || asObject(props.meta))) return undefined;
-  const properties: Record<string, JsonSchema> = {};
-  for (const [name, schema] of Object.entries(props)) {
-    // `meta` (the request id) goes into the text result, not structuredContent.
-    if (name === "meta") continue;
-    const s = asObject(schema);
-    if (s) properties[name] = cleanSchema(s, "output");
-  }
-  // `data` is promised when the API promises it; pagination stays optional (the last page may
-  // omit parts of it, and a tool result must never fail validation for that).
-  const required = Array.isArray(response?.required) && response.required.includes("data") && properties.data ? ["data"] : [];
-  return { type: "object", properties, ...(required.length > 0 ? { required } : {}) };
+  const data = asObject(props.data);
+  const pagination = asObject(props.pagination);
+  // `meta` (the request id) becomes the envelope's requestId; every other field of the API's
+  // envelope but `data` and `pagination` stays out (none exists in the contract).
+  return envelopeSchema(data ? cleanSchema(data, "output") : { type: "object", properties: {} }, pagination ? cleanSchema(pagination, "output") : undefined);
 }
 
 /**
@@ -281,6 +297,8 @@ const DROPPED_EVERYWHERE = new Set(["$schema", "example", "examples", "discrimin
 /** Numeric formats restate `type: integer/number` (int64 noise) and are unknown to plain ajv. */
 const NUMERIC_FORMATS = new Set(["int32", "int64", "float", "double"]);
 const BOUNDS = new Set(["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"]);
+/** A model never writes a name or id this long by accident; the limit stays in validation only. */
+const LONG_STRING = 255;
 /** Value limits a result schema does not need: they help a model fill input, not read output. */
 const INPUT_ONLY = new Set([
   "minimum",
@@ -301,15 +319,27 @@ const INPUT_ONLY = new Set([
 
 /** Returns a cleaned copy of a JSON schema for one audience; never mutates its input. */
 export function cleanSchema(schema: JsonSchema, mode: CleanMode): JsonSchema {
+  const time = timeKindOf(schema);
+  if (mode === "model" && time !== undefined) return modelTimeSchema(schema, time);
   const out: JsonSchema = {};
+  if (mode === "model" && "x-mcp-default" in schema) out.default = structuredClone(schema["x-mcp-default"]);
   for (const [key, value] of Object.entries(schema)) {
+    if (mode === "model" && key === "default" && "x-mcp-default" in schema) continue;
     if (DROPPED_EVERYWHERE.has(key) || key.startsWith("x-")) continue;
     if (key === "format" && typeof value === "string" && NUMERIC_FORMATS.has(value)) continue;
     if (mode !== "validation" && BOUNDS.has(key) && typeof value === "number" && Math.abs(value) > Number.MAX_SAFE_INTEGER) {
       continue;
     }
     if (mode === "output" && INPUT_ONLY.has(key)) continue;
+    if (mode === "model" && ((key === "minLength" && value === 1) || (key === "maxLength" && typeof value === "number" && value >= LONG_STRING))) continue;
     if (mode !== "validation" && key === "additionalProperties" && value === false) continue;
+    if (mode === "model" && key === "required" && Array.isArray(value)) {
+      // A field with an MCP default may be omitted: the executor fills it in.
+      const props = asObject(schema.properties) ?? {};
+      const kept = value.filter((name) => !(asObject(props[String(name)]) && "x-mcp-default" in (asObject(props[String(name)]) ?? {})));
+      if (kept.length > 0) out.required = kept;
+      continue;
+    }
     if (mode === "output" && key === "required" && Array.isArray(value)) {
       // A secret may be withheld from the result; the schema must not demand it.
       const props = asObject(schema.properties) ?? {};
@@ -328,6 +358,9 @@ function cleanValue(key: string, value: unknown, mode: CleanMode): unknown {
     for (const [name, sub] of Object.entries(value as Record<string, unknown>)) {
       const s = asObject(sub);
       map[name] = s ? cleanSchema(s, mode) : sub;
+      // Results carry each unix-ms field's ISO 8601 form beside it (results.ts adds them).
+      const time = s && key === "properties" && mode === "output" ? timeKindOf(s) : undefined;
+      if (time !== undefined && time !== "duration") Object.assign(map, timeSiblingSchemas(name, time));
     }
     return map;
   }
@@ -343,6 +376,50 @@ function cleanValue(key: string, value: unknown, mode: CleanMode): unknown {
 function stripRootText(schema: JsonSchema): JsonSchema {
   const { description: _d, title: _t, ...rest } = schema;
   return rest;
+}
+
+/** The `x-mcp-time` mark of a schema, if it is a known kind. */
+function timeKindOf(schema: JsonSchema): TimeKind | undefined {
+  const v = schema["x-mcp-time"];
+  return typeof v === "string" && (TIME_KINDS as readonly string[]).includes(v) ? (v as TimeKind) : undefined;
+}
+
+/**
+ * A time field as the model sees it: a number or a string, with one phrase saying which forms
+ * work. The API's unit phrase ("Unix ms.", "ms") is replaced; anything after it is kept.
+ */
+function modelTimeSchema(schema: JsonSchema, kind: TimeKind): JsonSchema {
+  const types = Array.isArray(schema.type) ? schema.type : [schema.type];
+  const nullable = types.includes("null");
+  const rest = typeof schema.description === "string" ? schema.description.replace(/^(unix ms|ms|milliseconds|window length in milliseconds)\b\.?;?\s*/i, "").trim() : "";
+  return {
+    type: nullable ? ["integer", "string", "null"] : ["integer", "string"],
+    description: rest ? `${TIME_PHRASES[kind]} ${rest[0].toUpperCase()}${rest.slice(1)}` : TIME_PHRASES[kind],
+  };
+}
+
+/** The result fields beside a unix-ms field `name`: `<name>Iso`, and `<name>Past` for future times. */
+export function timeSiblingSchemas(name: string, kind: TimeKind): Record<string, JsonSchema> {
+  return {
+    [`${name}Iso`]: { type: "string" },
+    ...(kind === "future" ? { [`${name}Past`]: { type: "boolean" } } : {}),
+  };
+}
+
+/** Paths of the unix-ms fields of a result schema (timestamps only: durations need no ISO form). */
+function timePaths(schema: JsonSchema): ResultTime[] {
+  const found: ResultTime[] = [];
+  const walk = (node: JsonSchema, path: string, depth: number): void => {
+    if (depth > 32) return;
+    const kind = timeKindOf(node);
+    if (kind !== undefined && kind !== "duration" && path) found.push({ path, kind });
+    const props = asObject(node.properties);
+    if (props) for (const [name, sub] of Object.entries(props)) if (asObject(sub)) walk(sub as JsonSchema, path ? `${path}.${name}` : name, depth + 1);
+    const items = asObject(node.items);
+    if (items) walk(items, `${path}[]`, depth + 1);
+  };
+  walk(schema, "", 0);
+  return found;
 }
 
 /** Paths of every subschema marked `x-unkey-redact: true`; `[]` steps into array items. */

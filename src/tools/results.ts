@@ -1,86 +1,115 @@
 /**
- * The one place that turns an Unkey response (or a failure before one) into an MCP tool result.
+ * The one place that turns an Unkey response, a hand-written tool's output, or a failure before
+ * either, into an MCP tool result.
  *
- * Success: `structuredContent` in the shape the tool's outputSchema declares, plus a short text
- * form for clients that only read text. Failure: `isError: true` with the status, title, detail,
- * field errors, the request id and a hint a model can act on. No structuredContent on errors: a
- * client validates structuredContent against the outputSchema, which describes success only.
+ * Every result has both halves, and each half is complete on its own, because clients disagree
+ * about which one the model reads: `structuredContent` is the envelope of ./envelope.ts (summary,
+ * data, next call, notices, error with its hint), and the text states the same facts as lines
+ * followed by the data as compact JSON, once. A result is kept within a token budget; what is cut
+ * is named with the exact call that returns it.
+ *
+ * Hint wording lives in ./hints.ts, permission rules in ./permission-hints.ts.
  */
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import { retryAfterMs, type UnkeyNetworkError, type UnkeyResponse } from "../client/unkey-client.js";
-import type { PermissionRequirement } from "../schemas/x-mcp.js";
+import type { UnkeyNetworkError, UnkeyResponse } from "../client/unkey-client.js";
+import { isObject } from "../schemas/json-schema.js";
 import { redactText } from "../util/log.js";
 import { formatProblems, type FieldProblem } from "./arguments.js";
-import { conditionMatches } from "./guard.js";
-import type { ToolDefinition } from "./types.js";
+import type { ResultEnvelope, ResultError } from "./envelope.js";
+import { apiErrorHint, checkBeforeRetry, missingRootKeyHint, networkHint, type HintOptions, type UnkeyErrorBody } from "./hints.js";
+import { iso } from "./times.js";
+import type { ToolDefinition, ToolOutput } from "./types.js";
 
 export interface ResultOptions {
   /** Keep plaintext secrets (new keys, decrypted keys) out of the result entirely. */
   hideSecrets?: boolean;
   /** How the operator supplies the root key, for hints ("the UNKEY_ROOT_KEY environment variable"). */
   rootKeySource?: string;
+  /** Tool names of the caller's catalog: hints name no other tool. Absent = only generic hints. */
+  available?: ReadonlySet<string>;
+  /** Token budget of each half of a result (default RESULT_TOKEN_BUDGET, at most RESULT_TOKEN_HARD_CAP). */
+  tokenBudget?: number;
+  /** The current time in unix ms (whether a timestamp is in the past). */
+  now?: number;
 }
 
 /** Text replacing a withheld secret; a string, so the outputSchema still validates. */
 export const WITHHELD = "[withheld by the server operator: --hide-secrets]";
 
-/** Longest text form; bigger payloads are cut (structuredContent keeps everything). */
-const MAX_TEXT = 24_000;
+/** Default budget of one half of a result, in tokens (well under what hosts accept). */
+export const RESULT_TOKEN_BUDGET = 10_000;
+/** No budget setting can raise a half above this (Claude Code refuses results over 25k tokens). */
+export const RESULT_TOKEN_HARD_CAP = 24_000;
+/**
+ * Characters per token when estimating. JSON of ids and timestamps runs at 3.3–4 characters per
+ * o200k token (bench/mcp.mjs measures it); 3 keeps the estimate on the safe side.
+ */
+const CHARS_PER_TOKEN = 3;
 
-type Tool = Pick<ToolDefinition, "name" | "outputSchema" | "pagination" | "secrets" | "permissions" | "permissionsIf" | "safety" | "target">;
+type Tool = Pick<ToolDefinition, "name" | "outputSchema" | "pagination" | "secrets" | "permissions" | "permissionsIf" | "safety" | "target" | "resultTimes" | "inputSchema">;
 
 // ---------------------------------------------------------------- success
 
+/** A 2xx Unkey response of a generated tool. */
 export function successResult(tool: Tool, response: UnkeyResponse, options: ResultOptions = {}): CallToolResult {
   const body = isObject(response.body) ? response.body : {};
-  const data = body.data;
-  const { value: cleanData, revealed, withheld } = handleSecrets(data, tool.secrets ?? [], options.hideSecrets === true);
-  const structured = structuredFor(tool, { ...body, data: cleanData });
+  return shapeSuccess(tool, { data: body.data, pagination: body.pagination, requestId: response.requestId }, options);
+}
 
-  const lines: string[] = [];
-  lines.push(summaryLine(tool, cleanData, body) + (response.requestId ? ` (request ${response.requestId})` : ""));
-  if (revealed.length > 0 && tool.safety === "read") {
-    lines.push(`Contains a secret (${revealed.join(", ")}): treat it as a password; do not repeat it in logs or shared places.`);
-  } else if (revealed.length > 0) {
-    lines.push(`Shown once — store it now: ${revealed.join(", ")} ${revealed.length === 1 ? "is" : "are"} secret and cannot be shown again. Do not repeat it in logs or shared places.`);
-  }
-  if (withheld.length > 0) {
-    lines.push(`Secret withheld: the server operator keeps plaintext keys out of this conversation (--hide-secrets); ${withheld.join(", ")} ${withheld.length === 1 ? "was" : "were"} not shown. The key works; its secret must be obtained outside the assistant (this server does not reveal it, not even by decrypting).`);
-  }
-  const next = nextCursor(tool, body);
-  if (next !== undefined && tool.pagination) {
-    lines.push(`More results: call ${tool.name} again with ${tool.pagination.cursorParam}=${JSON.stringify(next)} (and the same other arguments).`);
-  }
-  lines.push(truncate(compactJson(structured)));
-  const result: CallToolResult = { content: [{ type: "text", text: lines.join("\n") }] };
-  if (tool.outputSchema || structured !== undefined) result.structuredContent = structured;
+/** What a hand-written tool's handler returned. */
+export function outputResult(tool: Tool, output: ToolOutput, options: ResultOptions = {}): CallToolResult {
+  const result = shapeSuccess(tool, { data: output.data, summary: output.summary }, options);
+  for (const image of output.images ?? []) result.content.push({ type: "image", data: image.data, mimeType: image.mimeType });
   return result;
 }
 
-/**
- * What goes into structuredContent. The generator's outputSchema is the envelope without `meta`
- * (`{data, pagination?}`): the result keeps exactly the fields it names. Without an outputSchema
- * (hand-written tools, other documents) it is `data` when that is an object, else `{data}`.
- */
-export function structuredFor(tool: Pick<ToolDefinition, "outputSchema">, body: Record<string, unknown>): Record<string, unknown> {
-  const props = tool.outputSchema && isObject(tool.outputSchema.properties) ? Object.keys(tool.outputSchema.properties) : undefined;
-  if (props !== undefined && props.includes("data")) {
-    const out: Record<string, unknown> = {};
-    for (const k of props) if (body[k] !== undefined && k !== "meta") out[k] = body[k];
-    if (props.includes("meta") && body.meta !== undefined) out.meta = body.meta;
-    return out;
-  }
-  if (isObject(body.data)) return body.data;
-  const out: Record<string, unknown> = {};
-  if (body.data !== undefined) out.data = body.data;
-  if (body.pagination !== undefined) out.pagination = body.pagination;
-  return out;
+interface SuccessParts {
+  data: unknown;
+  pagination?: unknown;
+  requestId?: string;
+  summary?: string;
 }
 
-function summaryLine(tool: Tool, data: unknown, body: Record<string, unknown>): string {
+function shapeSuccess(tool: Tool, parts: SuccessParts, options: ResultOptions): CallToolResult {
+  const now = options.now ?? Date.now();
+  const secrets = handleSecrets(parts.data, tool.secrets ?? [], options.hideSecrets === true);
+  const timed = withIsoTimes(secrets.value, tool.resultTimes ?? [], now);
+  const notices: string[] = [];
+  if (secrets.revealed.length > 0 && tool.safety === "read") {
+    notices.push(`Contains a secret (${secrets.revealed.join(", ")}): treat it as a password; do not repeat it in logs or shared places.`);
+  } else if (secrets.revealed.length > 0) {
+    notices.push(`Shown once — store it now: ${secrets.revealed.join(", ")} ${secrets.revealed.length === 1 ? "is" : "are"} secret and cannot be shown again. Do not repeat it in logs or shared places.`);
+  }
+  if (secrets.withheld.length > 0) {
+    notices.push(`Secret withheld: the server operator keeps plaintext keys out of this conversation (--hide-secrets); ${secrets.withheld.join(", ")} ${secrets.withheld.length === 1 ? "was" : "were"} not shown. The key works; its secret must be obtained outside the assistant (this server does not reveal it, not even by decrypting).`);
+  }
+  const fitted = fitToBudget(tool, timed, options);
+  if (fitted.notice) notices.push(fitted.notice);
+  const cursor = nextCursor(tool, parts.pagination);
+  const next =
+    fitted.next ??
+    (cursor !== undefined && tool.pagination ? `call ${tool.name} again with ${tool.pagination.cursorParam}=${JSON.stringify(cursor)} and the same other arguments` : undefined);
+  const summary = parts.summary ?? summaryLine(tool, timed, cursor !== undefined, fitted.shown);
+
+  const envelope: ResultEnvelope = { summary };
+  if (fitted.data !== undefined) envelope.data = fitted.data;
+  if (parts.pagination !== undefined) envelope.pagination = parts.pagination;
+  if (next) envelope.next = next;
+  if (notices.length > 0) envelope.notices = notices;
+  if (parts.requestId) envelope.requestId = parts.requestId;
+
+  const lines = [summary + (parts.requestId ? ` (request ${parts.requestId})` : "")];
+  lines.push(...notices);
+  if (next) lines.push(`More results: ${next}.`);
+  lines.push(cutText(compactJson(fitted.data), budgetChars(options)));
+  return { content: [{ type: "text", text: lines.join("\n") }], structuredContent: envelope as unknown as Record<string, unknown> };
+}
+
+function summaryLine(tool: Tool, data: unknown, more: boolean, shown?: { of: number; count: number }): string {
   if (Array.isArray(data)) {
-    const more = nextCursor(tool, body) !== undefined;
-    return `${tool.name}: ${data.length} item${data.length === 1 ? "" : "s"}${more ? ", more pages available" : tool.pagination ? ", last page" : ""}`;
+    const n = shown ? `${shown.count} of ${shown.of}` : String(data.length);
+    const plural = (shown ? shown.of : data.length) === 1 ? "" : "s";
+    return `${tool.name}: ${n} item${plural}${more ? ", more pages available" : tool.pagination ? ", last page" : ""}`;
   }
   if (isObject(data) && typeof data.valid === "boolean" && typeof data.code === "string") {
     return `${tool.name}: valid=${String(data.valid)}, code=${data.code}`;
@@ -96,13 +125,81 @@ function summaryLine(tool: Tool, data: unknown, body: Record<string, unknown>): 
   return `${tool.name}: done`;
 }
 
-function nextCursor(tool: Tool, body: Record<string, unknown>): string | undefined {
-  const path = tool.pagination?.nextCursor ?? "pagination.cursor";
-  const v = getPath(body, path);
+function nextCursor(tool: Tool, pagination: unknown): string | undefined {
+  // The contract's cursor path is `pagination.cursor`; other documents name theirs in x-mcp.
+  const path = (tool.pagination?.nextCursor ?? "pagination.cursor").replace(/^pagination\./, "");
+  const v = getPath(pagination, path);
   if (typeof v !== "string" || v === "") return undefined;
-  const hasMore = getPath(body, "pagination.hasMore");
-  return hasMore === false ? undefined : v;
+  return getPath(pagination, "hasMore") === false ? undefined : v;
 }
+
+// ---------------------------------------------------------------- budget
+
+interface Fitted {
+  data: unknown;
+  /** Set when items were cut: how many are shown of how many. */
+  shown?: { of: number; count: number };
+  notice?: string;
+  next?: string;
+}
+
+function budgetChars(options: ResultOptions): number {
+  const tokens = Math.min(options.tokenBudget ?? RESULT_TOKEN_BUDGET, RESULT_TOKEN_HARD_CAP);
+  return tokens * CHARS_PER_TOKEN;
+}
+
+/**
+ * Keeps `data` within the budget: a list (the data itself, or its largest list field) loses
+ * items from the end; the result says how many it shows and the call that gets the rest.
+ */
+function fitToBudget(tool: Tool, data: unknown, options: ResultOptions): Fitted {
+  const max = budgetChars(options);
+  const size = compactJson(data).length;
+  if (size <= max) return { data };
+  const list = Array.isArray(data) ? { items: data, key: undefined } : largestList(data);
+  if (!list) return { data };
+  const overhead = size - compactJson(list.items).length;
+  const keep = itemsWithin(list.items, max - overhead);
+  const shownData = list.key === undefined ? list.items.slice(0, keep) : { ...(data as Record<string, unknown>), [list.key]: list.items.slice(0, keep) };
+  const tokens = Math.round(max / CHARS_PER_TOKEN);
+  const field = list.key === undefined ? "items" : `${list.key} items`;
+  const hasLimit = isObject(tool.inputSchema.properties) && "limit" in tool.inputSchema.properties;
+  const next =
+    hasLimit && tool.pagination
+      ? `call ${tool.name} again with limit=${Math.max(1, keep)} and the same other arguments, then follow the cursor page by page`
+      : `call ${tool.name} again with narrower arguments (filters, a shorter time range, a smaller limit)`;
+  return {
+    data: shownData,
+    shown: list.key === undefined ? { of: list.items.length, count: keep } : undefined,
+    notice: `Cut to fit about ${tokens.toLocaleString("en-US")} tokens: showing the first ${keep} of ${list.items.length} ${field}; the rest were not shown.`,
+    next,
+  };
+}
+
+function largestList(data: unknown): { items: unknown[]; key: string } | undefined {
+  if (!isObject(data)) return undefined;
+  let best: { items: unknown[]; key: string } | undefined;
+  for (const [key, value] of Object.entries(data)) {
+    if (Array.isArray(value) && (!best || compactJson(value).length > compactJson(best.items).length)) best = { items: value, key };
+  }
+  return best;
+}
+
+/** How many leading items fit in `chars` characters of JSON. */
+function itemsWithin(items: unknown[], chars: number): number {
+  let used = 2;
+  for (let i = 0; i < items.length; i++) {
+    used += compactJson(items[i]).length + 1;
+    if (used > chars) return i;
+  }
+  return items.length;
+}
+
+function cutText(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max)}… [${text.length - max} more characters not shown]` : text;
+}
+
+// ---------------------------------------------------------------- secrets and times
 
 /**
  * Finds the secret fields of `data` (paths such as `key`, `plaintext`, `[].plaintext`) and either
@@ -114,8 +211,8 @@ function handleSecrets(data: unknown, paths: string[], hide: boolean): { value: 
   if (paths.length === 0) return { value: data, revealed: [], withheld: [] };
   const copy = structuredClone(data);
   for (const path of paths) {
-    const segments = path.split(".").flatMap((s) => (s.startsWith("[]") ? ["[]", ...(s.length > 2 ? [s.slice(2)] : [])] : [s]));
-    visit(copy, segments, (holder, key) => {
+    visit(copy, segmentsOf(path), (holder, key) => {
+      if (typeof holder[key] !== "string" || holder[key] === "") return;
       const label = path.replace(/^\[\]\./, "");
       if (hide) {
         holder[key] = WITHHELD;
@@ -128,6 +225,29 @@ function handleSecrets(data: unknown, paths: string[], hide: boolean): { value: 
   return { value: copy, revealed: [...revealed], withheld: [...withheld] };
 }
 
+/**
+ * Beside each unix-ms field `f` of `data`: `fIso` (ISO 8601, UTC) and, for future-type fields
+ * (an expiry), `fPast` (whether it has passed). The generator declares the same fields in the
+ * outputSchema (generate.ts, timeSiblingSchemas). Returns a copy when anything is added.
+ */
+function withIsoTimes(data: unknown, times: NonNullable<Tool["resultTimes"]>, now: number): unknown {
+  if (times.length === 0 || data === undefined || data === null) return data;
+  const copy = structuredClone(data);
+  for (const t of times) {
+    visit(copy, segmentsOf(t.path), (holder, key) => {
+      const v = holder[key];
+      if (typeof v !== "number") return;
+      holder[`${key}Iso`] = iso(v);
+      if (t.kind === "future") holder[`${key}Past`] = v <= now;
+    });
+  }
+  return copy;
+}
+
+function segmentsOf(path: string): string[] {
+  return path.split(".").flatMap((s) => (s.startsWith("[]") ? ["[]", ...(s.length > 2 ? [s.slice(2)] : [])] : s.endsWith("[]") ? [s.slice(0, -2), "[]"] : [s]));
+}
+
 function visit(node: unknown, segments: string[], onFound: (holder: Record<string, unknown>, key: string) => void): void {
   if (segments.length === 0) return;
   const [head, ...rest] = segments;
@@ -137,7 +257,7 @@ function visit(node: unknown, segments: string[], onFound: (holder: Record<strin
   }
   if (!isObject(node)) return;
   if (rest.length === 0) {
-    if (typeof node[head] === "string" && node[head] !== "") onFound(node, head);
+    if (node[head] !== undefined) onFound(node, head);
     return;
   }
   visit(node[head], rest, onFound);
@@ -145,186 +265,36 @@ function visit(node: unknown, segments: string[], onFound: (holder: Record<strin
 
 // ---------------------------------------------------------------- errors
 
-interface UnkeyErrorBody {
-  title?: string;
-  detail?: string;
-  status?: number;
-  type?: string;
-  errors?: Array<{ location?: string; message?: string; fix?: string }>;
-}
-
 /** An Unkey error response (any non-2xx) as an actionable tool result. */
 export function apiErrorResult(tool: Tool, args: Record<string, unknown>, response: UnkeyResponse, options: ResultOptions = {}): CallToolResult {
   const body = isObject(response.body) ? response.body : {};
   const err: UnkeyErrorBody = isObject(body.error) ? (body.error as UnkeyErrorBody) : {};
   const status = response.status;
   const title = err.title ?? defaultTitle(status);
-  const lines: string[] = [`Unkey API error ${status} ${title}${err.detail ? `: ${err.detail}` : ""}`];
-  if (Array.isArray(err.errors) && err.errors.length > 0) {
-    for (const fe of err.errors) {
-      lines.push(`- ${fe.location ?? "(request)"}: ${fe.message ?? "invalid"}${fe.fix ? ` (fix: ${fe.fix})` : ""}`);
-    }
-  }
+  const message = `Unkey API error ${status} ${title}${err.detail ? `: ${err.detail}` : ""}`;
+  const fields = Array.isArray(err.errors) ? err.errors.map((fe) => `${fe.location ?? "(request)"}: ${fe.message ?? "invalid"}${fe.fix ? ` (fix: ${fe.fix})` : ""}`) : [];
+  const lines: string[] = [message, ...fields.map((f) => `- ${f}`)];
   if (err.type) lines.push(`Type: ${err.type}`);
   if (response.requestId) lines.push(`Request id: ${response.requestId}`);
-  if (typeof response.body === "string" && response.body.trim() !== "" && !err.detail) lines.push(`Response: ${truncate(redactText(response.body.trim()), 300)}`);
-  const hint = hintFor(tool, args, status, err, response, options);
-  if (hint) lines.push(`Hint: ${hint}`);
-  return errorText(lines.join("\n"));
-}
-
-function hintFor(tool: Tool, args: Record<string, unknown>, status: number, err: UnkeyErrorBody, response: UnkeyResponse, options: ResultOptions): string | undefined {
-  const keySource = options.rootKeySource ?? "the UNKEY_ROOT_KEY environment variable";
-  switch (status) {
-    case 400:
-      if (/authentication\/(missing|malformed)/.test(err.type ?? "")) return `the root key is missing or malformed; set ${keySource} to a root key.`;
-      return "fix the listed fields and call again; nothing was changed.";
-    case 401:
-      return `the root key was rejected: it is invalid, revoked or deleted. Supply a valid root key through ${keySource} (create one in the Unkey dashboard under Settings → Root Keys, or for the local API with \`unkey-mcp local root-key create --permission …\`).`;
-    case 403:
-      return forbiddenHint(tool, args, err, keySource);
-    case 404:
-      return notFoundHint(tool, args, err);
-    case 409:
-      return "a resource with that name or id already exists; fetch it with the matching get tool, or pick another name.";
-    case 410:
-      return "the resource was deleted and cannot be used again; create a new one with a different name.";
-    case 412:
-      return /protected/.test(err.type ?? "")
-        ? "the resource is protected (delete protection); a person must turn protection off in the Unkey dashboard first. Nothing was changed."
-        : "a precondition failed (for example a feature not enabled for this workspace or API); the detail says which. Nothing was changed.";
-    case 422:
-      return "the query was too expensive (time, memory or rows); narrow the time range, add filters or aggregate.";
-    case 429: {
-      const wait = retryAfterMs(response.headers);
-      return wait !== undefined ? `rate limited by Unkey; retry after ${Math.max(1, Math.ceil(wait / 1000))} s.` : "rate limited by Unkey; wait a little before retrying.";
-    }
-    default:
-      if (status >= 500) {
-        return tool.safety === "read"
-          ? `Unkey had a server-side problem${response.attempts > 1 ? ` (after ${response.attempts} attempts)` : ""}; try again later and quote the request id if it persists.`
-          : "Unkey had a server-side problem; the change may or may not have been applied — check with a read tool before retrying.";
-      }
-      return undefined;
+  let raw: string | undefined;
+  if (typeof response.body === "string" && response.body.trim() !== "" && !err.detail) {
+    raw = cutText(redactText(response.body.trim()), 300);
+    lines.push(`Response: ${raw}`);
   }
-}
-
-/** Permissions from Unkey's 403 detail: "Missing permission: 'x'" / "Missing one of these permissions: a or b and c". */
-export function missingPermissions(detail: string | undefined): string[] | undefined {
-  if (!detail) return undefined;
-  const quoted = [...detail.matchAll(/'([^']+)'/g)].map((m) => m[1]);
-  if (/missing permission/i.test(detail) && quoted.length > 0) return [quoted.join(" and ")];
-  const m = /missing one of these permissions:\s*(.+)$/i.exec(detail);
-  if (m) return [m[1].trim().replace(/\.$/, "")];
-  return undefined;
-}
-
-/** The tool's permission CNF (plus conditional parts), with `<apiId>`-style ids filled in from the arguments. */
-export function requiredPermissions(tool: Pick<ToolDefinition, "permissions" | "permissionsIf">, args: Record<string, unknown>): string[] {
-  const cnf: PermissionRequirement = [...tool.permissions];
-  for (const c of tool.permissionsIf ?? []) if (conditionMatches(c.when, args)) cnf.push(...c.require);
-  const fill = (p: string): string => p.replace(/<([a-zA-Z]+)>/g, (whole, name: string) => (typeof args[name] === "string" ? (args[name] as string) : whole));
-  return cnf.map((alts) => {
-    const uniq = [...new Set(alts.map(fill))];
-    return uniq.length === 1 ? uniq[0] : `(${uniq.join(" or ")})`;
+  const hint = apiErrorHint(tool, args, err, response, hintOptions(options));
+  if (hint) lines.push(`Hint: ${hint}`);
+  return errorResult(tool.name, lines.join("\n"), {
+    message: raw ? `${message} (response: ${raw})` : message,
+    status,
+    ...(err.type ? { type: err.type } : {}),
+    ...(fields.length > 0 ? { fields } : {}),
+    ...(hint ? { hint } : {}),
+    ...(response.requestId ? { requestId: response.requestId } : {}),
   });
 }
 
-function describeCnf(parts: string[]): string {
-  return parts.length ? parts.join(" and ") : "no special permission";
-}
-
-/** The first alternative of each clause, as quoted `--permission` flags for the local CLI. */
-export function permissionFlags(parts: string[]): string {
-  return parts
-    .flatMap((p) => p.split(/ and /))
-    .map((p) => p.replace(/^\(/, "").split(/ or /)[0].replace(/\)$/, "").trim())
-    .filter((p) => p !== "")
-    .map((p) => `--permission ${shellQuote(p)}`)
-    .join(" ");
-}
-
-/** Single-quoted for POSIX shells: `*` in a permission would otherwise be a glob (zsh aborts on no match). */
-export function shellQuote(value: string): string {
-  return `'${value.replace(/'/g, `'\\''`)}'`;
-}
-
-/**
- * The arguments that name the entity of a `…/data/<entity>_not_found` error: the 404 hint names
- * what was actually not found (the API of a create_key call, not its name or externalId).
- */
-const NOT_FOUND_ARGS: Record<string, string[]> = {
-  key: ["keyId"],
-  api: ["apiId"],
-  key_space: ["apiId"],
-  role: ["roles", "role", "roleId"],
-  permission: ["permissions", "permission", "permissionId"],
-  identity: ["identity", "identityId", "externalId"],
-  ratelimit_namespace: ["namespace", "namespaceId", "namespaceName"],
-  ratelimit_override: ["identifier"],
-};
-
-/** `key` from `https://unkey.com/docs/errors/unkey/data/key_not_found`; undefined for other types. */
-export function notFoundEntity(type: string | undefined): string | undefined {
-  const m = /\/data\/([a-z_]+)_not_found\b/.exec(type ?? "");
-  return m?.[1];
-}
-
-/** `name=value` for the arguments that identify what a 404 did not find. */
-export function lookedUp(tool: Pick<ToolDefinition, "target">, args: Record<string, unknown>, type: string | undefined): string[] {
-  const entity = notFoundEntity(type);
-  const fromType = entity !== undefined ? (NOT_FOUND_ARGS[entity] ?? []) : [];
-  // The tool's own target (the fields that name what it acts on) when the type says nothing usable.
-  // Without a target either, only arguments that are ids by name (`keyId`, `apiId`, …).
-  const fromTarget = tool.target ? Object.values(tool.target.args) : Object.keys(args).filter((k) => /[a-z]Id$/.test(k));
-  const present = (names: string[]): string[] => names.filter((n) => isIdValue(args[n]));
-  const names = present(fromType).length > 0 ? present(fromType) : entity === undefined || !(entity in NOT_FOUND_ARGS) ? present(fromTarget) : [];
-  return [...new Set(names)].map((n) => `${n}=${JSON.stringify(args[n])}`);
-}
-
-function isIdValue(v: unknown): boolean {
-  if (typeof v === "string" || typeof v === "number") return v !== "";
-  return Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === "string" || typeof x === "number");
-}
-
-function notFoundHint(tool: Tool, args: Record<string, unknown>, err: UnkeyErrorBody): string {
-  const ids = lookedUp(tool, args, err.type);
-  const detail = err.detail?.trim().replace(/\.$/, "");
-  // Unkey's own words first (they say which entity is missing), then what this call looked up.
-  const what = detail
-    ? `${detail}${ids.length > 0 ? ` (looked up ${ids.join(", ")})` : ""}`
-    : ids.length > 0
-      ? `nothing was found for ${ids.join(", ")}`
-      : "the resource was not found";
-  const masked =
-    tool.permissions.length > 0
-      ? ` If it does exist, the root key may lack permission (Unkey answers 404 rather than 403 for some calls); this tool needs ${describeCnf(requiredPermissions(tool, args))}.`
-      : "";
-  return `${what}. Check the id (a list tool shows existing ones); it may have been deleted or belong to another workspace.${masked}`;
-}
-
-function forbiddenHint(tool: Tool, args: Record<string, unknown>, err: UnkeyErrorBody, keySource: string): string {
-  const type = err.type ?? "";
-  if (/authorization\/key_disabled/.test(type)) {
-    return `the root key is disabled. Re-enable it (Unkey dashboard → Settings → Root Keys) or replace it with an enabled root key through ${keySource}. Nothing was changed.`;
-  }
-  if (/authorization\/workspace_disabled/.test(type)) {
-    return "the workspace this root key belongs to is disabled. Re-enable the workspace (Unkey dashboard or Unkey support) or use a root key of an active workspace. Nothing was changed.";
-  }
-  if (/authorization\/forbidden/.test(type)) {
-    return `Unkey refused the root key itself${err.detail ? ` (${err.detail.trim().replace(/\.$/, "")})` : ""}, for example because it has expired. More permissions do not help: replace it with a valid root key through ${keySource}. Nothing was changed.`;
-  }
-  const fromDetail = missingPermissions(err.detail);
-  if (fromDetail === undefined && !/authorization\/insufficient_permissions/.test(type)) {
-    return `Unkey refused the call${err.detail ? ` (${err.detail.trim().replace(/\.$/, "")})` : ""}; the root key may be invalid for this workspace or lack a permission. Nothing was changed.`;
-  }
-  const missing = fromDetail ?? requiredPermissions(tool, args);
-  if (missing.length === 0) return "the root key is not allowed to do this; use a root key with more permissions. Nothing was changed.";
-  return (
-    `the root key lacks ${describeCnf(missing)}. Grant it (Unkey dashboard → Settings → Root Keys → edit permissions) or use a root key that has it. ` +
-    `For the local API, create a root key that also holds ${describeCnf(missing)}, listing every permission the assistant needs (the new key holds only what is listed): ` +
-    `\`unkey-mcp local root-key create ${permissionFlags(missing)} …\`. Nothing was changed.`
-  );
+function hintOptions(options: ResultOptions): HintOptions {
+  return { rootKeySource: options.rootKeySource, available: options.available ?? new Set() };
 }
 
 function defaultTitle(status: number): string {
@@ -333,56 +303,57 @@ function defaultTitle(status: number): string {
 }
 
 /** The API could not be reached or did not answer. */
-export function networkErrorResult(tool: Tool, error: UnkeyNetworkError): CallToolResult {
+export function networkErrorResult(tool: Tool, error: UnkeyNetworkError, options: ResultOptions = {}): CallToolResult {
   const applied =
     tool.safety === "read" || error.kind === "connect"
       ? "Nothing was changed."
-      : "The change may or may not have been applied: check with a read tool before retrying.";
+      : `The change may or may not have been applied: ${checkBeforeRetry(tool, hintOptions(options))}.`;
   const what =
     error.kind === "aborted"
       ? "The call was cancelled."
       : error.kind === "timeout"
         ? `The Unkey API did not answer in time (${error.message}).`
         : `Could not reach the Unkey API (${error.message}).`;
-  const hint = error.kind === "aborted" ? "" : " Hint: check UNKEY_API_URL / --api-url and the network; try again in a moment.";
-  return errorText(`${what}${error.attempts > 1 ? ` Tried ${error.attempts} times.` : ""} ${applied}${hint}`);
+  const message = `${what}${error.attempts > 1 ? ` Tried ${error.attempts} times.` : ""} ${applied}`;
+  const hint = error.kind === "aborted" ? undefined : networkHint();
+  return errorResult(tool.name, `${message}${hint ? ` Hint: ${hint}` : ""}`, { message, ...(hint ? { hint } : {}) });
 }
 
-/** Arguments that fail the input schema; no request was sent. */
+/** Arguments that fail the input schema (or cannot be sent at all); no request was sent. */
 export function invalidArgumentsResult(tool: Pick<ToolDefinition, "name">, problems: FieldProblem[]): CallToolResult {
-  return errorText(`Invalid arguments for ${tool.name}; nothing was sent to Unkey. Fix these and call again:\n${formatProblems(problems)}`);
+  const message = `Invalid arguments for ${tool.name}; nothing was sent to Unkey.`;
+  const fields = formatProblems(problems).split("\n").map((l) => l.replace(/^- /, ""));
+  return errorResult(tool.name, `${message} Fix these and call again:\n${formatProblems(problems)}`, { message, fields, hint: "fix the listed fields and call again." });
 }
 
 /** No root key is configured or supplied. */
-export function missingRootKeyResult(tool: Pick<ToolDefinition, "name">, options: ResultOptions = {}): CallToolResult {
-  const source = options.rootKeySource ?? "the UNKEY_ROOT_KEY environment variable";
-  return errorText(
-    `${tool.name} cannot run: no Unkey root key is configured. Set ${source} to a root key (Unkey dashboard → Settings → Root Keys; for the local API: \`unkey-mcp local root-key create --permission '*'\`) and restart the MCP server or reconnect. Nothing was sent to Unkey.`,
-  );
+export function missingRootKeyResult(tool: Tool, options: ResultOptions = {}): CallToolResult {
+  const message = `${tool.name} cannot run: no Unkey root key is configured. Nothing was sent to Unkey.`;
+  const hint = missingRootKeyHint(tool, options);
+  return errorResult(tool.name, `${message} Hint: ${hint}`, { message, hint });
 }
 
 /** The guard refused the call. */
-export function refusedResult(message: string): CallToolResult {
-  return errorText(message);
+export function refusedResult(tool: Pick<ToolDefinition, "name">, message: string): CallToolResult {
+  return errorResult(tool.name, message, { message });
 }
 
 /** A fault inside this server (a bug): reported without internals or secrets. */
 export function internalErrorResult(tool: Pick<ToolDefinition, "name">, message: string): CallToolResult {
-  return errorText(`${tool.name} failed inside the MCP server: ${message}. This is a server problem, not a problem with the arguments.`);
+  const text = `${tool.name} failed inside the MCP server: ${message}. This is a server problem, not a problem with the arguments.`;
+  return errorResult(tool.name, text, { message: text });
 }
 
-export function errorText(text: string): CallToolResult {
-  return { isError: true, content: [{ type: "text", text }] };
+/** An error result: `text` for text readers, the same facts as the envelope's `error`. */
+export function errorResult(toolName: string, text: string, error: ResultError): CallToolResult {
+  const envelope: ResultEnvelope = { summary: `${toolName}: failed`, error };
+  return { isError: true, content: [{ type: "text", text }], structuredContent: envelope as unknown as Record<string, unknown> };
 }
 
 // ---------------------------------------------------------------- helpers
 
 function compactJson(value: unknown): string {
   return JSON.stringify(value ?? null);
-}
-
-function truncate(text: string, max = MAX_TEXT): string {
-  return text.length > max ? `${text.slice(0, max)}… [${text.length - max} more characters in structuredContent]` : text;
 }
 
 function getPath(obj: unknown, path: string): unknown {
@@ -392,8 +363,4 @@ function getPath(obj: unknown, path: string): unknown {
     node = node[seg];
   }
   return node;
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }

@@ -1,11 +1,11 @@
 /**
  * The bundled contract's tool catalog for unit tests, and small readers of tool results.
  */
-import { loadContract } from "../../src/schemas/loader.js";
-import { generateTools } from "../../src/tools/generate.js";
+import { buildCatalog } from "../../src/tools/catalog.js";
 import type { ToolDefinition } from "../../src/tools/types.js";
 
-export const tools: ToolDefinition[] = generateTools(loadContract()).tools;
+/** The whole catalog as the server builds it: generated tools plus hand-written ones. */
+export const tools: ToolDefinition[] = (await buildCatalog({ strict: true })).tools;
 
 /** The catalog's tool of that name (throws for an unknown name, so a typo fails the test). */
 export function tool(name: string): ToolDefinition {

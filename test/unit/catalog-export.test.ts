@@ -43,7 +43,7 @@ describe("export formats", () => {
       function: {
         name: "create_api",
         description: "Create an API to issue keys under.",
-        parameters: { type: "object", required: ["name"], properties: { name: { type: "string", minLength: 3, maxLength: 256 } } },
+        parameters: { type: "object", required: ["name"], properties: { name: { type: "string", minLength: 3 } } },
       },
     });
   });

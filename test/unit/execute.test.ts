@@ -10,8 +10,8 @@ import { createServer, request as httpRequest, type IncomingMessage, type Server
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createUnkeyClient, type UnkeyClient } from "../../src/client/unkey-client.js";
+import { defineTool } from "../../src/tools/define.js";
 import { executeTool } from "../../src/tools/execute.js";
-import type { ToolDefinition } from "../../src/tools/types.js";
 import { createLogger } from "../../src/util/log.js";
 import { tool } from "../helpers/catalog.js";
 import { startLocalApi, type InProcessLocalApi } from "../helpers/local-api.js";
@@ -107,7 +107,7 @@ describe("executeTool against the local API", () => {
     expect(received.map(({ url, auth, body }) => ({ url, auth, body }))).toEqual([{ url: "/v2/apis.createApi", auth: `Bearer ${ROOT}`, body: { name: "payments" } }]);
     expect(r.isError).toBeUndefined();
     const apiId = (r.structuredContent as { data: { apiId: string } }).data.apiId;
-    expect(r.structuredContent).toEqual({ data: { apiId: expect.stringMatching(/^api_/) } });
+    expect(r.structuredContent).toEqual({ summary: "create_api: done", data: { apiId: expect.stringMatching(/^api_/) }, requestId: expect.stringMatching(/^req_/) });
     // The API really has it.
     expect((await direct<{ name: string }>("apis.getApi", { apiId })).data.name).toBe("payments");
   });
@@ -187,15 +187,57 @@ describe("executeTool against the local API", () => {
     expect(received).toHaveLength(0);
   });
 
-  it("runs a hand-written tool's handler with the validated arguments", async () => {
-    const handwritten: ToolDefinition = {
-      ...tool("get_api"),
+  it("runs a hand-written tool's handler with the validated arguments and shapes its output", async () => {
+    const handwritten = defineTool({
       name: "custom",
-      http: undefined,
-      handler: async (args, ctx) => ({ content: [{ type: "text", text: `hi ${String(args.apiId)} ${ctx.rootKey === ROOT}` }] }),
-    };
+      title: "Custom",
+      description: "Echoes an API id.",
+      toolset: "apis",
+      safety: "read",
+      inputSchema: { type: "object", properties: { apiId: { type: "string" } }, required: ["apiId"] },
+      handler: async (args) => ({ data: { echoed: args.apiId }, summary: "custom: echoed" }),
+    });
     const r = await executeTool(handwritten, { apiId: "api_999999" }, { rootKey: ROOT, client, logger });
-    expect(text(r)).toBe("hi api_999999 true");
+    expect(r.structuredContent).toEqual({ summary: "custom: echoed", data: { echoed: "api_999999" } });
+    expect(text(r)).toContain('{"echoed":"api_999999"}');
+    expect(received).toHaveLength(0);
+  });
+
+  it("a hand-written tool's call goes through the client with the caller's root key, and its API error is shaped like a generated tool's", async () => {
+    const handwritten = defineTool({
+      name: "api_name",
+      title: "API name",
+      description: "Returns an API's name.",
+      toolset: "apis",
+      safety: "read",
+      permissions: [["api.*.read_api", "api.<apiId>.read_api"]],
+      inputSchema: { type: "object", properties: { apiId: { type: "string" } }, required: ["apiId"] },
+      handler: async (args, ctx) => ({ data: { name: ((await ctx.call("apis.getApi", { apiId: args.apiId })) as { name: string }).name } }),
+    });
+    const r = await executeTool(handwritten, { apiId: "api_missing" }, { rootKey: ROOT, client, logger });
+    expect(r.isError).toBe(true);
+    expect(received).toHaveLength(1);
+    expect(received[0].auth).toBe(`Bearer ${ROOT}`);
+    const generated = await executeTool(tool("get_api"), { apiId: "api_missing" }, { rootKey: ROOT, client, logger });
+    const strip = (t: string): string => t.replace(/req_[A-Za-z0-9]+/g, "<req>").replace(/^\S+: failed/, "");
+    expect(strip(text(r))).toBe(strip(text(generated)));
+    expect((r.structuredContent as { error: { hint: string } }).error.hint).toBe((generated.structuredContent as { error: { hint: string } }).error.hint);
+  });
+
+  it("a hand-written call whose body JSON cannot carry is an invalid-arguments result: nothing was sent", async () => {
+    const handwritten = defineTool({
+      name: "bad_body",
+      title: "Bad body",
+      description: "Sends a BigInt.",
+      toolset: "apis",
+      safety: "write",
+      inputSchema: { type: "object", properties: {} },
+      handler: async (_args, ctx) => ({ data: await ctx.call("apis.createApi", { name: BigInt(1) }) }),
+    });
+    const r = await executeTool(handwritten, {}, { rootKey: ROOT, client, logger });
+    expect(r.isError).toBe(true);
+    expect(text(r)).toContain("nothing was sent to Unkey");
+    expect(text(r)).not.toMatch(/may or may not/);
     expect(received).toHaveLength(0);
   });
 

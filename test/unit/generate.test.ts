@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { loadContract } from "../../src/schemas/loader.js";
 import type { JsonSchema, OpenApiDocument } from "../../src/schemas/loader.js";
 import { generateTools, ToolGenerationError } from "../../src/tools/generate.js";
+import { TIME_PHRASES } from "../../src/tools/times.js";
 import type { ToolDefinition } from "../../src/tools/types.js";
 
 const contract = loadContract();
@@ -141,9 +142,13 @@ describe("generateTools on the contract", () => {
 
   it("keeps field descriptions, limits, defaults, enums and nullable types for the model", () => {
     const props = tool("create_key").inputSchema.properties as Record<string, JsonSchema>;
-    expect(props.expires).toEqual({ type: "integer", minimum: 0, maximum: 4102444800000, description: "Unix ms." });
+    // x-mcp-time: the model may write a time as ISO 8601; the executor converts it (prepare.ts).
+    expect(props.expires).toEqual({ type: ["integer", "string"], description: TIME_PHRASES.future });
     expect(props.byteLength).toMatchObject({ minimum: 16, maximum: 255, default: 16 });
-    expect(props.apiId).toMatchObject({ minLength: 3, maxLength: 255, pattern: "^[a-zA-Z0-9_]+$" });
+    expect(props.apiId).toMatchObject({ minLength: 3, pattern: "^[a-zA-Z0-9_]+$" });
+    // Lengths a model cannot plausibly miss stay in validation only.
+    expect(props.apiId).not.toHaveProperty("maxLength");
+    expect(tool("create_key").validationSchema?.properties).toMatchObject({ apiId: { maxLength: 255 } });
     expect(props.permissions).toMatchObject({ maxItems: 1000 });
     expect((props.credits.properties as Record<string, JsonSchema>).remaining).toEqual({
       type: ["integer", "null"],
@@ -200,32 +205,31 @@ describe("generateTools on the contract", () => {
     expect(tool("create_api").secretArgs).toEqual([]);
   });
 
-  it("describes structuredContent as {data, pagination?} with an object root", () => {
+  it("describes structuredContent as the result envelope {summary, data, pagination?, next, notices, error} with an object root", () => {
     for (const t of tools) {
       expect(t.outputSchema, t.name).toBeDefined();
       const out = t.outputSchema as JsonSchema;
       expect(out.type, t.name).toBe("object");
       const keys = Object.keys(out.properties as object);
-      if (keys.length === 0) {
-        // The API answers only {meta}: structuredContent is {}.
-        expect(out.required, t.name).toBeUndefined();
-        continue;
-      }
-      expect(out.required, t.name).toEqual(["data"]);
-      expect(keys, t.name).toEqual(t.pagination ? ["data", "pagination"] : ["data"]);
+      // Not `data`: an error result carries `error` instead and is validated against the same schema.
+      expect(out.required, t.name).toEqual(["summary"]);
+      const expected = ["summary", "data", ...(t.pagination ? ["pagination"] : []), "next", "notices", "error", "requestId"];
+      expect(keys, t.name).toEqual(expected);
       for (const [path, key] of entries(out)) expect(key.startsWith("x-"), `${t.name} ${path}`).toBe(false);
     }
   });
 
   it("accepts results with a withheld secret and with fields the API adds later", () => {
     const validate = ajv().compile(tool("create_key").outputSchema as JsonSchema);
-    expect(validate({ data: { keyId: "key_123", key: "sk_abc" } })).toBe(true);
-    expect(validate({ data: { keyId: "key_123" } })).toBe(true);
-    expect(validate({ data: { keyId: "key_123", key: "x", addedLater: 1 } })).toBe(true);
-    expect(validate({ data: { key: "x" } })).toBe(false);
+    const ok = (data: unknown): { summary: string; data: unknown } => ({ summary: "create_key: done", data });
+    expect(validate(ok({ keyId: "key_123", key: "sk_abc" }))).toBe(true);
+    expect(validate(ok({ keyId: "key_123" }))).toBe(true);
+    expect(validate(ok({ keyId: "key_123", key: "x", addedLater: 1 }))).toBe(true);
+    expect(validate(ok({ key: "x" }))).toBe(false);
+    expect(validate({ summary: "create_key: failed", error: { message: "Unkey API error 400", hint: "fix the listed fields" } })).toBe(true);
     const list = ajv().compile(tool("list_keys").outputSchema as JsonSchema);
-    expect(list({ data: [{ keyId: "key_1", start: "sk_", createdAt: 1, enabled: true }], pagination: { hasMore: false } })).toBe(true);
-    expect(list({ data: [{ keyId: "key_1" }], pagination: { hasMore: false } })).toBe(false);
+    expect(list({ summary: "s", data: [{ keyId: "key_1", start: "sk_", createdAt: 1, createdAtIso: "1970-01-01T00:00:00.001Z", enabled: true }], pagination: { hasMore: false } })).toBe(true);
+    expect(list({ summary: "s", data: [{ keyId: "key_1" }], pagination: { hasMore: false } })).toBe(false);
   });
 
   it("does not change the document it reads", () => {
@@ -341,10 +345,24 @@ describe("generateTools on other documents", () => {
     expect(generateTools(doc).tools[0].description).toBe("Summary of things.a");
   });
 
-  it("gives an empty object outputSchema when the envelope has only meta", () => {
+  it("gives an empty object as data when the envelope has only meta", () => {
     const metaOnly = op("things.a", X("a"), BODY);
     metaOnly.responses = { "200": { description: "OK", content: { "application/json": { schema: { type: "object", properties: { meta: { type: "object" } } } } } } };
-    expect(generateTools(docWith({ "/a": metaOnly })).tools[0].outputSchema).toEqual({ type: "object", properties: {} });
+    expect((generateTools(docWith({ "/a": metaOnly })).tools[0].outputSchema?.properties as JsonSchema).data).toEqual({ type: "object", properties: {} });
+  });
+
+  it("reports PUT, PATCH and DELETE operations as skipped instead of dropping them silently (strict mode refuses them)", () => {
+    const doc = docWith({ "/a": op("things.a", X("a"), BODY) });
+    doc.paths["/b"] = { put: op("things.put", undefined, BODY), patch: op("things.patch", undefined, BODY) };
+    doc.paths["/c"] = { delete: op("things.remove", undefined) };
+    const { tools: made, warnings: said } = generateTools(doc);
+    expect(made.map((t) => t.name)).toEqual(["a"]);
+    expect(said).toEqual([
+      expect.stringMatching(/^operation things\.put \(PUT \/b\): PUT operations are not supported .*; skipped$/),
+      expect.stringMatching(/^operation things\.patch \(PATCH \/b\): PATCH operations are not supported .*; skipped$/),
+      expect.stringMatching(/^operation things\.remove \(DELETE \/c\): DELETE operations are not supported .*; skipped$/),
+    ]);
+    expect(() => generateTools(doc, { strict: true })).toThrow(/things\.put \(PUT \/b\)/);
   });
 
   it("gives no outputSchema when the 200 body is not an envelope", () => {

@@ -5,13 +5,12 @@ import { validateArguments } from "../../src/tools/arguments.js";
 import {
   apiErrorResult,
   invalidArgumentsResult,
-  missingPermissions,
   missingRootKeyResult,
   networkErrorResult,
-  requiredPermissions,
   successResult,
   WITHHELD,
 } from "../../src/tools/results.js";
+import { missingPermissions, requiredPermissions } from "../../src/tools/permission-hints.js";
 import { text, tool, tools } from "../helpers/catalog.js";
 
 const response = (status: number, body: unknown, headers: Record<string, string> = {}): UnkeyResponse => ({
@@ -26,7 +25,7 @@ describe("successResult", () => {
   it("puts {data} into structuredContent and a short text form", () => {
     const r = successResult(tool("get_api"), response(200, { meta: { requestId: "req_1" }, data: { id: "api_1", name: "prod" } }));
     expect(r.isError).toBeUndefined();
-    expect(r.structuredContent).toEqual({ data: { id: "api_1", name: "prod" } });
+    expect(r.structuredContent).toEqual({ summary: "get_api: done", data: { id: "api_1", name: "prod" }, requestId: "req_1" });
     expect(text(r)).toContain('"name":"prod"');
     expect(text(r).length).toBeLessThan(200);
   });
@@ -34,7 +33,7 @@ describe("successResult", () => {
   it("passes pagination through and tells the model how to get the next page", () => {
     const body = { meta: { requestId: "r" }, data: [{ keyId: "key_1", start: "ab", createdAt: 1, enabled: true }], pagination: { cursor: "cur_2", hasMore: true } };
     const r = successResult(tool("list_keys"), response(200, body));
-    expect(r.structuredContent).toEqual({ data: body.data, pagination: body.pagination });
+    expect(r.structuredContent).toMatchObject({ data: [{ ...body.data[0], createdAtIso: "1970-01-01T00:00:00.001Z" }], pagination: body.pagination, next: 'call list_keys again with cursor="cur_2" and the same other arguments' });
     expect(text(r)).toContain('More results: call list_keys again with cursor="cur_2"');
     expect(text(r)).toContain("1 item, more pages available");
   });
@@ -196,7 +195,7 @@ describe("other error results", () => {
   });
 
   it("missing root key says how to set UNKEY_ROOT_KEY", () => {
-    expect(text(missingRootKeyResult(tool("get_api")))).toMatch(/no Unkey root key is configured\. Set the UNKEY_ROOT_KEY environment variable/);
+    expect(text(missingRootKeyResult(tool("get_api")))).toMatch(/no Unkey root key is configured\. Nothing was sent to Unkey\. Hint: set the UNKEY_ROOT_KEY environment variable/);
   });
 
   it("network errors say whether anything may have changed", () => {

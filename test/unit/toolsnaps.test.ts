@@ -9,15 +9,12 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { loadContract } from "../../src/schemas/loader.js";
 import { toListedTool } from "../../src/tools/export.js";
-import { generateTools } from "../../src/tools/generate.js";
+import { tools } from "../helpers/catalog.js";
 
 const DIR = fileURLToPath(new URL("./__toolsnaps__/", import.meta.url));
 const UPDATE = process.env.UPDATE_TOOLSNAPS === "1";
 const HOW = "If the change is intended, run: UPDATE_TOOLSNAPS=1 npx vitest run test/unit/toolsnaps.test.ts (and review the diff).";
-
-const { tools } = generateTools(loadContract());
 
 function snapshotText(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;

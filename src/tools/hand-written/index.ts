@@ -1,0 +1,7 @@
+/**
+ * Hand-written tools (made with defineTool), listed after the generated ones in every catalog.
+ * Each lives in its own module here and is added to this list.
+ */
+import type { ToolDefinition } from "../types.js";
+
+export const handWrittenTools: ToolDefinition[] = [];
