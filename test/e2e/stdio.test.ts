@@ -66,10 +66,10 @@ afterAll(async () => {
 const names = async (s: StdioServer): Promise<string[]> => (await s.client.listTools()).tools.map((t) => t.name).sort();
 
 describe("tool catalog over stdio", () => {
-  it("lists 41 tools for the full profile, with schemas and annotations from the contract", async () => {
+  it("lists 45 tools for the full profile (41 from the contract, 4 analytics helpers), with schemas and annotations", async () => {
     const s = await server();
     const { tools } = await s.client.listTools();
-    expect(tools).toHaveLength(41);
+    expect(tools).toHaveLength(45);
     const byName = new Map(tools.map((t) => [t.name, t]));
     expect(byName.get("get_key")?.annotations).toMatchObject({ readOnlyHint: true, idempotentHint: true });
     expect(byName.get("verify_key")?.annotations).toMatchObject({ readOnlyHint: false, idempotentHint: false });
@@ -150,7 +150,7 @@ describe("root keys", () => {
     try {
       const s = await startStdioServer({ apiUrl: proxy.url });
       servers.push(s);
-      expect((await s.client.listTools()).tools).toHaveLength(41);
+      expect((await s.client.listTools()).tools).toHaveLength(45);
       const r = await call(s.client, "get_api", { apiId: "api_12345678" });
       expect(r.isError).toBe(true);
       expect(r.text).toContain("Set the UNKEY_ROOT_KEY environment variable");

@@ -226,7 +226,7 @@ describe("tool references in the shipped prompts", () => {
   it("covers the tools and arguments the workflows depend on", () => {
     const all = files.map((f) => checkToolReferences(readFileSync(join(dir, f), "utf8"), catalog, f));
     const tools = new Set(all.flatMap((r) => [...r.tools]));
-    for (const t of ["get_api", "create_identity", "update_identity", "create_key", "list_keys", "query_key_verifications", "query_ratelimit_analytics", "reroll_key", "set_ratelimit_override"]) {
+    for (const t of ["get_api", "create_identity", "update_identity", "create_key", "list_keys", "query_key_verifications", "analytics_usage_summary", "analytics_timeseries", "analytics_top", "analytics_ratelimits", "reroll_key", "set_ratelimit_override"]) {
       expect(tools, t).toContain(t);
     }
     expect(all.reduce((n, r) => n + r.args, 0)).toBeGreaterThan(20);

@@ -18,13 +18,13 @@ export const RETENTION_MS = 90 * DAY;
 export const MAX_BUCKETS = 1_000;
 
 /** Ids, outcomes and identifiers go into SQL literals: only characters that cannot end one. */
-const SAFE_VALUE = /^[A-Za-z0-9_\-.:@/=+ ]{1,256}$/;
+const SAFE_VALUE = /^[\w.:@/=+-]{1,256}$/;
 
 export class HelperArgumentError extends Error {}
 
 export function sqlString(field: string, value: string): string {
   if (!SAFE_VALUE.test(value)) {
-    throw new HelperArgumentError(`${field} ${JSON.stringify(value.slice(0, 60))} has characters an id never has; expected letters, digits and _-.:@/=+ (1-256).`);
+    throw new HelperArgumentError(`${field} ${JSON.stringify(value.slice(0, 60))} has characters an id never has; expected letters, digits and _.:@/=+- (1-256).`);
   }
   return `'${value}'`;
 }
@@ -36,35 +36,11 @@ export interface Window {
   clamped: boolean;
 }
 
-/** `P7D`, `PT24H`, `P1W`, `PT30M` → ms; undefined if it is not such a duration. */
-export function durationMs(text: string): number | undefined {
-  const m = /^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?)?$/i.exec(text.trim());
-  if (!m || text.trim().length < 3 || /T$/i.test(text.trim())) return undefined;
-  const [, w, d, h, min] = m.map((x) => (x === undefined ? 0 : Number(x)));
-  return (w! * 7 + d!) * DAY + h! * HOUR + min! * MINUTE;
-}
-
-/** `since`: an ISO duration back from now (`P7D`), an ISO date-time, or unix ms. */
-export function parseSince(since: unknown, now: number): number {
-  if (typeof since === "number" && Number.isInteger(since)) {
-    if (since < 1e11) throw new HelperArgumentError(`since ${since} looks like seconds; send unix milliseconds (${since * 1000}) or a duration such as "P7D".`);
-    return since;
-  }
-  if (typeof since === "string") {
-    const d = durationMs(since);
-    if (d !== undefined) return now - d;
-    const t = Date.parse(since);
-    if (Number.isFinite(t) && /^\d{4}-\d{2}-\d{2}/.test(since)) return t;
-  }
-  throw new HelperArgumentError(`since ${JSON.stringify(since)} is not a duration back from now ("P7D", "PT24H"), an ISO date-time or unix ms.`);
-}
-
-export function makeWindow(since: unknown, now: number, fallback = "P7D"): Window {
-  let from = parseSince(since ?? fallback, now);
-  if (from >= now) throw new HelperArgumentError(`since must be in the past; it is ${new Date(from).toISOString()} and now is ${new Date(now).toISOString()}.`);
-  const clamped = from < now - RETENTION_MS;
-  if (clamped) from = now - RETENTION_MS;
-  return { from, to: now, clamped };
+/** The last `spanMs` up to `now` (the executor already turned "P7D" into ms), cut to retention. */
+export function makeWindow(spanMs: number, now: number): Window {
+  if (!Number.isFinite(spanMs) || spanMs <= 0) throw new HelperArgumentError(`window must be a positive duration; got ${spanMs} ms.`);
+  const clamped = spanMs > RETENTION_MS;
+  return { from: now - Math.min(spanMs, RETENTION_MS), to: now, clamped };
 }
 
 const STEP: Record<Granularity, number> = { minute: MINUTE, hour: HOUR, day: DAY, month: 31 * DAY };
@@ -146,11 +122,14 @@ export function topSql(w: Window, by: TopBy, limit: number, f: VerificationFilte
   };
 }
 
+/** The requested granularity, or the next coarser one while the window would need too many buckets. */
+export function fitGranularity(w: Window, wanted: Granularity): Granularity {
+  let i = GRANULARITIES.indexOf(wanted);
+  while (i < GRANULARITIES.length - 1 && countBuckets(w, GRANULARITIES[i]!) > MAX_BUCKETS) i++;
+  return GRANULARITIES[i]!;
+}
+
 export function timeSeriesSql(w: Window, g: Granularity, f: VerificationFilter): string {
-  const buckets = countBuckets(w, g);
-  if (buckets > MAX_BUCKETS) {
-    throw new HelperArgumentError(`${buckets} ${g} buckets is more than ${MAX_BUCKETS}; use a coarser granularity (hour, day, month) or a shorter window.`);
-  }
   return (
     `SELECT time, SUM(count) AS total, sumIf(count, outcome = 'VALID') AS valid, sumIf(count, outcome = 'RATE_LIMITED') AS rate_limited ` +
     `FROM ${table(g)} WHERE ${since(w, g)}${filters(f)} GROUP BY time ORDER BY time`
