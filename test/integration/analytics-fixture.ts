@@ -63,9 +63,10 @@ export interface Lookup {
   namespaceIdOf(name: string): string;
 }
 
-export async function buildFixture(post: Post, lookup: Lookup): Promise<Fixture> {
+/** `now` defaults to NOW; the MCP tests pass the real clock, since the MCP server has no test clock. */
+export async function buildFixture(post: Post, lookup: Lookup, now = NOW): Promise<Fixture> {
   const keySpaceOf = lookup.keySpaceOf;
-  const created = NOW - 100 * DAY;
+  const created = now - 100 * DAY;
   const a = (await ok(post, "apis.createApi", { name: "payments" }, created)).apiId as string;
   const b = (await ok(post, "apis.createApi", { name: "search" }, created)).apiId as string;
   const apiA = { id: a, keySpaceId: keySpaceOf(a) };
@@ -103,7 +104,7 @@ export async function buildFixture(post: Post, lookup: Lookup): Promise<Fixture>
   ];
   let n = 0;
   for (const s of schedule) {
-    const base = NOW - s.daysAgo * DAY + s.hour * HOUR;
+    const base = now - s.daysAgo * DAY + s.hour * HOUR;
     for (let i = 0; i < s.times; i++) {
       const k = keys[s.key]!;
       const tags = TAGS[n++ % TAGS.length]!;
@@ -124,7 +125,7 @@ export async function buildFixture(post: Post, lookup: Lookup): Promise<Fixture>
     [0, "user_a", 3],
   ] as const) {
     for (let i = 0; i < times; i++) {
-      const time = NOW - daysAgo * DAY - HOUR + i * 1000;
+      const time = now - daysAgo * DAY - HOUR + i * 1000;
       const data = await ok(post, "ratelimit.limit", { namespace: "api-requests", identifier, limit: 2, duration: 60_000 }, time);
       ratelimits.push({ time, namespaceId: "", identifier, passed: data.success as boolean });
     }
