@@ -9,6 +9,9 @@
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from "./util/log.js";
 import { describeUnexpanded, normaliseRootKey } from "./util/root-key.js";
 
+/** `start`'s local API port: fixed, so client configs pasted once keep working between runs. */
+export const DEFAULT_LOCAL_API_PORT = 8787;
+
 export const DEFAULT_API_URL = "https://api.unkey.com";
 export const PROFILES = ["full", "ratelimits"] as const;
 export type Profile = (typeof PROFILES)[number];
@@ -77,7 +80,7 @@ export interface HttpConfig extends CommonConfig {
   dataDir?: string;
   /** `start` only: keep the local API's data in memory. */
   memory: boolean;
-  /** `start` only: port of the local API (0 = any free port). */
+  /** `start` only: port of the local API (0 = any free port; the default falls back to a free one if taken). */
   localPort: number;
   /** `start` only: a root key to seed into the local API (it then holds every permission). */
   seedRootKey?: string;
@@ -132,7 +135,7 @@ export const FLAGS: FlagSpec[] = [
   { name: "body-limit", kind: "string", env: "UNKEY_MCP_BODY_LIMIT", commands: SERVE, valueName: "BYTES", help: "maximum request body (default 1048576)" },
   { name: "data-dir", kind: "string", env: "UNKEY_LOCAL_DATA_DIR", commands: ["start"], valueName: "DIR", help: "local API data directory (default .unkey-local)" },
   { name: "memory", kind: "boolean", commands: ["start"], help: "keep the local API's data in memory" },
-  { name: "api-port", kind: "string", commands: ["start"], valueName: "PORT", help: "port of the local API (default: any free port)" },
+  { name: "api-port", kind: "string", commands: ["start"], valueName: "PORT", help: `port of the local API (default ${DEFAULT_LOCAL_API_PORT}, or a free port if that is taken)` },
   { name: "root-key", kind: "string", env: "UNKEY_LOCAL_ROOT_KEY", commands: ["start"], valueName: "KEY", help: "seed this root key (all permissions) into the local API (the variable keeps it out of the process list)" },
   { name: "insecure-test-root-key", kind: "string", commands: ["http"], valueName: "KEY", help: "loopback only, for test harnesses that cannot send headers: act with KEY when a request carries none" },
 ];
@@ -341,7 +344,7 @@ export function parseConfig(command: Command, argv: string[], env: NodeJS.Proces
     bodyLimitBytes: integer(g("body-limit"), 1024 * 1024, 1024, 64 * 1024 * 1024, "bytes"),
     dataDir: command === "start" && !memory ? (dataDirRaw?.value ?? ".unkey-local") : undefined,
     memory,
-    localPort: integer(g("api-port"), 0, 0, 65535, "a port"),
+    localPort: integer(g("api-port"), DEFAULT_LOCAL_API_PORT, 0, 65535, "a port"),
     seedRootKey: optionalKey(g("root-key")),
     insecureTestRootKey: optionalKey(g("insecure-test-root-key")),
   };

@@ -4,7 +4,8 @@
  *
  * The local API is imported lazily: it is the only command besides `local` that needs SQLite.
  */
-import { parseConfig, type HttpConfig } from "./config.js";
+import { createServer } from "node:net";
+import { DEFAULT_LOCAL_API_PORT, parseConfig, type HttpConfig } from "./config.js";
 import { ENDPOINTS, launchHttpServer, waitForShutdown, type LaunchedHttp, type RunningHttpServer } from "./transports/http.js";
 import { createLogger } from "./util/log.js";
 
@@ -43,6 +44,8 @@ export function renderBanner(input: {
   dataDir?: string;
   rootKey?: string;
   rootKeyCreated: boolean;
+  /** Why the local API is not on its usual port. */
+  portNote?: string;
 }): string {
   const full = input.server.endpoints.find((e) => e.name === "v2") ?? input.server.endpoints[0];
   const rl = input.server.endpoints.find((e) => e.name === "ratelimits") ?? full;
@@ -59,7 +62,7 @@ export function renderBanner(input: {
     "",
     "unkey-mcp is running",
     "",
-    `  Local Unkey API   ${input.apiUrl}   (data: ${input.dataDir ?? "in memory, gone on exit"})`,
+    `  Local Unkey API   ${input.apiUrl}   (data: ${input.dataDir ?? "in memory, gone on exit"})${input.portNote ? `   (${input.portNote})` : ""}`,
     `  MCP (full)        ${full.url}   header ${full.header}   (${full.toolCount} tools)`,
     `  MCP (ratelimits)  ${rl.url}   header ${rl.header}   (${rl.toolCount} tools)`,
     `  Health, metrics   ${input.server.url}/healthz   ${input.server.url}/metrics`,
@@ -104,9 +107,12 @@ export async function runStart(argv: string[], env: NodeJS.ProcessEnv): Promise<
   const logger = createLogger({ level: parsed.logLevel, format: parsed.logFormat, secrets: [seeded] });
 
   const { createLocalApi } = await import("./local/server.js");
+  // The default port stays the same between runs; only when something else holds it does the
+  // local API take a free port, and the banner says so.
+  const fellBack = parsed.localPort === DEFAULT_LOCAL_API_PORT && !(await portIsFree(DEFAULT_LOCAL_API_PORT));
   const local = await createLocalApi({
     host: "127.0.0.1",
-    port: parsed.localPort,
+    port: fellBack ? 0 : parsed.localPort,
     dataDir: parsed.memory ? undefined : parsed.dataDir,
     memory: parsed.memory,
     rootKey: seeded,
@@ -130,11 +136,21 @@ export async function runStart(argv: string[], env: NodeJS.ProcessEnv): Promise<
       dataDir: parsed.memory ? undefined : parsed.dataDir,
       rootKey,
       rootKeyCreated: seeded === undefined && local.rootKey !== undefined,
+      portNote: fellBack ? `port ${DEFAULT_LOCAL_API_PORT} was taken, so a free port was used` : undefined,
     }),
   );
   logger.info("unkey-mcp start ready", { url: server.url, apiUrl: local.url, endpoints: ENDPOINTS.map((e) => e.path) });
   await waitForShutdown(logger, async () => {
     await launched.close();
     await local.close();
+  });
+}
+
+/** True when nothing listens on 127.0.0.1:`port` (checked by binding it for a moment). */
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once("error", () => resolve(false));
+    probe.listen(port, "127.0.0.1", () => probe.close(() => resolve(true)));
   });
 }

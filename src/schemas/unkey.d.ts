@@ -957,6 +957,7 @@ export type components = {
             /** @description Key-level limits. */
             ratelimits?: components["schemas"]["Ratelimit"][];
         };
+        /** @description Usage credits; omit = unlimited. */
         KeyCredits: {
             /**
              * Format: int64
@@ -969,7 +970,10 @@ export type components = {
         KeyCreditsRefill: {
             /** @enum {string} */
             interval: "daily" | "monthly";
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description remaining resets to this.
+             */
             amount: number;
             /** @description Required for monthly. */
             refillDay?: number;
@@ -998,8 +1002,12 @@ export type components = {
             autoApply: boolean;
         };
         RatelimitInput: {
+            /** @description Name verify_key uses to refer to it. */
             name: string;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description Requests allowed per duration.
+             */
             limit: number;
             /**
              * Format: int64
@@ -1059,8 +1067,12 @@ export type components = {
              * @description Milliseconds.
              */
             duration: number;
+            /** @description Who is limited: user id, IP, …. */
             identifier: string;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description Requests allowed per duration.
+             */
             limit: number;
         };
         ValidationError: {
@@ -1393,7 +1405,10 @@ export interface operations {
                      * @default false
                      */
                     decrypt?: boolean;
-                    /** @default false */
+                    /**
+                     * @description Bypass Unkey's cache.
+                     * @default false
+                     */
                     revalidateKeysCache?: boolean;
                 };
             };
@@ -1467,16 +1482,23 @@ export interface operations {
             content: {
                 "application/json": {
                     apiId: string;
+                    /** @description Key starts with prefix_. */
                     prefix?: string;
                     name?: string;
-                    /** @default 16 */
+                    /**
+                     * @description Random bytes; more = longer key.
+                     * @default 16
+                     */
                     byteLength?: number;
                     /** @description Identity to link; created if missing. */
                     externalId?: string;
+                    /** @description Free JSON returned by verify_key. */
                     meta?: {
                         [key: string]: unknown;
                     };
+                    /** @description Role names. */
                     roles?: string[];
+                    /** @description Permission slugs. */
                     permissions?: string[];
                     /**
                      * Format: int64
@@ -1571,6 +1593,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description The plaintext key. */
                     key: string;
                 };
             };
@@ -1606,24 +1629,32 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description The plaintext key to check. */
                     key: string;
                     /** @description Analytics labels, e.g. "env=prod". */
                     tags?: string[];
                     /** @description Query, e.g. "a AND (b OR c)". */
                     permissions?: string;
                     credits?: {
-                        /** Format: int64 */
+                        /**
+                         * Format: int64
+                         * @description Credits to deduct (default 1).
+                         */
                         cost: number;
                     };
                     ratelimits?: {
                         /** @description Key's limit, or ad-hoc with limit and duration. */
                         name: string;
-                        /** @default 1 */
+                        /**
+                         * @description Tokens to spend (default 1).
+                         * @default 1
+                         */
                         cost?: number;
                         limit?: number;
                         /** @description ms */
                         duration?: number;
                     }[];
+                    /** @description Only for keys migrated with a hash. */
                     migrationId?: string;
                 };
             };
@@ -1706,6 +1737,7 @@ export interface operations {
                     name?: string | null;
                     /** @description null unlinks; unknown ids create an identity. */
                     externalId?: string | null;
+                    /** @description Free JSON; replaces the stored meta; null clears. */
                     meta?: {
                         [key: string]: unknown;
                     } | null;
@@ -1716,20 +1748,29 @@ export interface operations {
                     expires?: number | null;
                     /** @description null = unlimited. */
                     credits?: {
-                        /** Format: int64 */
+                        /**
+                         * Format: int64
+                         * @description null = unlimited.
+                         */
                         remaining?: number | null;
                         refill?: {
                             /** @enum {string} */
                             interval: "daily" | "monthly";
-                            /** Format: int64 */
+                            /**
+                             * Format: int64
+                             * @description remaining resets to this.
+                             */
                             amount: number;
                             /** @description Monthly only; required there. */
                             refillDay?: number;
                         } | null;
                     } | null;
+                    /** @description Replaces all key limits. */
                     ratelimits?: components["schemas"]["RatelimitInput"][];
                     enabled?: boolean;
+                    /** @description Role names; replaces all. */
                     roles?: string[];
+                    /** @description Permission slugs; replaces direct ones. */
                     permissions?: string[];
                 };
             };
@@ -1766,7 +1807,10 @@ export interface operations {
             content: {
                 "application/json": {
                     keyId: string;
-                    /** Format: int64 */
+                    /**
+                     * Format: int64
+                     * @description Credits; null = unlimited (set only).
+                     */
                     value?: number | null;
                     /** @enum {string} */
                     operation: "set" | "increment" | "decrement";
@@ -1897,11 +1941,15 @@ export interface operations {
                         /** @description Existing hash of the key. */
                         hash: string;
                         name?: string;
+                        /** @description Identity to link; created if missing. */
                         externalId?: string;
+                        /** @description Free JSON returned by verify_key. */
                         meta?: {
                             [key: string]: unknown;
                         };
+                        /** @description Role names. */
                         roles?: string[];
+                        /** @description Permission slugs. */
                         permissions?: string[];
                         /**
                          * Format: int64
@@ -1956,6 +2004,7 @@ export interface operations {
             content: {
                 "application/json": {
                     keyId: string;
+                    /** @description Permission slugs. */
                     permissions: string[];
                 };
             };
@@ -2029,6 +2078,7 @@ export interface operations {
             content: {
                 "application/json": {
                     keyId: string;
+                    /** @description Permission slugs; replaces direct ones. */
                     permissions: string[];
                 };
             };
@@ -2065,6 +2115,7 @@ export interface operations {
             content: {
                 "application/json": {
                     keyId: string;
+                    /** @description Role names. */
                     roles: string[];
                 };
             };
@@ -2101,6 +2152,7 @@ export interface operations {
             content: {
                 "application/json": {
                     keyId: string;
+                    /** @description Role names. */
                     roles: string[];
                 };
             };
@@ -2137,6 +2189,7 @@ export interface operations {
             content: {
                 "application/json": {
                     keyId: string;
+                    /** @description Role names; replaces all. */
                     roles: string[];
                 };
             };
@@ -2172,7 +2225,9 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description Your id for the user or org. */
                     externalId: string;
+                    /** @description Free JSON. */
                     meta?: {
                         [key: string]: unknown;
                     };
@@ -2253,6 +2308,7 @@ export interface operations {
                     /** @default 100 */
                     limit?: number;
                     cursor?: string;
+                    /** @description Substring of id or externalId. */
                     search?: string;
                 };
             };
@@ -2290,6 +2346,7 @@ export interface operations {
                 "application/json": {
                     /** @description Id or externalId. */
                     identity: string;
+                    /** @description Free JSON; replaces the stored meta. */
                     meta?: {
                         [key: string]: unknown;
                     };
@@ -2364,6 +2421,7 @@ export interface operations {
             content: {
                 "application/json": {
                     name: string;
+                    /** @description Used in checks, e.g. documents.read. */
                     slug: string;
                     description?: string;
                 };
@@ -2442,6 +2500,7 @@ export interface operations {
                     cursor?: string;
                     /** @default 100 */
                     limit?: number;
+                    /** @description Substring of name or slug. */
                     search?: string;
                 };
             };
@@ -2515,6 +2574,7 @@ export interface operations {
                 "application/json": {
                     name: string;
                     description?: string;
+                    /** @description Permission slugs. */
                     permissions?: string[];
                 };
             };
@@ -2592,6 +2652,7 @@ export interface operations {
                     /** @default 100 */
                     limit?: number;
                     cursor?: string;
+                    /** @description Substring of the name. */
                     search?: string;
                 };
             };
@@ -2665,6 +2726,7 @@ export interface operations {
             content: {
                 "application/json": {
                     roleId: string;
+                    /** @description Permission slugs; replaces all. */
                     permissions: string[];
                 };
             };
@@ -2817,6 +2879,7 @@ export interface operations {
                      * @description Milliseconds.
                      */
                     duration: number;
+                    /** @description Exact identifier or * wildcard pattern. */
                     identifier: string;
                     /** Format: int64 */
                     limit: number;
@@ -2859,6 +2922,7 @@ export interface operations {
                 "application/json": {
                     /** @description Name or id. */
                     namespace: string;
+                    /** @description As set, pattern included. */
                     identifier: string;
                 };
             };
@@ -2936,6 +3000,7 @@ export interface operations {
                 "application/json": {
                     /** @description Name or id. */
                     namespace: string;
+                    /** @description As set, pattern included. */
                     identifier: string;
                 };
             };
@@ -2971,6 +3036,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description One SELECT; see the tool description. */
                     query: string;
                 };
             };
@@ -3011,6 +3077,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description One SELECT; see the tool description. */
                     query: string;
                 };
             };

@@ -10,8 +10,9 @@
  * - `inputSchema` (what the model sees) is the request body schema, flat, cleaned for tokens:
  *   no `$schema`, no numeric `format`s, no bounds beyond Number.MAX_SAFE_INTEGER, no
  *   `additionalProperties: false`, no `x-*` keywords, no examples, and no string-length limits a
- *   model cannot plausibly hit (`minLength: 1`, `maxLength` ≥ 255: validation still enforces
- *   them). Descriptions and the other limits stay. Schema marks (`x-mcp-time`, `x-mcp-default`)
+ *   model cannot plausibly hit (`minLength: 1`, `maxLength` ≥ 255, `maxItems` ≥ 100) and no
+ *   `pattern` on `…Id` fields (copied from results, never composed); validation still enforces
+ *   all of them. Descriptions and the other limits stay. Schema marks (`x-mcp-time`, `x-mcp-default`)
  *   change what the model sees: see docs/x-mcp.md.
  * - `validationSchema` (what the executor checks arguments against) is the request body schema
  *   as the API defines it, strictness (`additionalProperties: false`) included.
@@ -299,6 +300,8 @@ const NUMERIC_FORMATS = new Set(["int32", "int64", "float", "double"]);
 const BOUNDS = new Set(["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"]);
 /** A model never writes a name or id this long by accident; the limit stays in validation only. */
 const LONG_STRING = 255;
+/** Nor a list this long. */
+const LONG_LIST = 100;
 /** Value limits a result schema does not need: they help a model fill input, not read output. */
 const INPUT_ONLY = new Set([
   "minimum",
@@ -332,6 +335,7 @@ export function cleanSchema(schema: JsonSchema, mode: CleanMode): JsonSchema {
     }
     if (mode === "output" && INPUT_ONLY.has(key)) continue;
     if (mode === "model" && ((key === "minLength" && value === 1) || (key === "maxLength" && typeof value === "number" && value >= LONG_STRING))) continue;
+    if (mode === "model" && key === "maxItems" && typeof value === "number" && value >= LONG_LIST) continue;
     if (mode !== "validation" && key === "additionalProperties" && value === false) continue;
     if (mode === "model" && key === "required" && Array.isArray(value)) {
       // A field with an MCP default may be omitted: the executor fills it in.
@@ -358,6 +362,10 @@ function cleanValue(key: string, value: unknown, mode: CleanMode): unknown {
     for (const [name, sub] of Object.entries(value as Record<string, unknown>)) {
       const s = asObject(sub);
       map[name] = s ? cleanSchema(s, mode) : sub;
+      // An id (`apiId`, `keyId`) is copied from an earlier result, never composed: its pattern
+      // tells a model nothing, and validation still checks it. An external id is the caller's
+      // own, composed by the model, so its pattern stays.
+      if (mode === "model" && key === "properties" && /[a-z]Id$/.test(name) && !/^external/i.test(name) && asObject(map[name])) delete (map[name] as JsonSchema).pattern;
       // Results carry each unix-ms field's ISO 8601 form beside it (results.ts adds them).
       const time = s && key === "properties" && mode === "output" ? timeKindOf(s) : undefined;
       if (time !== undefined && time !== "duration") Object.assign(map, timeSiblingSchemas(name, time));

@@ -145,11 +145,12 @@ describe("generateTools on the contract", () => {
     // x-mcp-time: the model may write a time as ISO 8601; the executor converts it (prepare.ts).
     expect(props.expires).toEqual({ type: ["integer", "string"], description: TIME_PHRASES.future });
     expect(props.byteLength).toMatchObject({ minimum: 16, maximum: 255, default: 16 });
-    expect(props.apiId).toMatchObject({ minLength: 3, pattern: "^[a-zA-Z0-9_]+$" });
+    expect(props.apiId).toMatchObject({ minLength: 3 });
+    expect(props.externalId).toMatchObject({ pattern: "^[a-zA-Z0-9_.-]+$" });
     // Lengths a model cannot plausibly miss stay in validation only.
     expect(props.apiId).not.toHaveProperty("maxLength");
     expect(tool("create_key").validationSchema?.properties).toMatchObject({ apiId: { maxLength: 255 } });
-    expect(props.permissions).toMatchObject({ maxItems: 1000 });
+    expect(tool("create_key").validationSchema?.properties).toMatchObject({ permissions: { maxItems: 1000 } });
     expect((props.credits.properties as Record<string, JsonSchema>).remaining).toEqual({
       type: ["integer", "null"],
       minimum: 0,
@@ -183,7 +184,8 @@ describe("generateTools on the contract", () => {
     const t = tool("check_ratelimits");
     expect(t.inputSchema.required).toEqual(["checks"]);
     const checks = (t.inputSchema.properties as Record<string, JsonSchema>).checks;
-    expect(checks).toMatchObject({ type: "array", minItems: 1, maxItems: 100 });
+    expect(checks).toMatchObject({ type: "array", minItems: 1 });
+    expect((t.validationSchema?.properties as Record<string, JsonSchema>).checks).toMatchObject({ maxItems: 100 });
     const validate = ajv().compile(t.validationSchema as JsonSchema);
     const check = { namespace: "api", identifier: "user_1", limit: 10, duration: 60_000 };
     expect(validate({ checks: [check] })).toBe(true);
