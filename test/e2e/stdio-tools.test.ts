@@ -340,6 +340,19 @@ describe("every tool over stdio, effects verified through the API", () => {
     }
   });
 
+  it("analytics helpers: usage summary, top, time series, rate limits (figures: test/e2e/analytics-tools.test.ts)", async () => {
+    const { keyId, key } = await rawKey();
+    expect((await raw("keys.verifyKey", { key })).data.valid).toBe(true);
+    const usage = await tool<{ total: number; valid: number }>("analytics_usage_summary", { window: "PT1H", keyId });
+    expect(usage).toMatchObject({ total: 1, valid: 1 });
+    const top = await tool<{ key_id: string }[]>("analytics_top", { by: "key", window: "PT1H", limit: 100 });
+    expect(top.map((r) => r.key_id)).toContain(keyId);
+    const series = await tool<{ total: number }[]>("analytics_timeseries", { window: "PT1H", granularity: "minute", keyId });
+    expect(series.reduce((n, p) => n + p.total, 0)).toBe(1);
+    const limits = await tool<{ total: number }[]>("analytics_ratelimits", { window: "P1D" });
+    expect(Array.isArray(limits)).toBe(true);
+  });
+
   // Runs last (vitest runs a file's tests in order) and counts what the tests above called.
   it("the tests above called every one of the 45 tools", async () => {
     const { tools } = await s.client.listTools();
