@@ -31,7 +31,7 @@ const ID = "^[\\w.:@/=+-]+$";
 const WINDOW: JsonSchema = { type: "integer", minimum: 60_000, "x-mcp-time": "duration", "x-mcp-default": 604_800_000 };
 const KEY_FILTERS: Record<string, JsonSchema> = {
   keyId: { type: "string", pattern: ID },
-  externalId: { type: "string", pattern: ID },
+  externalId: { type: "string", pattern: ID, description: "The identity's externalId." },
 };
 const VERIFICATIONS_PERMISSION = [["api.*.read_analytics", "api.<apiId>.read_analytics"]];
 const RATELIMITS_PERMISSION = [["ratelimit.*.read_analytics", "ratelimit.<namespaceId>.read_analytics"]];
@@ -52,7 +52,7 @@ function keyFilter(args: Record<string, unknown>): VerificationFilter {
 const usageSummary = defineTool({
   name: "analytics_usage_summary",
   title: "Verification usage summary",
-  description: "Verifications per outcome and credits spent in the window.",
+  description: "Verifications per outcome and credits spent.",
   toolset: "analytics",
   safety: "read",
   permissions: VERIFICATIONS_PERMISSION,
@@ -68,14 +68,14 @@ const usageSummary = defineTool({
 const top = defineTool({
   name: "analytics_top",
   title: "Top keys or users by verifications",
-  description: "Keys or external ids with the most verifications in the window.",
+  description: "Keys or users with the most verifications.",
   toolset: "analytics",
   safety: "read",
   permissions: VERIFICATIONS_PERMISSION,
   inputSchema: {
     type: "object",
     properties: {
-      by: { type: "string", enum: ["key", "external_id"], "x-mcp-default": "key" },
+      by: { type: "string", enum: ["key", "external_id"], "x-mcp-default": "key", description: "Rank keys or users." },
       window: WINDOW,
       limit: { type: "integer", minimum: 1, maximum: 100, "x-mcp-default": 10 },
     },
@@ -93,7 +93,7 @@ const top = defineTool({
 const timeSeries = defineTool({
   name: "analytics_timeseries",
   title: "Verifications over time",
-  description: "Verifications per time bucket (granularity auto if omitted); chart=true adds a PNG.",
+  description: "Verifications per time bucket, empty buckets as 0.",
   toolset: "analytics",
   safety: "read",
   permissions: VERIFICATIONS_PERMISSION,
@@ -101,9 +101,9 @@ const timeSeries = defineTool({
     type: "object",
     properties: {
       window: WINDOW,
-      granularity: { type: "string", enum: [...GRANULARITIES] },
-      ...KEY_FILTERS,
-      chart: { type: "boolean" },
+      granularity: { type: "string", enum: [...GRANULARITIES], description: "Bucket size; omit to fit the window." },
+      keyId: KEY_FILTERS.keyId!,
+      chart: { type: "boolean", description: "Also return a PNG." },
     },
     additionalProperties: false,
   },
@@ -127,14 +127,18 @@ const timeSeries = defineTool({
 const ratelimitUsage = defineTool({
   name: "analytics_ratelimits",
   title: "Rate-limit passed and denied",
-  description: "Rate-limit checks passed and denied per identifier in the window.",
+  description: "Rate-limit checks passed and denied per identifier.",
   toolset: "analytics",
   profiles: ["full", "ratelimits"],
   safety: "read",
   permissions: RATELIMITS_PERMISSION,
   inputSchema: {
     type: "object",
-    properties: { window: WINDOW, namespaceId: { type: "string", pattern: ID }, identifier: { type: "string", pattern: ID } },
+    properties: {
+      window: WINDOW,
+      namespaceId: { type: "string", pattern: ID, description: "A namespace_id from earlier rows." },
+      identifier: { type: "string", pattern: ID, description: "The identifier checked, e.g. a user id." },
+    },
     additionalProperties: false,
   },
   async handler(args, ctx): Promise<ToolOutput> {
