@@ -73,7 +73,7 @@ describe("mcp-remote bridge", () => {
     );
     try {
       const { tools } = await client.listTools();
-      expect(tools).toHaveLength(7);
+      expect(tools).toHaveLength(8);
       expect(tools.every((t) => t.name.includes("ratelimit"))).toBe(true);
       const res = (await client.callTool({
         name: "check_ratelimit",
