@@ -17,7 +17,7 @@ import { createAjv, redactedPaths, toValidationErrors, type Validator } from "./
 import { getHandler, type Handler, type HandlerResult } from "./handlers/registry.js";
 import "./handlers/index.js";
 import { runDueRefills, startRefillScheduler } from "./refill.js";
-import { ANALYTICS_FILE_NAME, openAnalytics, type Analytics, type AnalyticsLimits } from "./analytics/index.js";
+import { ANALYTICS_FILE_NAME, disabledAnalytics, openAnalytics, type Analytics, type AnalyticsLimits } from "./analytics/index.js";
 import { join } from "node:path";
 
 export interface LocalApiOptions {
@@ -38,6 +38,8 @@ export interface LocalApiOptions {
   onError?: (message: string, err: unknown) => void;
   /** Analytics engine limits (tests shrink them to reach the 422s). */
   analyticsLimits?: Partial<AnalyticsLimits>;
+  /** false: no analytics engine; events are dropped and queries answer 412 (the benchmark's baseline). */
+  analytics?: boolean;
 }
 
 export interface LocalApi {
@@ -167,7 +169,7 @@ export async function createLocalApi(opts: LocalApiOptions = {}): Promise<LocalA
       process.stderr.write(`[unkey-local] ${message}: ${(err as Error)?.stack ?? String(err)}\n`);
     });
   // Beside the SQLite file, or in memory with it; loaded only now, and optional (412 without it).
-  const analytics = await openAnalytics({
+  const analytics = opts.analytics === false ? disabledAnalytics() : await openAnalytics({
     file: opts.memory ? undefined : join(opts.dataDir ?? ".unkey-local", ANALYTICS_FILE_NAME),
     limits: opts.analyticsLimits,
     onError,

@@ -44,6 +44,11 @@ class UnavailableAnalytics implements Analytics {
   }
 }
 
+/** No engine at all (the benchmark's "recording off" side): events are dropped, queries answer 412. */
+export function disabledAnalytics(reason = "analytics are turned off for this server."): Analytics {
+  return new UnavailableAnalytics(reason);
+}
+
 export async function openAnalytics(opts: OpenAnalyticsOptions = {}): Promise<Analytics> {
   let engine: typeof import("./engine.js");
   try {

@@ -69,8 +69,8 @@ export const DEFAULT_LIMITS: AnalyticsLimits = {
   maxResultRows: 10_000,
   maxResultBytes: 4 * 1024 * 1024,
   retentionDays: 90,
-  flushSize: 5_000,
-  flushIntervalMs: 1_000,
+  flushSize: 20_000,
+  flushIntervalMs: 2_000,
 };
 
 export type AnalyticsRow = Record<string, unknown>;

@@ -1,0 +1,58 @@
+// Child process for bench/analytics.mjs: the built local API in memory, with or without the
+// analytics engine, optionally bulk-seeded with N verification events before it reports its URL.
+//   node bench/lib/analytics-child.mjs <dist/local/server.js> <root key> <analytics on|off> <seed count>
+// Prints one JSON line {url, workspaceId, seedMs}; runs until stdin closes or SIGTERM.
+import { pathToFileURL } from "node:url";
+import { resolve } from "node:path";
+
+const [serverModule, rootKey, mode, seedArg] = process.argv.slice(2);
+const { createLocalApi } = await import(pathToFileURL(resolve(serverModule)).href);
+const api = await createLocalApi({ memory: true, rootKey, port: 0, host: "127.0.0.1", analytics: mode !== "off" });
+
+const DAY = 86_400_000;
+const OUTCOMES = ["VALID", "VALID", "VALID", "VALID", "VALID", "VALID", "RATE_LIMITED", "USAGE_EXCEEDED", "DISABLED", "INSUFFICIENT_PERMISSIONS"];
+const TAGS = [["path=/api/v1/users", "environment=production"], ["path=/api/v1/posts"], [], ["team=backend", "environment=production"]];
+
+/** 60 days of history ending now: 500 keys in 4 key spaces, 2,000 users, a few tag sets. */
+async function seed(n) {
+  const now = Date.now();
+  const chunk = 100_000;
+  for (let start = 0; start < n; start += chunk) {
+    const events = [];
+    for (let i = start; i < Math.min(n, start + chunk); i++) {
+      const h = (i * 2654435761) >>> 0;
+      events.push({
+        requestId: `req_seed_${i}`,
+        time: now - (h % (60 * DAY)),
+        workspaceId: api.workspaceId,
+        keySpaceId: `ks_bench_${h % 4}`,
+        identityId: "",
+        externalId: h % 5 === 0 ? "" : `user_${h % 2000}`,
+        keyId: `key_bench_${h % 500}`,
+        region: "local",
+        outcome: OUTCOMES[h % OUTCOMES.length],
+        tags: TAGS[h % TAGS.length],
+        spentCredits: h % 3,
+        latency: 1,
+      });
+    }
+    await api.analytics.insertVerifications(events);
+  }
+}
+
+const started = performance.now();
+const n = Number(seedArg ?? 0);
+if (n > 0) await seed(n);
+process.stdout.write(`${JSON.stringify({ url: api.url, workspaceId: api.workspaceId, seedMs: Math.round(performance.now() - started) })}\n`);
+
+let closing = false;
+const shutdown = async () => {
+  if (closing) return;
+  closing = true;
+  await api.close().catch(() => {});
+  process.exit(0);
+};
+process.on("SIGTERM", shutdown);
+process.on("SIGINT", shutdown);
+process.stdin.on("end", shutdown);
+process.stdin.resume();
