@@ -1,6 +1,7 @@
 // Analytics: (1) p50 latency of Unkey's documented example queries over 1,000,000 recorded
 // verifications (bulk-seeded straight into the engine, 60 days of history), and (2) verifyKey
-// throughput with event recording on versus off, in the same run (target: on/off >= 0.9).
+// throughput with event recording on versus off, in the same run (target: on/off >= 0.9; best of
+// two alternating runs per side).
 //
 //   npm run build && node bench/analytics.mjs     (or as part of `npm run bench`)
 //
@@ -8,12 +9,11 @@
 // mixed with the client's. Queries run one at a time (an analyst's pace), each 7 times after one
 // warm-up; the examples that cannot run locally (WITH FILL, a 12-month range past retention) are
 // listed as skipped with their error code.
-import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Pool } from "undici";
-import { benchRootKey, LOCAL_SERVER_MODULE, REPO_ROOT, stopChild } from "./lib/local-api.mjs";
+import { REPO_ROOT, startLocalApiProcess } from "./lib/local-api.mjs";
 import { drive, post } from "./local-api.mjs";
 import { percentile, ratio, round } from "./lib/stats.mjs";
 import { formatTable } from "./lib/table.mjs";
@@ -22,23 +22,10 @@ const SEED = Number(process.env.BENCH_ANALYTICS_EVENTS ?? 1_000_000);
 const RUNS = 7;
 const TARGET_RATIO = 0.9;
 
-function startChild(mode, seed) {
-  const rootKey = benchRootKey();
-  const child = spawn(process.execPath, [join(REPO_ROOT, "bench", "lib", "analytics-child.mjs"), LOCAL_SERVER_MODULE, rootKey, mode, String(seed)], {
-    stdio: ["pipe", "pipe", "inherit"],
-  });
-  return new Promise((resolve, reject) => {
-    let out = "";
-    child.on("error", reject);
-    child.on("exit", (code) => reject(new Error(`analytics child exited with code ${code}`)));
-    child.stdout.on("data", (c) => {
-      out += c.toString("utf8");
-      const nl = out.indexOf("\n");
-      if (nl === -1) return;
-      child.removeAllListeners("exit");
-      resolve({ ...JSON.parse(out.slice(0, nl)), rootKey, close: () => stopChild(child) });
-    });
-  });
+/** Seeding a million events takes a while on a busy 2-core machine: the child gets 10 minutes. */
+async function startChild(mode, seed) {
+  const api = await startLocalApiProcess({ script: "analytics-child.mjs", args: [mode, String(seed)], timeoutMs: 600_000 });
+  return { ...api, seedMs: api.info.seedMs };
 }
 
 /** The examples with the fixture's placeholders replaced by ids the seed uses. */
@@ -105,8 +92,13 @@ async function queryLatencies() {
 
 export async function runAnalyticsBench() {
   const queries = await queryLatencies();
-  const off = await verifyThroughput("off");
-  const on = await verifyThroughput("on");
+  // Alternating off/on twice and keeping each side's best run: other load on a shared machine
+  // lowers whichever run it lands on, and best-of-two keeps that out of the ratio.
+  const runs = { off: [], on: [] };
+  for (const mode of ["off", "on", "off", "on"]) runs[mode].push(await verifyThroughput(mode));
+  const best = (list) => list.reduce((a, b) => (b.rps > a.rps ? b : a));
+  const off = best(runs.off);
+  const on = best(runs.on);
   const throughputRatio = ratio(on.rps, off.rps);
   const p50s = queries.rows.map((r) => r.p50);
   const table = [
@@ -131,7 +123,7 @@ export async function runAnalyticsBench() {
     seedMs: queries.seedMs,
     queries: queries.rows,
     skipped: queries.skipped,
-    verify: { off, on },
+    verify: { off, on, runs },
     targets: {
       recordingThroughputRatio: { value: throughputRatio, target: TARGET_RATIO, better: "higher" },
       exampleQueryP50MedianMs: { value: round(percentile(p50s, 50), 1), target: null },

@@ -2,8 +2,10 @@
 // analytics engine, optionally bulk-seeded with N verification events before it reports its URL.
 //   node bench/lib/analytics-child.mjs <dist/local/server.js> <root key> <analytics on|off> <seed count>
 // Prints one JSON line {url, workspaceId, seedMs}; runs until stdin closes or SIGTERM.
+// Started through startLocalApiProcess({ script: "analytics-child.mjs", args: [mode, seed] }).
 import { pathToFileURL } from "node:url";
 import { resolve } from "node:path";
+import { closeOnParentExit } from "./local-api.mjs";
 
 const [serverModule, rootKey, mode, seedArg] = process.argv.slice(2);
 const { createLocalApi } = await import(pathToFileURL(resolve(serverModule)).href);
@@ -45,14 +47,4 @@ const n = Number(seedArg ?? 0);
 if (n > 0) await seed(n);
 process.stdout.write(`${JSON.stringify({ url: api.url, workspaceId: api.workspaceId, seedMs: Math.round(performance.now() - started) })}\n`);
 
-let closing = false;
-const shutdown = async () => {
-  if (closing) return;
-  closing = true;
-  await api.close().catch(() => {});
-  process.exit(0);
-};
-process.on("SIGTERM", shutdown);
-process.on("SIGINT", shutdown);
-process.stdin.on("end", shutdown);
-process.stdin.resume();
+closeOnParentExit(api);

@@ -5,7 +5,7 @@
  * same two operations as the raw SQL tools, so they work against Unkey and the local API alike.
  */
 import type { JsonSchema } from "../../schemas/loader.js";
-import { defineTool } from "../define.js";
+import { defineTool, type ToolSpec } from "../define.js";
 import type { ToolContext, ToolDefinition, ToolOutput } from "../types.js";
 import { renderSeriesPng } from "./analytics-chart.js";
 import {
@@ -25,6 +25,7 @@ import {
   type Granularity,
   type TopBy,
   type VerificationFilter,
+  type Window,
 } from "./analytics-sql.js";
 
 const ID = "^[\\w.:@/=+-]+$";
@@ -38,6 +39,12 @@ const RATELIMITS_PERMISSION = [["ratelimit.*.read_analytics", "ratelimit.<namesp
 
 type Rows = Record<string, unknown>[];
 
+/** Every helper is a read in the analytics toolset, windowed by `window` (converted to ms by the executor). */
+function helper(spec: Omit<ToolSpec, "toolset" | "safety" | "handler"> & { run(args: Record<string, unknown>, ctx: ToolContext, w: Window): Promise<ToolOutput> }): ToolDefinition {
+  const { run, ...rest } = spec;
+  return defineTool({ ...rest, toolset: "analytics", safety: "read", handler: (args, ctx) => run(args, ctx, makeWindow(args.window as number, ctx.now())) });
+}
+
 async function verifications(ctx: ToolContext, sql: string): Promise<Rows> {
   return (await ctx.call("analytics.getVerifications", { query: sql })) as Rows;
 }
@@ -49,28 +56,23 @@ function keyFilter(args: Record<string, unknown>): VerificationFilter {
   };
 }
 
-const usageSummary = defineTool({
+const usageSummary = helper({
   name: "analytics_usage_summary",
   title: "Verification usage summary",
   description: "Verifications per outcome and credits spent.",
-  toolset: "analytics",
-  safety: "read",
   permissions: VERIFICATIONS_PERMISSION,
   inputSchema: { type: "object", properties: { window: WINDOW, ...KEY_FILTERS }, additionalProperties: false },
-  async handler(args, ctx): Promise<ToolOutput> {
-    const w = makeWindow(args.window as number, ctx.now());
+  async run(args, ctx, w): Promise<ToolOutput> {
     const { sql, granularity } = usageSummarySql(w, keyFilter(args));
     const { data, summary } = summariseUsage(await verifications(ctx, sql), w, granularity);
     return { data, summary };
   },
 });
 
-const top = defineTool({
+const top = helper({
   name: "analytics_top",
   title: "Top keys or users by verifications",
   description: "Keys or users with the most verifications.",
-  toolset: "analytics",
-  safety: "read",
   permissions: VERIFICATIONS_PERMISSION,
   inputSchema: {
     type: "object",
@@ -81,8 +83,7 @@ const top = defineTool({
     },
     additionalProperties: false,
   },
-  async handler(args, ctx): Promise<ToolOutput> {
-    const w = makeWindow(args.window as number, ctx.now());
+  async run(args, ctx, w): Promise<ToolOutput> {
     const by = (args.by as TopBy | undefined) ?? "key";
     const { sql, granularity } = topSql(w, by, (args.limit as number | undefined) ?? 10, {});
     const { data, summary } = summariseTop(await verifications(ctx, sql), by, w, granularity);
@@ -90,12 +91,10 @@ const top = defineTool({
   },
 });
 
-const timeSeries = defineTool({
+const timeSeries = helper({
   name: "analytics_timeseries",
   title: "Verifications over time",
   description: "Verifications per time bucket, empty buckets as 0.",
-  toolset: "analytics",
-  safety: "read",
   permissions: VERIFICATIONS_PERMISSION,
   inputSchema: {
     type: "object",
@@ -107,8 +106,7 @@ const timeSeries = defineTool({
     },
     additionalProperties: false,
   },
-  async handler(args, ctx): Promise<ToolOutput> {
-    const w = makeWindow(args.window as number, ctx.now());
+  async run(args, ctx, w): Promise<ToolOutput> {
     const wanted = (args.granularity as Granularity | undefined) ?? autoGranularity(w);
     const g = fitGranularity(w, wanted);
     const points = fillSeries(await verifications(ctx, timeSeriesSql(w, g, keyFilter(args))), w, g);
@@ -124,13 +122,11 @@ const timeSeries = defineTool({
   },
 });
 
-const ratelimitUsage = defineTool({
+const ratelimitUsage = helper({
   name: "analytics_ratelimits",
   title: "Rate-limit passed and denied",
   description: "Rate-limit checks passed and denied per identifier.",
-  toolset: "analytics",
   profiles: ["full", "ratelimits"],
-  safety: "read",
   permissions: RATELIMITS_PERMISSION,
   inputSchema: {
     type: "object",
@@ -141,8 +137,7 @@ const ratelimitUsage = defineTool({
     },
     additionalProperties: false,
   },
-  async handler(args, ctx): Promise<ToolOutput> {
-    const w = makeWindow(args.window as number, ctx.now());
+  async run(args, ctx, w): Promise<ToolOutput> {
     const f = {
       namespaceId: typeof args.namespaceId === "string" ? args.namespaceId : undefined,
       identifier: typeof args.identifier === "string" ? args.identifier : undefined,
