@@ -5,6 +5,8 @@
 //   2. cold start: spawn → first tools/list over stdio (SDK Client + StdioClientTransport)
 //   3. one read tool call, c=1, vs the same request sent straight to the local API
 //   4. peak RSS (VmHWM) of each server process
+//   5. tokens of one result, each half alone (structuredContent, text): list_keys of 100 keys and
+//      get_key, because clients show a model one half or the other
 //
 // Everything is sequential (2-core machine) and bounded in count and time; traffic is loopback only.
 // Run alone with `node bench/mcp.mjs` (after `npm run build`) or through `npm run bench`.
@@ -264,6 +266,32 @@ async function measureCalls(api, apiId, sessions, cfg) {
 // ---------------------------------------------------------------- report
 
 /** Every part that could not be measured, one line each (run.mjs turns these into exit code 1). */
+// ---------------------------------------------------------------- 5. result tokens
+
+/**
+ * o200k tokens of each half of two typical results, from our server over stdio: list_keys with
+ * 100 keys (the largest page) and get_key. Each half must carry every fact on its own and stay
+ * within the result budget (RESULT_TOKEN_BUDGET in src/tools/results.ts, 10,000 tokens).
+ */
+export async function measureResultTokens(api, apiId, session) {
+  const made = [];
+  for (let i = 0; i < 100; i++) {
+    const r = await unkeyPost(api, "/v2/keys.createKey", { apiId, name: `bench-key-${i}`, meta: { plan: "pro", seat: i }, expires: Date.now() + 90 * 86_400_000 });
+    if (r.status !== 200) throw new Error(`setup: keys.createKey answered ${r.status}`);
+    made.push(r.json.data.keyId);
+  }
+  const halves = async (name, args) => {
+    const r = await session.client.callTool({ name, arguments: args });
+    if (r.isError) throw new Error(`${name}: ${JSON.stringify(r.content).slice(0, 300)}`);
+    const text = (r.content ?? []).filter((c) => c.type === "text").map((c) => c.text).join("\n");
+    return { structuredTokens: countTokens(JSON.stringify(r.structuredContent)), textTokens: countTokens(text), items: Array.isArray(r.structuredContent?.data) ? r.structuredContent.data.length : undefined };
+  };
+  return {
+    listKeys100: await halves("list_keys", { apiId, limit: 100 }),
+    getKey: await halves("get_key", { keyId: made[0] }),
+  };
+}
+
 function collectProblems(toolsList, coldStart, call) {
   const problems = [];
   const first = (e) => String(e).split("\n")[0];
@@ -324,6 +352,10 @@ function render(r) {
       ["baseline", kb(r.rss.idle.baseline), kb(r.rss.afterCalls.baseline)],
       ["local API (shared)", null, kb(r.rss.afterCalls.localApi)],
     ]),
+    section("MCP: one result, each half alone (o200k tokens; budget 10,000 per half)", ["result", "structuredContent", "text", "items"], [
+      ["list_keys, 100 keys", r.resultTokens?.listKeys100?.structuredTokens ?? r.resultTokens?.error ?? null, r.resultTokens?.listKeys100?.textTokens ?? null, r.resultTokens?.listKeys100?.items ?? null],
+      ["get_key", r.resultTokens?.getKey?.structuredTokens ?? null, r.resultTokens?.getKey?.textTokens ?? null, null],
+    ]),
     section("MCP: targets (ours vs baseline)", ["measure", "value", "target", "verdict"], [
       ["tokens ours-full / baseline", g.tokensRatio.value, `≤ ${g.tokensRatio.target}`, verdict(g.tokensRatio.value, g.tokensRatio.target)],
       ["cold start ours / baseline", g.coldStartRatio.value, `≤ ${g.coldStartRatio.target}`, verdict(g.coldStartRatio.value, g.coldStartRatio.target)],
@@ -353,13 +385,13 @@ export async function runMcpBench(options = {}) {
     if (created.status !== 200 || !apiId) throw new Error(`setup: apis.createApi answered ${created.status} ${JSON.stringify(created.json).slice(0, 300)}`);
 
     const specs = serverSpecs(api);
-    log("1/4 tools/list sizes");
+    log("1/5 tools/list sizes");
     const toolsList = await measureToolLists(specs, counter.count);
 
-    log(`2/4 cold starts (${cfg.coldStarts} each)`);
+    log(`2/5 cold starts (${cfg.coldStarts} each)`);
     const coldStart = await measureColdStarts(specs, cfg.coldStarts, cfg.loopBudgetMs);
 
-    log(`3/4 tool calls (${cfg.warmup} warm-up + ${cfg.calls} each, round-robin)`);
+    log(`3/5 tool calls (${cfg.warmup} warm-up + ${cfg.calls} each, round-robin)`);
     for (const key of ["oursFull", "baseline"]) {
       if (specs[key].skip) continue;
       try {
@@ -370,7 +402,7 @@ export async function runMcpBench(options = {}) {
     }
     const call = await measureCalls(api, apiId, sessions, cfg);
 
-    log("4/4 peak RSS");
+    log("4/5 peak RSS");
     const rss = {
       idle: coldStart.idlePeakRssKb,
       afterCalls: {
@@ -379,6 +411,16 @@ export async function runMcpBench(options = {}) {
         localApi: api.peakRssKb() ?? null,
       },
     };
+
+    log("5/5 result tokens (list_keys of 100 keys, get_key)");
+    let resultTokens = null;
+    if (sessions.oursFull) {
+      try {
+        resultTokens = await measureResultTokens(api, apiId, sessions.oursFull);
+      } catch (err) {
+        resultTokens = { error: errorText(err) };
+      }
+    }
 
     const result = {
       name: "mcp",
@@ -389,6 +431,7 @@ export async function runMcpBench(options = {}) {
       coldStart,
       call,
       rss,
+      resultTokens,
       targets: {
         tokensRatio: { value: ratio(toolsList.oursFull?.visibleTokens, toolsList.baseline?.visibleTokens), target: TARGETS.tokensRatio, better: "lower" },
         coldStartRatio: { value: ratio(coldStart.oursFull?.median, coldStart.baseline?.median), target: TARGETS.coldStartRatio, better: "lower" },

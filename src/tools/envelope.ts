@@ -37,18 +37,12 @@ export interface ResultEnvelope {
   requestId?: string;
 }
 
-const ERROR_SCHEMA: JsonSchema = {
-  type: "object",
-  properties: {
-    message: { type: "string" },
-    status: { type: "integer" },
-    type: { type: "string" },
-    fields: { type: "array", items: { type: "string" } },
-    hint: { type: "string" },
-    requestId: { type: "string" },
-  },
-  required: ["message"],
-};
+/**
+ * `error` is declared as a bare object: its fields are documented in ResultError, and every
+ * property declared here is compiled by every client that validates results (the SDK client
+ * compiles all outputSchemas at tools/list, which is part of a stdio server's cold start).
+ */
+const ERROR_SCHEMA: JsonSchema = { type: "object" };
 
 /**
  * The outputSchema of a tool whose `data` has `dataSchema` (and `pagination` when the API pages).

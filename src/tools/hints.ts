@@ -162,7 +162,7 @@ function notFoundHint(tool: HintTool, args: Record<string, unknown>, err: UnkeyE
     tool.permissions.length > 0
       ? ` If it does exist, the root key may lack permission (Unkey answers 404 rather than 403 for some calls); this tool needs ${describeCnf(requiredPermissions(tool, args))}.`
       : "";
-  return `${what}. ${capitalise(findHint(notFoundEntity(err.type), args, options))}; it may have been deleted or belong to another workspace.${masked}`;
+  return `${what}; it may have been deleted or belong to another workspace. Next: ${findHint(notFoundEntity(err.type), args, options)}.${masked}`;
 }
 
 function forbiddenHint(tool: HintTool, args: Record<string, unknown>, err: UnkeyErrorBody, keySource: string): string {
@@ -200,8 +200,4 @@ export function readToolFor(tool: Pick<ToolDefinition, "name">, options: Pick<Hi
     if (candidate !== tool.name && options.available.has(candidate)) return candidate;
   }
   return undefined;
-}
-
-function capitalise(s: string): string {
-  return s.length > 0 ? `${s[0].toUpperCase()}${s.slice(1)}` : s;
 }

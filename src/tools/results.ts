@@ -41,10 +41,11 @@ export const RESULT_TOKEN_BUDGET = 10_000;
 /** No budget setting can raise a half above this (Claude Code refuses results over 25k tokens). */
 export const RESULT_TOKEN_HARD_CAP = 24_000;
 /**
- * Characters per token when estimating. JSON of ids and timestamps runs at 3.3–4 characters per
- * o200k token (bench/mcp.mjs measures it); 3 keeps the estimate on the safe side.
+ * Characters per token when estimating. JSON of ids, numbers and timestamps runs at about 2.6
+ * characters per o200k token (a list_keys page measured 2.57 in bench/mcp.mjs); 2.5 keeps the
+ * estimate on the safe side without loading a tokenizer.
  */
-const CHARS_PER_TOKEN = 3;
+const CHARS_PER_TOKEN = 2.5;
 
 type Tool = Pick<ToolDefinition, "name" | "outputSchema" | "pagination" | "secrets" | "permissions" | "permissionsIf" | "safety" | "target" | "resultTimes" | "inputSchema">;
 

@@ -136,8 +136,11 @@ export function parseIsoDateTime(text: string): number | undefined {
   return Number.isNaN(ms) ? undefined : ms;
 }
 
-/** ISO 8601 (UTC) of a unix-ms value. */
+/**
+ * ISO 8601 (UTC) of a unix-ms value, to the second: a model needs no milliseconds, and they cost
+ * tokens in every row of a list.
+ */
 export function iso(ms: number): string {
   const date = new Date(ms);
-  return Number.isNaN(date.getTime()) ? String(ms) : date.toISOString();
+  return Number.isNaN(date.getTime()) ? String(ms) : date.toISOString().replace(/\.\d{3}Z$/, "Z");
 }

@@ -69,7 +69,7 @@ describe("times a model can express", () => {
     const expires = (await raw("keys.getKey", { keyId })).data.expires as number;
     expect(Math.abs(expires - (before + 90 * 86_400_000))).toBeLessThan(60_000);
     const shown = await ok<{ expires: number; expiresIso: string; expiresPast: boolean }>(s.client, "get_key", { keyId });
-    expect(shown).toMatchObject({ expires, expiresIso: new Date(expires).toISOString(), expiresPast: false });
+    expect(shown).toMatchObject({ expires, expiresIso: new Date(expires).toISOString().replace(/\.\d{3}Z$/, "Z"), expiresPast: false });
   });
 
   it("expires as an ISO 8601 date-time is sent as unix ms", async () => {
@@ -92,7 +92,7 @@ describe("times a model can express", () => {
     const before = await keyCount();
     const r = await call(s.client, "create_key", { apiId, expires: "2020-01-01T00:00:00Z" });
     expect(r.isError).toBe(true);
-    expect(r.text).toMatch(/expires: is in the past \(2020-01-01T00:00:00\.000Z/);
+    expect(r.text).toMatch(/expires: is in the past \(2020-01-01T00:00:00Z/);
     expect((r.structuredContent as { error: { fields: string[] } }).error.fields[0]).toMatch(/^expires: is in the past/);
     expect(await keyCount()).toBe(before);
   });

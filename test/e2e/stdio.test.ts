@@ -153,7 +153,7 @@ describe("root keys", () => {
       expect((await s.client.listTools()).tools).toHaveLength(45);
       const r = await call(s.client, "get_api", { apiId: "api_12345678" });
       expect(r.isError).toBe(true);
-      expect(r.text).toContain("Set the UNKEY_ROOT_KEY environment variable");
+      expect(r.text).toContain("Hint: set the UNKEY_ROOT_KEY environment variable");
       expect(s.stderr()).toContain("UNKEY_ROOT_KEY is not set");
       expect(proxy.count()).toBe(0);
     } finally {

@@ -148,6 +148,11 @@ describe("unkey-mcp tools", () => {
           "/v2/apis.listApis": {
             post: { operationId: "apis.listApis", tags: ["apis"], summary: "List APIs", responses: {} },
           },
+          // Methods generated tools cannot send: skipped, each with a warning, never in silence.
+          "/v2/things/{id}": {
+            put: { operationId: "things.replace", responses: {} },
+            delete: { operationId: "things.remove", responses: {} },
+          },
         },
       };
       const file = join(dir, "openapi.json");
@@ -163,7 +168,9 @@ describe("unkey-mcp tools", () => {
         "analytics_timeseries",
         "analytics_ratelimits",
       ]);
-      expect(err).toMatch(/^warning: operation apis\.listApis .*no x-mcp/);
+      expect(err).toMatch(/^warning: operation apis\.listApis .*no x-mcp/m);
+      expect(err).toMatch(/^warning: operation things\.replace \(PUT \/v2\/things\/\{id\}\): PUT operations are not supported .*; skipped$/m);
+      expect(err).toMatch(/^warning: operation things\.remove \(DELETE \/v2\/things\/\{id\}\): DELETE operations are not supported .*; skipped$/m);
       const missing = await run(["--spec", join(dir, "nope.yaml")]);
       expect(missing.code).toBe(2);
       expect(missing.err).toMatch(/--spec .*nope\.yaml: cannot read the file \(ENOENT\)/);

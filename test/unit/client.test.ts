@@ -5,7 +5,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { createUnkeyClient, retryAfterMs, UnkeyNetworkError, type UnkeyClient } from "../../src/client/unkey-client.js";
+import { createUnkeyClient, retryAfterMs, UnkeyNetworkError, UnkeyRequestBodyError, type UnkeyClient } from "../../src/client/unkey-client.js";
 
 interface Seen {
   method: string;
@@ -69,6 +69,19 @@ async function setup(steps: Step[], opts: Partial<Parameters<typeof createUnkeyC
 }
 
 describe("UnkeyClient", () => {
+  it("refuses a body JSON cannot carry (a cycle, a BigInt) before sending anything, as a body error, not a network error", async () => {
+    const { server, client } = await setup([ok]);
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    for (const body of [{ n: BigInt(1) }, cyclic]) {
+      const err = await client.request({ path: "/v2/keys.createKey", body, rootKey: "root_abc", safety: "write" }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(UnkeyRequestBodyError);
+      expect(err).not.toBeInstanceOf(UnkeyNetworkError);
+      expect((err as Error).message).toContain("nothing was sent");
+    }
+    expect(server.seen).toHaveLength(0);
+  });
+
   it("POSTs JSON with the bearer root key and returns status, body and request id", async () => {
     const { server, client } = await setup([ok]);
     const res = await client.request({ path: "/v2/apis.getApi", body: { apiId: "api_1" }, rootKey: "root_abc", safety: "read" });

@@ -11,6 +11,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createUnkeyClient, type UnkeyClient } from "../../src/client/unkey-client.js";
 import { defineTool } from "../../src/tools/define.js";
+import type { ToolDefinition, ToolHandler } from "../../src/tools/types.js";
 import { executeTool } from "../../src/tools/execute.js";
 import { createLogger } from "../../src/util/log.js";
 import { tool } from "../helpers/catalog.js";
@@ -101,6 +102,20 @@ beforeEach(() => {
   received.length = 0;
 });
 
+/** A hand-written read tool taking an apiId, with get_api's permission rule (for hints). */
+function handWritten(name: string, handler: ToolHandler): ToolDefinition {
+  return defineTool({
+    name,
+    title: name,
+    description: "A hand-written test tool.",
+    toolset: "apis",
+    safety: "read",
+    permissions: [["api.*.read_api", "api.<apiId>.read_api"]],
+    inputSchema: { type: "object", properties: { apiId: { type: "string" } }, required: ["apiId"] },
+    handler,
+  });
+}
+
 describe("executeTool against the local API", () => {
   it("sends the flat arguments as the body with the root key, and shapes the answer", async () => {
     const r = await executeTool(tool("create_api"), { name: "payments" }, { rootKey: ROOT, client, logger });
@@ -188,15 +203,7 @@ describe("executeTool against the local API", () => {
   });
 
   it("runs a hand-written tool's handler with the validated arguments and shapes its output", async () => {
-    const handwritten = defineTool({
-      name: "custom",
-      title: "Custom",
-      description: "Echoes an API id.",
-      toolset: "apis",
-      safety: "read",
-      inputSchema: { type: "object", properties: { apiId: { type: "string" } }, required: ["apiId"] },
-      handler: async (args) => ({ data: { echoed: args.apiId }, summary: "custom: echoed" }),
-    });
+    const handwritten = handWritten("custom", async (args) => ({ data: { echoed: args.apiId }, summary: "custom: echoed" }));
     const r = await executeTool(handwritten, { apiId: "api_999999" }, { rootKey: ROOT, client, logger });
     expect(r.structuredContent).toEqual({ summary: "custom: echoed", data: { echoed: "api_999999" } });
     expect(text(r)).toContain('{"echoed":"api_999999"}');
@@ -204,16 +211,7 @@ describe("executeTool against the local API", () => {
   });
 
   it("a hand-written tool's call goes through the client with the caller's root key, and its API error is shaped like a generated tool's", async () => {
-    const handwritten = defineTool({
-      name: "api_name",
-      title: "API name",
-      description: "Returns an API's name.",
-      toolset: "apis",
-      safety: "read",
-      permissions: [["api.*.read_api", "api.<apiId>.read_api"]],
-      inputSchema: { type: "object", properties: { apiId: { type: "string" } }, required: ["apiId"] },
-      handler: async (args, ctx) => ({ data: { name: ((await ctx.call("apis.getApi", { apiId: args.apiId })) as { name: string }).name } }),
-    });
+    const handwritten = handWritten("api_name", async (args, ctx) => ({ data: { name: ((await ctx.call("apis.getApi", { apiId: args.apiId })) as { name: string }).name } }));
     const r = await executeTool(handwritten, { apiId: "api_missing" }, { rootKey: ROOT, client, logger });
     expect(r.isError).toBe(true);
     expect(received).toHaveLength(1);
@@ -225,16 +223,8 @@ describe("executeTool against the local API", () => {
   });
 
   it("a hand-written call whose body JSON cannot carry is an invalid-arguments result: nothing was sent", async () => {
-    const handwritten = defineTool({
-      name: "bad_body",
-      title: "Bad body",
-      description: "Sends a BigInt.",
-      toolset: "apis",
-      safety: "write",
-      inputSchema: { type: "object", properties: {} },
-      handler: async (_args, ctx) => ({ data: await ctx.call("apis.createApi", { name: BigInt(1) }) }),
-    });
-    const r = await executeTool(handwritten, {}, { rootKey: ROOT, client, logger });
+    const handwritten = handWritten("bad_body", async (_args, ctx) => ({ data: await ctx.call("apis.createApi", { name: BigInt(1) }) }));
+    const r = await executeTool(handwritten, { apiId: "api_1" }, { rootKey: ROOT, client, logger });
     expect(r.isError).toBe(true);
     expect(text(r)).toContain("nothing was sent to Unkey");
     expect(text(r)).not.toMatch(/may or may not/);

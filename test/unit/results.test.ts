@@ -33,7 +33,7 @@ describe("successResult", () => {
   it("passes pagination through and tells the model how to get the next page", () => {
     const body = { meta: { requestId: "r" }, data: [{ keyId: "key_1", start: "ab", createdAt: 1, enabled: true }], pagination: { cursor: "cur_2", hasMore: true } };
     const r = successResult(tool("list_keys"), response(200, body));
-    expect(r.structuredContent).toMatchObject({ data: [{ ...body.data[0], createdAtIso: "1970-01-01T00:00:00.001Z" }], pagination: body.pagination, next: 'call list_keys again with cursor="cur_2" and the same other arguments' });
+    expect(r.structuredContent).toMatchObject({ data: [{ ...body.data[0], createdAtIso: "1970-01-01T00:00:00Z" }], pagination: body.pagination, next: 'call list_keys again with cursor="cur_2" and the same other arguments' });
     expect(text(r)).toContain('More results: call list_keys again with cursor="cur_2"');
     expect(text(r)).toContain("1 item, more pages available");
   });

@@ -24,11 +24,11 @@ describe("timestamps", () => {
   it("refuse a number that can only be seconds, showing the milliseconds meant", () => {
     const r = toUnixMs(1803944371, "future", NOW);
     expect(r.ok).toBe(false);
-    expect(!r.ok && r.problem).toContain("in milliseconds that is 1803944371000 (2027-03-01T23:39:31.000Z)");
+    expect(!r.ok && r.problem).toContain("in milliseconds that is 1803944371000 (2027-03-01T23:39:31Z)");
   });
 
   it("refuse a past time where the API needs a future one, but not where any time will do", () => {
-    expect(toUnixMs("2020-01-01T00:00:00Z", "future", NOW)).toMatchObject({ ok: false, problem: expect.stringMatching(/^is in the past \(2020-01-01T00:00:00\.000Z; now is 2026-12-02/) });
+    expect(toUnixMs("2020-01-01T00:00:00Z", "future", NOW)).toMatchObject({ ok: false, problem: expect.stringMatching(/^is in the past \(2020-01-01T00:00:00Z; now is 2026-12-02/) });
     expect(toUnixMs("2020-01-01T00:00:00Z", "timestamp", NOW)).toEqual({ ok: true, value: Date.parse("2020-01-01T00:00:00Z") });
   });
 
