@@ -41,6 +41,7 @@ describe("HTTP transport (stateful, default flags)", () => {
       const client = await connectClient(`${url}${path}`, { "MCP-UNKEY-V2-ROOT-KEY": stack.rootKey });
       const { tools } = await client.listTools();
       expect(tools.map((t) => t.name).sort()).toEqual([
+        "analytics_ratelimits",
         "check_ratelimit",
         "check_ratelimits",
         "delete_ratelimit_override",

@@ -89,7 +89,7 @@ describe("tool catalog over stdio", () => {
       server({ env: { UNKEY_MCP_TOOLSETS: "identities", UNKEY_MCP_READ_ONLY: "true" } }),
     ]);
     expect(await names(rl)).toEqual(
-      ["check_ratelimit", "check_ratelimits", "delete_ratelimit_override", "get_ratelimit_override", "list_ratelimit_overrides", "query_ratelimit_analytics", "set_ratelimit_override"].sort(),
+      ["analytics_ratelimits", "check_ratelimit", "check_ratelimits", "delete_ratelimit_override", "get_ratelimit_override", "list_ratelimit_overrides", "query_ratelimit_analytics", "set_ratelimit_override"].sort(),
     );
     const keyTools = await names(keys);
     expect(keyTools).toHaveLength(15);
@@ -97,11 +97,12 @@ describe("tool catalog over stdio", () => {
     expect(keyTools).not.toContain("create_api");
     expect(await names(picked)).toEqual(["create_api", "get_key"]);
     const roTools = await names(ro);
-    expect(roTools).toHaveLength(14);
+    // 14 read tools from the contract and the 4 analytics helpers.
+    expect(roTools).toHaveLength(18);
     expect(roTools).not.toContain("verify_key");
     expect(roTools).not.toContain("delete_key");
     const consumeTools = await names(roConsume);
-    expect(consumeTools).toHaveLength(17);
+    expect(consumeTools).toHaveLength(21);
     expect(consumeTools).toEqual(expect.arrayContaining(["verify_key", "check_ratelimit", "check_ratelimits"]));
     expect(await names(envSel)).toEqual(["get_identity", "list_identities"]);
   });

@@ -324,7 +324,7 @@ class DuckDbAnalytics implements Analytics {
         const scanned = Number((await conn.runAndReadAll(`SELECT ${counts}`)).getRows()[0]?.[0] ?? 0);
         if (scanned > this.limits.maxRowsRead) throw rowsLimitExceeded(scanned, this.limits.maxRowsRead);
       }
-      if (prepared.lowerBounds.length > 0) await this.checkRetention(conn, prepared.lowerBounds, now, cutoffMs);
+      if (prepared.lowerBounds.length > 0) await this.checkRetention(conn, prepared.lowerBounds, cutoffMs);
       const text = await this.deserialize(prepared.statement);
       return await this.run(conn, text);
     } finally {
@@ -337,7 +337,7 @@ class DuckDbAnalytics implements Analytics {
     return String(reader.getRows()[0]?.[0] ?? "");
   }
 
-  private async checkRetention(conn: DuckDBConnection, bounds: Obj[], now: number, cutoffMs: number): Promise<void> {
+  private async checkRetention(conn: DuckDBConnection, bounds: Obj[], cutoffMs: number): Promise<void> {
     const select = this.templates.query("SELECT 1");
     select.select_list = bounds.map((b) => {
       const c = structuredClone(b);
@@ -364,7 +364,6 @@ class DuckDbAnalytics implements Analytics {
         throw rangeExceedsRetention(new Date(ms).toISOString(), new Date(cutoffMs).toISOString(), this.limits.retentionDays);
       }
     }
-    void now;
   }
 
   private async run(conn: DuckDBConnection, text: string): Promise<AnalyticsRow[]> {
