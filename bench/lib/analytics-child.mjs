@@ -15,7 +15,7 @@ const DAY = 86_400_000;
 const OUTCOMES = ["VALID", "VALID", "VALID", "VALID", "VALID", "VALID", "RATE_LIMITED", "USAGE_EXCEEDED", "DISABLED", "INSUFFICIENT_PERMISSIONS"];
 const TAGS = [["path=/api/v1/users", "environment=production"], ["path=/api/v1/posts"], [], ["team=backend", "environment=production"]];
 
-/** 60 days of history ending now: 500 keys in 4 key spaces, 2,000 users, a few tag sets. */
+/** 60 days of history ending now: 500 keys in 4 key spaces, 200 users, a few tag sets. */
 async function seed(n) {
   const now = Date.now();
   const chunk = 100_000;
@@ -23,17 +23,19 @@ async function seed(n) {
     const events = [];
     for (let i = start; i < Math.min(n, start + chunk); i++) {
       const h = (i * 2654435761) >>> 0;
+      // Each key belongs to one key space and one user (as keys do), a fifth have no user.
+      const key = h % 500;
       events.push({
         requestId: `req_seed_${i}`,
         time: now - (h % (60 * DAY)),
         workspaceId: api.workspaceId,
-        keySpaceId: `ks_bench_${h % 4}`,
+        keySpaceId: `ks_bench_${key % 4}`,
         identityId: "",
-        externalId: h % 5 === 0 ? "" : `user_${h % 2000}`,
-        keyId: `key_bench_${h % 500}`,
+        externalId: key % 5 === 0 ? "" : `user_${key % 200}`,
+        keyId: `key_bench_${key}`,
         region: "local",
-        outcome: OUTCOMES[h % OUTCOMES.length],
-        tags: TAGS[h % TAGS.length],
+        outcome: OUTCOMES[(h >>> 9) % OUTCOMES.length],
+        tags: TAGS[(h >>> 13) % TAGS.length],
         spentCredits: h % 3,
         latency: 1,
       });

@@ -106,6 +106,29 @@ function moveStageSql(): string {
   return parts.join(";\n");
 }
 
+/** Merges each aggregate table's partial rows into one row per bucket and grouping. */
+function compactSql(): string {
+  const parts = ["BEGIN TRANSACTION"];
+  for (const g of GRANULARITIES) {
+    for (const [table, sums] of [
+      [`kv_per_${g}`, `${KV_GROUP}, CAST(sum(count) AS BIGINT), CAST(sum(spent_credits) AS BIGINT)`],
+      [`rl_per_${g}`, `${RL_GROUP}, CAST(sum(passed) AS BIGINT), CAST(sum(total) AS BIGINT)`],
+    ] as const) {
+      parts.push(
+        `CREATE OR REPLACE TEMP TABLE compacted AS SELECT time, ${sums} FROM ${S}.${table} GROUP BY ALL`,
+        `DELETE FROM ${S}.${table}`,
+        `INSERT INTO ${S}.${table} SELECT * FROM compacted`,
+        "DROP TABLE compacted",
+      );
+    }
+  }
+  parts.push("COMMIT");
+  return parts.join(";\n");
+}
+
+/** Flushes between compactions of the aggregate tables (about a minute at the default interval). */
+const COMPACT_EVERY = 30;
+
 function quote(s: string): string {
   return `'${s.replace(/'/g, "''")}'`;
 }
@@ -128,16 +151,10 @@ function scopedViewsSql(kind: AnalyticsKind, scope: AnalyticsScope, cutoffMs: nu
   ];
   for (const g of GRANULARITIES) {
     const cutoff = `${BUCKET[g].expr(String(cutoffMs))}`;
-    // Each flush adds partial rows per bucket (like ClickHouse parts before a merge); summing
-    // here gives one row per bucket and grouping, so `SELECT count` is right without SUM too.
-    const body =
-      kind === "verifications"
-        ? `SELECT time, ${KV_GROUP}, CAST(sum(count) AS BIGINT) AS count, CAST(sum(spent_credits) AS BIGINT) AS spent_credits`
-        : `SELECT time, ${RL_GROUP}, CAST(sum(passed) AS BIGINT) AS passed, CAST(sum(total) AS BIGINT) AS total`;
-    views.push(
-      `CREATE OR REPLACE TEMP VIEW ${t.aggregated[g]} AS ${body} FROM ${S}.${prefix}_per_${g}
-        WHERE ${ws}${filter} AND time >= ${cutoff} GROUP BY ALL`,
-    );
+    // Each flush adds partial rows per bucket, as ClickHouse parts do before a merge (compact()
+    // merges them now and then): read them with SUM(count), as Unkey's docs say to.
+    const cols = kind === "verifications" ? `time, ${KV_GROUP}, count, spent_credits` : `time, ${RL_GROUP}, passed, total`;
+    views.push(`CREATE OR REPLACE TEMP VIEW ${t.aggregated[g]} AS SELECT ${cols} FROM ${S}.${prefix}_per_${g} WHERE ${ws}${filter} AND time >= ${cutoff}`);
   }
   return views.join(";\n");
 }
@@ -200,6 +217,7 @@ class DuckDbAnalytics implements Analytics {
   private readonly timer: NodeJS.Timeout;
   private readonly templates: Templates;
   private closed = false;
+  private flushes = 0;
 
   constructor(
     private readonly instance: DuckDBInstance,
@@ -246,6 +264,7 @@ class DuckDbAnalytics implements Analytics {
       this.verifications = [];
       this.ratelimits = [];
       await this.write(kv, rl);
+      if (++this.flushes % COMPACT_EVERY === 0) await this.compact();
     });
     this.flushing = run.catch(() => undefined);
     return run;
@@ -255,6 +274,7 @@ class DuckDbAnalytics implements Analytics {
     const run = this.flushing.then(async () => {
       const chunk = 100_000;
       for (let i = 0; i < events.length; i += chunk) await this.write(events.slice(i, i + chunk), []);
+      await this.compact();
     });
     this.flushing = run.catch(() => undefined);
     return run;
@@ -269,6 +289,15 @@ class DuckDbAnalytics implements Analytics {
     if (rl.length > 0) await this.writer.run(STAGE_RATELIMITS, [JSON.stringify(rl)]);
     try {
       await this.writer.run(moveStageSql());
+    } catch (err) {
+      await this.writer.run("ROLLBACK").catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private async compact(): Promise<void> {
+    try {
+      await this.writer.run(compactSql());
     } catch (err) {
       await this.writer.run("ROLLBACK").catch(() => undefined);
       throw err;
@@ -445,6 +474,7 @@ export async function openDuckDbAnalytics(
   await writer.run(schemaSql());
   // Events staged by a process that died before moving them are moved now.
   await writer.run(moveStageSql());
+  await writer.run(compactSql());
   await writer.run("SET lock_configuration = true");
   const compiled = new Map<string, Obj>();
   const sources = templateSources();
