@@ -63,7 +63,7 @@ function startBareServer() {
 }
 
 /** One JSON POST; returns the parsed body, throwing on a non-200 status. */
-async function post(pool, path, headers, body) {
+export async function post(pool, path, headers, body) {
   const res = await pool.request({ method: "POST", path, headers, body: JSON.stringify(body) });
   const text = await res.body.text();
   if (res.statusCode !== 200) throw new Error(`POST ${path} → ${res.statusCode}: ${text.slice(0, 300)}`);
@@ -74,7 +74,7 @@ async function post(pool, path, headers, body) {
  * Drives `makeRequest(i)` from CONCURRENCY workers: a warm-up, then DURATION_MS of timed requests.
  * `check(body)` must return true for every response, else the run fails.
  */
-async function drive(url, { path, headers, makeBody, check }) {
+export async function drive(url, { path, headers, makeBody, check }) {
   const pool = new Pool(url, { connections: CONCURRENCY, pipelining: 1, keepAliveTimeout: 60_000 });
   const latencies = [];
   let failures = 0;

@@ -35,8 +35,9 @@ await build({
   chunkNames: "chunk-[hash]",
   // Native, heavy or HTTP-only packages stay ordinary imports: SQLite's binding cannot be
   // bundled, undici and yaml are loaded on first use anyway (and yaml, being CommonJS, would lose
-  // its named exports to the bundle's interop).
-  external: ["better-sqlite3", "express", "prom-client", "undici", "yaml"],
+  // its named exports to the bundle's interop). DuckDB and the chart libraries are optional
+  // dependencies loaded with import() on first use (analytics, charts), native or large.
+  external: ["better-sqlite3", "express", "prom-client", "undici", "yaml", "@duckdb/node-api", "@resvg/resvg-js", "vega", "vega-lite"],
   // Bundled CommonJS dependencies call require() for Node built-ins.
   banner: { js: "import { createRequire as __unkeyMcpCreateRequire } from 'node:module'; const require = __unkeyMcpCreateRequire(import.meta.url);" },
   sourcemap: true,

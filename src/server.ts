@@ -6,7 +6,7 @@
  * key is resolved per call, never captured at connect time, so one server can serve a stdio
  * operator or many HTTP callers alike.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv";
 import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
@@ -25,13 +25,12 @@ import {
 import { createUnkeyClient, type UnkeyClient } from "./client/unkey-client.js";
 import type { CommonConfig } from "./config.js";
 import { PromptArgumentError, loadShippedPrompts, renderPrompt, type PromptTemplate } from "./prompts.js";
-import { loadContract } from "./schemas/loader.js";
 import { executeTool } from "./tools/execute.js";
-import { readSpec, toListedTool } from "./tools/export.js";
-import { generateTools } from "./tools/generate.js";
+import { buildCatalog } from "./tools/catalog.js";
+import { toListedTool } from "./tools/export.js";
 import type { BeforeExecuteHook, GuardPolicy } from "./tools/guard.js";
 import type { ToolDefinition } from "./tools/types.js";
-import { codePath, packagePath } from "./util/assets.js";
+import { packagePath } from "./util/assets.js";
 import type { Logger } from "./util/log.js";
 
 export type ServerRequestExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
@@ -158,20 +157,12 @@ export async function loadServerParts(
   return { catalog, prompts, client };
 }
 
-/** The bundled contract's catalog, precompiled by the build (scripts/postbuild.mjs). */
-const PRECOMPILED_CATALOG = codePath("tools/catalog.json");
-
-/** Every tool of the bundled contract, or of another document given with --spec. */
+/**
+ * Every tool the server lists: the bundled contract's (or another document's, given with --spec)
+ * plus the hand-written ones, from the one catalog builder everything else uses.
+ */
 export async function loadToolCatalog(source: CatalogSource): Promise<ToolDefinition[]> {
-  if (!source.spec) {
-    // Startup time matters: the build generates the bundled catalog once; running from source
-    // (tests) generates it here.
-    if (existsSync(PRECOMPILED_CATALOG)) return JSON.parse(readFileSync(PRECOMPILED_CATALOG, "utf8")) as ToolDefinition[];
-    return generateTools(loadContract()).tools;
-  }
-  const doc = await readSpec(source.spec, source.timeoutMs ?? 15_000);
-  // Our contract's x-mcp fills in operations the other document leaves unannotated.
-  const { tools, warnings } = generateTools(doc, { overlay: loadContract() });
+  const { tools, warnings } = await buildCatalog({ spec: source.spec, timeoutMs: source.timeoutMs });
   for (const w of warnings) source.logger.warn("spec", { warning: w });
   return tools;
 }

@@ -4,6 +4,7 @@
 // they would be with an in-process server on a 2-core machine.
 import { pathToFileURL } from "node:url";
 import { resolve } from "node:path";
+import { closeOnParentExit } from "./local-api.mjs";
 
 const [serverModule, rootKey] = process.argv.slice(2);
 if (!serverModule || !rootKey) {
@@ -14,14 +15,4 @@ const { createLocalApi } = await import(pathToFileURL(resolve(serverModule)).hre
 const api = await createLocalApi({ memory: true, rootKey, port: 0, host: "127.0.0.1" });
 process.stdout.write(`${JSON.stringify({ url: api.url })}\n`);
 
-let closing = false;
-const shutdown = async () => {
-  if (closing) return;
-  closing = true;
-  await api.close().catch(() => {});
-  process.exit(0);
-};
-process.on("SIGTERM", shutdown);
-process.on("SIGINT", shutdown);
-process.stdin.on("end", shutdown);
-process.stdin.resume();
+closeOnParentExit(api);

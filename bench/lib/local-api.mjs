@@ -28,18 +28,40 @@ export function stopChild(child) {
   });
 }
 
-export async function startLocalApiProcess({ rootKey = benchRootKey(), timeoutMs = 20_000 } = {}) {
+/**
+ * For a child script: closes `api` and exits on SIGTERM, SIGINT, or when the parent closes stdin
+ * (so a parent that dies does not leave the server running).
+ */
+export function closeOnParentExit(api) {
+  let closing = false;
+  const shutdown = async () => {
+    if (closing) return;
+    closing = true;
+    await api.close().catch(() => {});
+    process.exit(0);
+  };
+  process.on("SIGTERM", shutdown);
+  process.on("SIGINT", shutdown);
+  process.stdin.on("end", shutdown);
+  process.stdin.resume();
+}
+
+/**
+ * `script` (in bench/lib) is the child to run with `args` after the server module and root key;
+ * its first stdout line is JSON with at least `url`, returned whole as `info`.
+ */
+export async function startLocalApiProcess({ rootKey = benchRootKey(), timeoutMs = 20_000, script = "local-api-child.mjs", args = [] } = {}) {
   if (!existsSync(LOCAL_SERVER_MODULE)) {
     throw new Error(`${LOCAL_SERVER_MODULE} is missing: run "npm run build" first (npm run bench does).`);
   }
-  const child = spawn(process.execPath, [join(REPO_ROOT, "bench", "lib", "local-api-child.mjs"), LOCAL_SERVER_MODULE, rootKey], {
+  const child = spawn(process.execPath, [join(REPO_ROOT, "bench", "lib", script), LOCAL_SERVER_MODULE, rootKey, ...args], {
     stdio: ["pipe", "pipe", "pipe"],
   });
   let stderr = "";
   child.stderr.on("data", (c) => {
     stderr = (stderr + c.toString("utf8")).slice(-8192);
   });
-  const url = await new Promise((resolveUrl, reject) => {
+  const info = await new Promise((resolveInfo, reject) => {
     let out = "";
     const timer = setTimeout(() => fail(new Error(`no URL after ${timeoutMs} ms`)), timeoutMs);
     const fail = (err) => {
@@ -56,14 +78,15 @@ export async function startLocalApiProcess({ rootKey = benchRootKey(), timeoutMs
       clearTimeout(timer);
       child.removeAllListeners("exit");
       try {
-        resolveUrl(JSON.parse(out.slice(0, nl)).url);
+        resolveInfo(JSON.parse(out.slice(0, nl)));
       } catch (err) {
         fail(err);
       }
     });
   });
   return {
-    url,
+    url: info.url,
+    info,
     rootKey,
     pid: child.pid,
     peakRssKb: () => readPeakRssKb(child.pid),

@@ -5,6 +5,7 @@
  */
 import { ApiError } from "./errors.js";
 import type { Store } from "./store/store.js";
+import type { Analytics } from "./analytics/index.js";
 
 export interface RootKeyInfo {
   id: string;
@@ -21,6 +22,8 @@ export interface RequestContext {
   region: string;
   /** The caller's address, for keyspace IP whitelists. */
   clientIp?: string;
+  /** Where verification and ratelimit events go (buffered, off the request path) and analytics queries run. */
+  analytics: Analytics;
 }
 
 /** True when the root key holds at least one of `perms`. */

@@ -19,6 +19,8 @@ import { getHandler } from "./handlers/table.js";
 import type { Handler, HandlerResult } from "./handlers/types.js";
 import { runDueRefills, startRefillScheduler } from "./refill.js";
 import { startCounterSweeps } from "./ratelimit/limiters.js";
+import { ANALYTICS_FILE_NAME, disabledAnalytics, openAnalytics, type Analytics, type AnalyticsLimits } from "./analytics/index.js";
+import { join } from "node:path";
 
 export interface LocalApiOptions {
   /** Directory for the SQLite database (default `.unkey-local`). */
@@ -43,6 +45,10 @@ export interface LocalApiOptions {
   onNotice?: (line: string) => void;
   /** Connection timeouts; see DEFAULT_TIMEOUTS. */
   timeouts?: Partial<LocalApiTimeouts>;
+  /** Analytics engine limits (tests shrink them to reach the 422s). */
+  analyticsLimits?: Partial<AnalyticsLimits>;
+  /** false: no analytics engine; events are dropped and queries answer 412 (the benchmark's baseline). */
+  analytics?: boolean;
 }
 
 export interface LocalApiTimeouts {
@@ -68,6 +74,8 @@ export interface LocalApi {
   workspaceId: string;
   /** The open store (tests and the CLI may inspect it). */
   store: Store;
+  /** The analytics engine (tests and the benchmark bulk-seed through it). */
+  analytics: Analytics;
   close(): Promise<void>;
 }
 
@@ -205,6 +213,12 @@ export async function createLocalApi(opts: LocalApiOptions = {}): Promise<LocalA
   const timeouts: LocalApiTimeouts = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
   // Node refuses a headers timeout longer than the request timeout.
   timeouts.headersMs = Math.min(timeouts.headersMs, timeouts.requestMs);
+  // Beside the SQLite file, or in memory with it; loaded only now, and optional (412 without it).
+  const analytics = opts.analytics === false ? disabledAnalytics() : await openAnalytics({
+    file: opts.memory ? undefined : join(opts.dataDir ?? ".unkey-local", ANALYTICS_FILE_NAME),
+    limits: opts.analyticsLimits,
+    onError,
+  });
   const operations = compileOperations(opts.validateResponses === true);
   // Real-time midnights; under the test clock time only moves with X-Test-Time, so no timer.
   const stopRefills = testClock ? (): void => {} : startRefillScheduler(store);
@@ -246,7 +260,7 @@ export async function createLocalApi(opts: LocalApiOptions = {}): Promise<LocalA
     runDueRefills(store, now);
     const remote = req.socket.remoteAddress;
     const clientIp = remote?.startsWith("::ffff:") ? remote.slice(7) : remote;
-    const ctx: RequestContext = { db: store, now, requestId, workspaceId: auth.workspaceId, rootKey: auth.rootKey, region: REGION, clientIp };
+    const ctx: RequestContext = { db: store, now, requestId, workspaceId: auth.workspaceId, rootKey: auth.rootKey, region: REGION, clientIp, analytics };
     let result = compiled.handler(ctx, body);
     if (result instanceof Promise) result = await result;
     const out = { meta: { requestId }, ...(result as HandlerResult) };
@@ -334,13 +348,17 @@ export async function createLocalApi(opts: LocalApiOptions = {}): Promise<LocalA
     rootKey: boot.createdRootKey ?? opts.rootKey,
     workspaceId: boot.workspaceId,
     store,
+    analytics,
     close(): Promise<void> {
       closing ??= new Promise<void>((resolve) => {
         stopRefills();
         stopCounterSweeps();
         server.close(() => {
           store.close();
-          resolve();
+          analytics.close().then(resolve, (err: unknown) => {
+            onError("analytics close failed", err);
+            resolve();
+          });
         });
         server.closeIdleConnections();
         // In-flight requests finish (their writes are committed synchronously); idle sockets go now.

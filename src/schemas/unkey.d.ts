@@ -869,7 +869,7 @@ export type paths = {
         put?: never;
         /**
          * Query key verification analytics
-         * @description One ClickHouse SELECT over key_verifications_v1 (raw: time in ms, key_id, external_id, outcome) or key_verifications_per_{minute,hour,day,month}_v1.
+         * @description One ClickHouse SELECT over key_verifications_v1 (time=unix ms, key_space_id, key_id, external_id, outcome, tags, spent_credits) or key_verifications_per_{minute,hour,day,month}_v1 (time bucket, count, spent_credits): SUM(count) … WHERE time >= now() - INTERVAL 7 DAY; sumIf(count, outcome='VALID').
          *
          *     Root key needs one of `api.*.read_analytics`, `api.<apiId>.read_analytics`. `<apiId>` is the id of the API the call touches.
          */
@@ -891,7 +891,7 @@ export type paths = {
         put?: never;
         /**
          * Query ratelimit analytics
-         * @description One ClickHouse SELECT over ratelimits_v1 (raw: time in ms, namespace_id, identifier, passed) or ratelimits_per_{minute,hour,day,month}_v1.
+         * @description One ClickHouse SELECT over ratelimits_v1 (time=unix ms, namespace_id, identifier, passed) or ratelimits_per_{minute,hour,day,month}_v1 (time bucket, passed, total): SUM(total) - SUM(passed) AS denied … GROUP BY identifier.
          *
          *     Root key needs one of `ratelimit.*.read_analytics`, `ratelimit.<namespaceId>.read_analytics`. `<namespaceId>` is the id of the rate-limit namespace the call touches.
          */

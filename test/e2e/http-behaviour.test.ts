@@ -94,7 +94,7 @@ describe("stateful sessions", () => {
       new StreamableHTTPClientTransport(new URL(`${server.url}${V2}`), { requestInit: { headers: { "MCP-UNKEY-BEARER-AUTH": api.rootKey } }, fetch: fetchWithHeader }),
     );
     try {
-      expect((await plain.listTools()).tools).toHaveLength(41);
+      expect((await plain.listTools()).tools).toHaveLength(45);
     } finally {
       await plain.close();
     }
@@ -122,7 +122,7 @@ describe("/healthz", () => {
     try {
       const client = new Client({ name: "http-behaviour", version: "1.0.0" });
       await client.connect(new StreamableHTTPClientTransport(new URL(`${stateless.url}${V2}`), { requestInit: { headers: { "MCP-UNKEY-BEARER-AUTH": api.rootKey } } }));
-      expect((await client.listTools()).tools).toHaveLength(41);
+      expect((await client.listTools()).tools).toHaveLength(45);
       const h = await health(stateless.url);
       expect(h.status).toBe(200);
       expect(h.body).toEqual({ status: "ok", sessions: 0, mode: "stateless" });

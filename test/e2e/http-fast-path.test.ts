@@ -108,7 +108,7 @@ describe("stateless HTTP: answers as the MCP spec and SDK do", () => {
     const byId = new Map(messagesOf(res.type, res.text).map((m) => [m.id, m]));
     expect([...byId.keys()].sort()).toEqual([7, 8]);
     expect(byId.get(7)?.result?.isError).toBeFalsy();
-    expect(byId.get(8)?.result?.tools).toHaveLength(41);
+    expect(byId.get(8)?.result?.tools).toHaveLength(45);
   });
 
   it("a notification: 202 with no body", async () => {
@@ -193,7 +193,7 @@ describe("stateless HTTP: a client that disconnects mid-call", () => {
       body: JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/list" }),
     });
     expect(list.status).toBe(200);
-    expect(messagesOf(list.headers.get("content-type"), await list.text())[0].result?.tools).toHaveLength(41);
+    expect(messagesOf(list.headers.get("content-type"), await list.text())[0].result?.tools).toHaveLength(45);
     expect(server.stderr()).not.toMatch(/uncaught|unhandled/i);
   });
 });

@@ -36,7 +36,7 @@ describe("MCP Inspector CLI over HTTP", () => {
     const header = `MCP-UNKEY-BEARER-AUTH: ${stack.rootKey}`;
     const list = await inspector([url, "--transport", "http", "--header", header, "--method", "tools/list"]);
     expect(list.code, list.stderr).toBe(0);
-    expect((JSON.parse(list.stdout) as { tools: unknown[] }).tools).toHaveLength(41);
+    expect((JSON.parse(list.stdout) as { tools: unknown[] }).tools).toHaveLength(45);
 
     const created = await inspector([url, "--transport", "http", "--header", header, "--method", "tools/call", "--tool-name", "create_api", "--tool-arg", "name=from-inspector"]);
     expect(created.code, created.stderr).toBe(0);

@@ -27,7 +27,7 @@ describe("HTTP transport (stateful, default flags)", () => {
   it("serves the full profile on /mcp/v2 with the MCP-UNKEY-BEARER-AUTH header, and acts with that key", async () => {
     const client = await connectClient(`${url}${V2}`, { "MCP-UNKEY-BEARER-AUTH": stack.rootKey });
     const { tools } = await client.listTools();
-    expect(tools).toHaveLength(41);
+    expect(tools).toHaveLength(45);
     const created = await call(client, "create_api", { name: "http-e2e" });
     expect(created.isError, text(created)).toBeFalsy();
     const apiId = (structured(created).data as { apiId: string }).apiId;
@@ -41,6 +41,7 @@ describe("HTTP transport (stateful, default flags)", () => {
       const client = await connectClient(`${url}${path}`, { "MCP-UNKEY-V2-ROOT-KEY": stack.rootKey });
       const { tools } = await client.listTools();
       expect(tools.map((t) => t.name).sort()).toEqual([
+        "analytics_ratelimits",
         "check_ratelimit",
         "check_ratelimits",
         "delete_ratelimit_override",
@@ -308,7 +309,7 @@ describe("HTTP transport (--stateless)", () => {
 
   it("serves tool calls without sessions and answers GET and DELETE with 405 Allow: POST", async () => {
     const client = await connectClient(`${stack.http.url}${V2}`, { "MCP-UNKEY-BEARER-AUTH": stack.rootKey });
-    expect((await client.listTools()).tools).toHaveLength(41);
+    expect((await client.listTools()).tools).toHaveLength(45);
     expect((await call(client, "list_identities", {})).isError).toBeFalsy();
     await client.close();
     expect(stack.http.sessionCount()).toBe(0);

@@ -36,11 +36,11 @@ afterAll(async () => {
 });
 
 describe("MCP Inspector CLI", () => {
-  it("lists the 41 tools", async () => {
+  it("lists the 45 tools", async () => {
     const r = await inspector(["--method", "tools/list"]);
     expect(r.code).toBe(0);
     const { tools } = JSON.parse(r.stdout) as { tools: Array<{ name: string; annotations?: Record<string, unknown> }> };
-    expect(tools).toHaveLength(41);
+    expect(tools).toHaveLength(45);
     expect(tools.find((t) => t.name === "get_key")?.annotations).toMatchObject({ readOnlyHint: true });
   });
 

@@ -48,11 +48,11 @@ describe("mcp-remote bridge", () => {
     if (configDir) await rm(configDir, { recursive: true, force: true });
   });
 
-  it("connects to /mcp/v2 with MCP-UNKEY-BEARER-AUTH:${UNKEY_ROOT_KEY}, lists 41 tools and calls them", async () => {
+  it("connects to /mcp/v2 with MCP-UNKEY-BEARER-AUTH:${UNKEY_ROOT_KEY}, lists 45 tools and calls them", async () => {
     const { client } = await viaMcpRemote(`${stack.http.url}/mcp/v2`, "MCP-UNKEY-BEARER-AUTH", { UNKEY_ROOT_KEY: stack.rootKey }, configDir);
     try {
       const { tools } = await client.listTools();
-      expect(tools).toHaveLength(41);
+      expect(tools).toHaveLength(45);
       expect(tools.find((t) => t.name === "delete_api")?.annotations?.destructiveHint).toBe(true);
       const created = (await client.callTool({ name: "create_api", arguments: { name: "via-mcp-remote" } })) as CallToolResult;
       expect(created.isError, text(created)).toBeFalsy();
@@ -73,7 +73,7 @@ describe("mcp-remote bridge", () => {
     );
     try {
       const { tools } = await client.listTools();
-      expect(tools).toHaveLength(7);
+      expect(tools).toHaveLength(8);
       expect(tools.every((t) => t.name.includes("ratelimit"))).toBe(true);
       const res = (await client.callTool({
         name: "check_ratelimit",

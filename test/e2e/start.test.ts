@@ -85,7 +85,7 @@ describe("unkey-mcp start", () => {
       expect((structured(created).data as { apiId: string }).apiId).toMatch(/^api_/);
       await client.close();
       const rl = await connectClient(banner.rlUrl, { [banner.rlHeader]: banner.rootKey! });
-      expect((await rl.listTools()).tools).toHaveLength(7);
+      expect((await rl.listTools()).tools).toHaveLength(8);
       await rl.close();
 
       // Logs go to stderr and never carry the key.

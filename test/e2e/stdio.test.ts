@@ -66,10 +66,10 @@ afterAll(async () => {
 const names = async (s: StdioServer): Promise<string[]> => (await s.client.listTools()).tools.map((t) => t.name).sort();
 
 describe("tool catalog over stdio", () => {
-  it("lists 41 tools for the full profile, with schemas and annotations from the contract", async () => {
+  it("lists 45 tools for the full profile (41 from the contract, 4 analytics helpers), with schemas and annotations", async () => {
     const s = await server();
     const { tools } = await s.client.listTools();
-    expect(tools).toHaveLength(41);
+    expect(tools).toHaveLength(45);
     const byName = new Map(tools.map((t) => [t.name, t]));
     expect(byName.get("get_key")?.annotations).toMatchObject({ readOnlyHint: true, idempotentHint: true });
     expect(byName.get("verify_key")?.annotations).toMatchObject({ readOnlyHint: false, idempotentHint: false });
@@ -89,7 +89,7 @@ describe("tool catalog over stdio", () => {
       server({ env: { UNKEY_MCP_TOOLSETS: "identities", UNKEY_MCP_READ_ONLY: "true" } }),
     ]);
     expect(await names(rl)).toEqual(
-      ["check_ratelimit", "check_ratelimits", "delete_ratelimit_override", "get_ratelimit_override", "list_ratelimit_overrides", "query_ratelimit_analytics", "set_ratelimit_override"].sort(),
+      ["analytics_ratelimits", "check_ratelimit", "check_ratelimits", "delete_ratelimit_override", "get_ratelimit_override", "list_ratelimit_overrides", "query_ratelimit_analytics", "set_ratelimit_override"].sort(),
     );
     const keyTools = await names(keys);
     expect(keyTools).toHaveLength(15);
@@ -97,11 +97,12 @@ describe("tool catalog over stdio", () => {
     expect(keyTools).not.toContain("create_api");
     expect(await names(picked)).toEqual(["create_api", "get_key"]);
     const roTools = await names(ro);
-    expect(roTools).toHaveLength(14);
+    // 14 read tools from the contract and the 4 analytics helpers.
+    expect(roTools).toHaveLength(18);
     expect(roTools).not.toContain("verify_key");
     expect(roTools).not.toContain("delete_key");
     const consumeTools = await names(roConsume);
-    expect(consumeTools).toHaveLength(17);
+    expect(consumeTools).toHaveLength(21);
     expect(consumeTools).toEqual(expect.arrayContaining(["verify_key", "check_ratelimit", "check_ratelimits"]));
     expect(await names(envSel)).toEqual(["get_identity", "list_identities"]);
   });
@@ -150,7 +151,7 @@ describe("root keys", () => {
     try {
       const s = await startStdioServer({ apiUrl: proxy.url });
       servers.push(s);
-      expect((await s.client.listTools()).tools).toHaveLength(41);
+      expect((await s.client.listTools()).tools).toHaveLength(45);
       const r = await call(s.client, "get_api", { apiId: "api_12345678" });
       expect(r.isError).toBe(true);
       expect(r.text).toContain("Hint: set the UNKEY_ROOT_KEY environment variable");

@@ -6,7 +6,7 @@
  */
 import { Unkey } from "@unkey/api";
 import { HTTPClient } from "@unkey/api/lib/http.js";
-import { createLocalApi, type LocalApi } from "../../src/local/server.js";
+import { createLocalApi, type LocalApi, type LocalApiOptions } from "../../src/local/server.js";
 import { createRootKey } from "../../src/local/root-keys.js";
 
 export interface TestClock {
@@ -43,11 +43,13 @@ export interface HarnessOptions {
   start?: number;
   /** Check every 2xx body against the contract (default true). */
   validateResponses?: boolean;
+  /** Analytics engine limits (to reach the 422s with small data). */
+  analyticsLimits?: LocalApiOptions["analyticsLimits"];
 }
 
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
   const start = opts.start ?? START;
-  const api = await createLocalApi({ memory: true, port: 0, testClock: true, validateResponses: opts.validateResponses ?? true });
+  const api = await createLocalApi({ memory: true, port: 0, testClock: true, validateResponses: opts.validateResponses ?? true, analyticsLimits: opts.analyticsLimits });
   const clock: TestClock = { now: start };
   const rootKey = api.rootKey!;
   const sdkWith = (key: string): Unkey => {

@@ -27,8 +27,20 @@ async function verify(body: Parameters<Harness["unkey"]["keys"]["verifyKey"]>[0]
   return (await h.unkey.keys.verifyKey(body)).data;
 }
 
-function verificationRows(keyId: string): { outcome: string; spent_credits: number; tags: string; identity_id: string }[] {
-  return h.api.store.all("SELECT outcome, spent_credits, tags, identity_id FROM key_verifications WHERE key_id = ? ORDER BY rowid", keyId);
+/** The key's rows in key_verifications_v1, in the order they were recorded (read from the analytics engine). */
+async function verificationRows(keyId: string): Promise<{ outcome: string; spent_credits: number; tags: string[]; identity_id: string }[]> {
+  const rows = await h.api.analytics.query(
+    "verifications",
+    `SELECT outcome, spent_credits, tags, identity_id FROM key_verifications_v1 WHERE key_id = '${keyId}'`,
+    { workspaceId: h.api.workspaceId },
+    h.clock.now,
+  );
+  return rows as { outcome: string; spent_credits: number; tags: string[]; identity_id: string }[];
+}
+
+async function verificationCount(): Promise<number> {
+  const rows = await h.api.analytics.query("verifications", "SELECT count(*) AS n FROM key_verifications_v1", { workspaceId: h.api.workspaceId }, h.clock.now);
+  return rows[0]!.n as number;
 }
 
 describe("verifyKey: VALID and the response data", () => {
@@ -72,9 +84,9 @@ describe("verifyKey: VALID and the response data", () => {
     h.clock.now += 1000;
     await verify({ key, tags: ["path=/a", "region=eu"] });
     await verify({ key });
-    const rows = verificationRows(keyId);
+    const rows = await verificationRows(keyId);
     expect(rows).toHaveLength(2);
-    expect(rows[0]).toMatchObject({ outcome: "VALID", spent_credits: 0, tags: '["path=/a","region=eu"]' });
+    expect(rows[0]).toMatchObject({ outcome: "VALID", spent_credits: 0, tags: ["path=/a", "region=eu"] });
     expect(rows[0]!.identity_id).toMatch(/^id_/);
     const got = await h.unkey.keys.getKey({ keyId });
     expect(got.data.lastUsedAt).toBe(h.clock.now);
@@ -83,9 +95,9 @@ describe("verifyKey: VALID and the response data", () => {
 
 describe("verifyKey: NOT_FOUND never leaks existence", () => {
   it("answers NOT_FOUND for an unknown key and writes no row", async () => {
-    const before = h.api.store.get<{ n: number }>("SELECT count(*) AS n FROM key_verifications")!.n;
+    const before = await verificationCount();
     expect(await verify({ key: "vt_doesnotexist" })).toEqual({ valid: false, code: "NOT_FOUND" });
-    expect(h.api.store.get<{ n: number }>("SELECT count(*) AS n FROM key_verifications")!.n).toBe(before);
+    expect(await verificationCount()).toBe(before);
   });
 
   it("answers NOT_FOUND for a soft-deleted key", async () => {
@@ -105,7 +117,7 @@ describe("verifyKey: NOT_FOUND never leaks existence", () => {
     const { key, keyId } = await newKey();
     const noVerify = h.sdkWith(h.rootKeyWith("api.*.read_key"));
     expect((await noVerify.keys.verifyKey({ key })).data).toEqual({ valid: false, code: "NOT_FOUND" });
-    expect(verificationRows(keyId).map((r) => r.outcome)).toEqual(["NOT_FOUND"]);
+    expect((await verificationRows(keyId)).map((r) => r.outcome)).toEqual(["NOT_FOUND"]);
     expect((await h.unkey.keys.getKey({ keyId })).data.lastUsedAt).toBeUndefined();
     const otherApi = h.sdkWith(h.rootKeyWith("api.api_someotherapi.verify_key"));
     expect((await otherApi.keys.verifyKey({ key })).data).toEqual({ valid: false, code: "NOT_FOUND" });
@@ -118,7 +130,7 @@ describe("verifyKey: NOT_FOUND never leaks existence", () => {
     h.api.store.run("INSERT INTO workspaces (id, name, enabled, created_at) VALUES ('ws_other', 'other', 1, 0)");
     h.api.store.run("UPDATE keys SET workspace_id = 'ws_other' WHERE id = ?", keyId);
     expect(await verify({ key })).toEqual({ valid: false, code: "NOT_FOUND" });
-    expect(verificationRows(keyId)).toHaveLength(0);
+    expect((await verificationRows(keyId))).toHaveLength(0);
   });
 });
 
@@ -135,7 +147,7 @@ describe("verifyKey: get-stage codes", () => {
     expect((await verify({ key })).code).toBe("VALID");
     h.clock.now = expires + 1;
     expect(await verify({ key })).toMatchObject({ valid: false, code: "EXPIRED", expires });
-    expect(verificationRows(keyId).map((r) => r.outcome)).toEqual(["VALID", "EXPIRED"]);
+    expect((await verificationRows(keyId)).map((r) => r.outcome)).toEqual(["VALID", "EXPIRED"]);
   });
 
   it("answers FORBIDDEN when the keyspace has an IP whitelist the request cannot match", async () => {
@@ -213,7 +225,7 @@ describe("verifyKey: permissions", () => {
     const ok = await verify({ key });
     expect(ok).toMatchObject({ code: "VALID", credits: 4 });
     expect(ok.ratelimits?.[0]).toMatchObject({ name: "perm-rl", exceeded: false, remaining: 0 });
-    expect(verificationRows(keyId).map((r) => r.outcome)).toEqual([
+    expect((await verificationRows(keyId)).map((r) => r.outcome)).toEqual([
       "INSUFFICIENT_PERMISSIONS",
       "INSUFFICIENT_PERMISSIONS",
       "INSUFFICIENT_PERMISSIONS",
@@ -229,7 +241,7 @@ describe("verifyKey: credits", () => {
     expect(await verify({ key, credits: { cost: 2 } })).toMatchObject({ code: "VALID", credits: 0 });
     expect(await verify({ key, credits: { cost: 0 } })).toMatchObject({ code: "VALID", credits: 0 });
     expect(await verify({ key })).toMatchObject({ valid: false, code: "USAGE_EXCEEDED", credits: 0 });
-    expect(verificationRows(keyId).map((r) => r.spent_credits)).toEqual([1, 2, 0, 0]);
+    expect((await verificationRows(keyId)).map((r) => r.spent_credits)).toEqual([1, 2, 0, 0]);
   });
 
   it("denies a cost above the balance without decrementing anything", async () => {
@@ -282,7 +294,7 @@ describe("verifyKey: rate limits", () => {
     // Twenty seconds later both buckets have rolled out of the window.
     h.clock.now += 20_000;
     expect((await verify({ key })).code).toBe("VALID");
-    expect(verificationRows(keyId).map((r) => r.outcome)).toEqual(["VALID", "VALID", "RATE_LIMITED", "VALID"]);
+    expect((await verificationRows(keyId)).map((r) => r.outcome)).toEqual(["VALID", "VALID", "RATE_LIMITED", "VALID"]);
   });
 
   it("checks a named non-auto limit only when requested, at the requested cost", async () => {

@@ -72,13 +72,15 @@ describe("unkey-mcp tools", () => {
     // Anything on stderr is a generator warning (the strict-mode contract test covers those).
     for (const line of err.split("\n").filter(Boolean)) expect(line).toMatch(/^warning: /);
     const parsed = JSON.parse(out) as { tools: Record<string, unknown>[] };
-    expect(parsed.tools).toHaveLength(41);
+    // 41 generated from the contract, then the 4 hand-written analytics helpers.
+    expect(parsed.tools).toHaveLength(45);
     expect(Object.keys(parsed.tools[0])).toEqual(["name", "title", "description", "inputSchema", "outputSchema", "annotations"]);
   });
 
   it("applies profile, toolsets, tools and read-only", async () => {
     const rl = JSON.parse((await run(["--profile", "ratelimits", "--format=anthropic"])).out) as { name: string }[];
-    expect(rl.map((t) => t.name)).toHaveLength(7);
+    expect(rl.map((t) => t.name)).toHaveLength(8);
+    expect(rl.map((t) => t.name)).toContain("analytics_ratelimits");
     const ro = JSON.parse((await run(["--toolsets", "keys,apis", "--read-only", "--format", "openai"])).out) as { function: { name: string } }[];
     expect(ro.map((t) => t.function.name)).toEqual(["get_api", "list_keys", "get_key", "whoami_key"]);
     const one = JSON.parse((await run(["--tools=verify_key", "--read-only", "--allow-consume"])).out) as { tools: { name: string }[] };
@@ -157,7 +159,15 @@ describe("unkey-mcp tools", () => {
       writeFileSync(file, JSON.stringify(spec));
       const { code, out, err } = await run(["--spec", file]);
       expect(code).toBe(0);
-      expect((JSON.parse(out) as { tools: { name: string }[] }).tools.map((t) => t.name)).toEqual(["get_api", "apis_listApis"]);
+      // The hand-written tools follow whatever the document generates.
+      expect((JSON.parse(out) as { tools: { name: string }[] }).tools.map((t) => t.name)).toEqual([
+        "get_api",
+        "apis_listApis",
+        "analytics_usage_summary",
+        "analytics_top",
+        "analytics_timeseries",
+        "analytics_ratelimits",
+      ]);
       expect(err).toMatch(/^warning: operation apis\.listApis .*no x-mcp/m);
       expect(err).toMatch(/^warning: operation things\.replace \(PUT \/v2\/things\/\{id\}\): PUT operations are not supported .*; skipped$/m);
       expect(err).toMatch(/^warning: operation things\.remove \(DELETE \/v2\/things\/\{id\}\): DELETE operations are not supported .*; skipped$/m);

@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { defaultPromptsDir, loadPrompts, parsePromptFile, PromptArgumentError, renderPrompt } from "../../src/prompts.js";
-import { loadContract, type JsonSchema } from "../../src/schemas/loader.js";
-import { generateTools } from "../../src/tools/generate.js";
+import type { JsonSchema } from "../../src/schemas/loader.js";
+import { tools } from "../helpers/catalog.js";
 
 const file = (front: string, body = "Hello {{who}}."): string => `---\n${front}\n---\n${body}\n`;
 
@@ -211,7 +211,8 @@ function checkToolReferences(text: string, catalog: Map<string, JsonSchema>, sou
 }
 
 describe("tool references in the shipped prompts", () => {
-  const catalog = new Map(generateTools(loadContract()).tools.map((t) => [t.name, t.inputSchema]));
+  // The whole catalog, hand-written tools included (the analytics helpers the prompts use).
+  const catalog = new Map(tools.map((t) => [t.name, t.inputSchema]));
   const dir = defaultPromptsDir();
   const files = readdirSync(dir).filter((f) => f.endsWith(".md"));
 
@@ -226,7 +227,7 @@ describe("tool references in the shipped prompts", () => {
   it("covers the tools and arguments the workflows depend on", () => {
     const all = files.map((f) => checkToolReferences(readFileSync(join(dir, f), "utf8"), catalog, f));
     const tools = new Set(all.flatMap((r) => [...r.tools]));
-    for (const t of ["get_api", "create_identity", "update_identity", "create_key", "list_keys", "query_key_verifications", "query_ratelimit_analytics", "reroll_key", "set_ratelimit_override"]) {
+    for (const t of ["get_api", "create_identity", "update_identity", "create_key", "list_keys", "query_key_verifications", "analytics_usage_summary", "analytics_timeseries", "analytics_top", "analytics_ratelimits", "reroll_key", "set_ratelimit_override"]) {
       expect(tools, t).toContain(t);
     }
     expect(all.reduce((n, r) => n + r.args, 0)).toBeGreaterThan(20);

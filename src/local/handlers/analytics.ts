@@ -1,40 +1,47 @@
 /**
- * analytics.getVerifications and analytics.getRatelimits. The local API records
- * the events (key_verifications, ratelimits tables) but has no query engine yet,
- * so both answer Unkey's own 412 for a workspace without analytics — after the
- * permission check, as Unkey does, so a root key without the permission still
- * learns it is missing.
+ * analytics.getVerifications and analytics.getRatelimits: one ClickHouse-style SELECT, checked and
+ * run by the analytics engine (src/local/analytics) over the caller's rows only. The permission
+ * check comes first, as in Unkey: `<resource>.*.read_analytics` sees the whole workspace; each
+ * `<resource>.<id>.read_analytics` grant adds that API's key space (or that namespace) to the
+ * filter; with neither, 403.
  */
 import { hasAny, insufficientPermissions, type RequestContext } from "../context.js";
-import { ApiError } from "../errors.js";
+import type { AnalyticsKind, AnalyticsScope } from "../analytics/index.js";
+import { getLiveApi } from "../store/apis.js";
 import type { HandlerGroup } from "./types.js";
 
-function notConfigured(): ApiError {
-  return new ApiError(
-    412,
-    "unkey/data/analytics_not_configured",
-    "Analytics are not configured for this workspace. The local API records verification and ratelimit events but cannot query them yet.",
-  );
+/** The ids granted by `<resource>.<id>.read_analytics`, or undefined for the wildcard. */
+function grantedIds(ctx: RequestContext, resource: "api" | "ratelimit"): string[] | undefined {
+  const wildcard = `${resource}.*.read_analytics`;
+  if (hasAny(ctx, [wildcard])) return undefined;
+  const ids: string[] = [];
+  for (const p of ctx.rootKey.permissions) {
+    const m = new RegExp(`^${resource}\\.([^.]+)\\.read_analytics$`).exec(p);
+    if (m && m[1] !== "*") ids.push(m[1]!);
+  }
+  if (ids.length === 0) throw insufficientPermissions([[wildcard, `${resource}.<id>.read_analytics`]]);
+  return ids;
 }
 
-/** Workspace-wide permission, or at least one per-resource grant (which Unkey turns into a row filter). */
-function requireAnalyticsPermission(ctx: RequestContext, resource: "api" | "ratelimit"): void {
-  const wildcard = `${resource}.*.read_analytics`;
-  if (hasAny(ctx, [wildcard])) return;
-  const prefix = `${resource}.`;
-  for (const p of ctx.rootKey.permissions) {
-    if (p.startsWith(prefix) && p.endsWith(".read_analytics")) return;
+function scopeFor(ctx: RequestContext, kind: AnalyticsKind): AnalyticsScope {
+  if (kind === "ratelimits") {
+    const namespaceIds = grantedIds(ctx, "ratelimit");
+    return namespaceIds ? { workspaceId: ctx.workspaceId, namespaceIds } : { workspaceId: ctx.workspaceId };
   }
-  throw insufficientPermissions([[wildcard, `${resource}.<id>.read_analytics`]]);
+  const apiIds = grantedIds(ctx, "api");
+  if (!apiIds) return { workspaceId: ctx.workspaceId };
+  // An API id the workspace does not have adds nothing (an empty filter shows no rows).
+  const keySpaceIds = apiIds.flatMap((id) => getLiveApi(ctx.db, ctx.workspaceId, id)?.key_space_id ?? []);
+  return { workspaceId: ctx.workspaceId, keySpaceIds };
 }
 
 export const analyticsHandlers = {
-  "analytics.getVerifications": (ctx) => {
-    requireAnalyticsPermission(ctx, "api");
-    throw notConfigured();
+  "analytics.getVerifications": async (ctx, body) => {
+  const scope = scopeFor(ctx, "verifications");
+  return { data: await ctx.analytics.query("verifications", body.query, scope, ctx.now) };
   },
-  "analytics.getRatelimits": (ctx) => {
-    requireAnalyticsPermission(ctx, "ratelimit");
-    throw notConfigured();
+  "analytics.getRatelimits": async (ctx, body) => {
+  const scope = scopeFor(ctx, "ratelimits");
+  return { data: await ctx.analytics.query("ratelimits", body.query, scope, ctx.now) };
   },
 } satisfies HandlerGroup;

@@ -10,7 +10,6 @@ import { limiterFor } from "../ratelimit/limiters.js";
 import { matchOverride } from "../ratelimit/override-match.js";
 import { createNamespace, namespaceGone, namespaceNotFound, requireLiveNamespace } from "../ratelimit/namespaces.js";
 import type { LimitCheck, LimitOutcome } from "../ratelimit/sliding-window.js";
-import { recordRatelimitCheck } from "../store/events.js";
 import { findNamespace, listLiveOverrides, liveOverrides, softDeleteOverride, upsertOverride } from "../store/ratelimit-namespaces.js";
 import type { NamespaceRow, OverrideRow } from "../store/rows.js";
 import { toPage } from "./pagination.js";
@@ -57,7 +56,8 @@ function resolve(ctx: RequestContext, body: RatelimitCheckBody, namespace: Names
 }
 
 function recordEvent(ctx: RequestContext, r: ResolvedCheck, o: LimitOutcome, latency: number): void {
-  recordRatelimitCheck(ctx.db, {
+  // Buffered and written to the analytics engine off the request path (analytics/engine.ts).
+  ctx.analytics.recordRatelimit({
     requestId: ctx.requestId,
     time: ctx.now,
     workspaceId: ctx.workspaceId,

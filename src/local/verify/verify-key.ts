@@ -23,7 +23,6 @@ import { performance } from "node:perf_hooks";
 import { ApiError, preconditionFailed } from "../errors.js";
 import { hasAny, type RequestContext } from "../context.js";
 import { hashKey } from "../ids.js";
-import { recordKeyVerification } from "../store/events.js";
 import { getKeyDirectPermissionSlugs, getKeyRoleNames, getKeyRolePermissionSlugs } from "../store/key-grants.js";
 import { findKeyForVerification, markKeyUsed, spendKeyCredits, type VerificationRow } from "../store/keys.js";
 import { getIdentityRatelimits, getKeyRatelimits } from "../store/ratelimit-configs.js";
@@ -111,7 +110,8 @@ export function verifyKey(ctx: RequestContext, req: VerifyKeyRequest, clientIp?:
 
     const record = (code: VerifyCode, spent: number, used = true): void => {
       if (used) markKeyUsed(ctx.db, row.id, ctx.now);
-      recordKeyVerification(ctx.db, {
+      // Buffered and written to the analytics engine off the request path (analytics/engine.ts).
+      ctx.analytics.recordVerification({
         requestId: ctx.requestId,
         time: ctx.now,
         workspaceId: row.workspace_id,

@@ -3,5 +3,6 @@
  * Each lives in its own module here and is added to this list.
  */
 import type { ToolDefinition } from "../types.js";
+import { analyticsTools } from "./analytics.js";
 
-export const handWrittenTools: ToolDefinition[] = [];
+export const handWrittenTools: ToolDefinition[] = [...analyticsTools];

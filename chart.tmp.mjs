@@ -1,0 +1,10 @@
+const t0 = Date.now();
+const vl = await import('vega-lite'); const vega = await import('vega'); const { Resvg } = await import('@resvg/resvg-js');
+console.log('import ms', Date.now()-t0);
+const values = Array.from({length: 24}, (_, i) => ({ time: new Date(Date.UTC(2024,0,20,i)).toISOString(), outcome: i%3? 'VALID':'RATE_LIMITED', count: (i*7)%13 }));
+const spec = vl.compile({ $schema: 'https://vega.github.io/schema/vega-lite/v5.json', width: 600, height: 240, data: { values }, mark: 'bar', encoding: { x: { field: 'time', type: 'temporal', timeUnit: 'yearmonthdatehours', title: null }, y: { field: 'count', type: 'quantitative', title: 'verifications' }, color: { field: 'outcome', type: 'nominal' } } }).spec;
+const view = new vega.View(vega.parse(spec), { renderer: 'none' });
+const svg = await view.toSVG();
+const png = new Resvg(svg, { fitTo: { mode: 'zoom', value: 1.5 }, background: 'white' }).render().asPng();
+console.log('total ms', Date.now()-t0, png.length, png.subarray(0,8), png.readUInt32BE(16), png.readUInt32BE(20));
+(await import('node:fs')).writeFileSync('/tmp/chart.png', png);
