@@ -6,7 +6,7 @@
  * Every failure on the way is a tool result with `isError: true` (a model can read and act on
  * it), never a thrown error: protocol faults are the server's business, not this function's.
  */
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult } from "@modelcontextprotocol/server";
 import { UnkeyNetworkError, type UnkeyClient } from "../client/unkey-client.js";
 import { redactValue, type Logger } from "../util/log.js";
 import { validateArguments } from "./arguments.js";

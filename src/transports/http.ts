@@ -5,16 +5,14 @@
  *   /mcp/ratelimits/   profile ratelimits  root key from MCP-UNKEY-V2-ROOT-KEY
  *   (both also take Authorization: Bearer)
  *
- * Request pipeline: Host/Origin guard → JSON body (size-limited) → root key → per-request
- * narrowing → session (stateful) or a fresh server (stateless) → the SDK transport.
- *
- * Stateless tool calls take a hot path with the same checks (`createHotPathListener` in
- * http-fast.ts): no express, no SDK transport, a pooled server that stays connected; every
- * request that path cannot answer with a plain 200 JSON body goes through the pipeline above.
+ * Request pipeline: Host/Origin guard → JSON body (size-limited) → admission (root key,
+ * narrowing) → the era the request speaks: 2026-07-28 requests are served per request by the
+ * SDK's handler (no server memory between requests); 2025-era requests join their session
+ * (stateful) or get a fresh server (--stateless).
  *
  * Where things are: this file wires the parts (startHttpServer), builds the express app and owns
- * the lifecycle; http-endpoint.ts handles one endpoint's requests (root key, narrowing, session
- * or stateless server); http-fast.ts is the hot path; http-instrument.ts the metric wrappers.
+ * the lifecycle; http-endpoint.ts admits and routes one endpoint's requests; http-instrument.ts
+ * times the upstream client; tool calls are counted by the server's tools/call adapter.
  *
  * The server holds no root key. Each request's key is attached to that request (`req.auth`) and
  * reaches the tool handler as `extra.authInfo.token`, so a session shared over time, or one
@@ -23,25 +21,15 @@
 import { createServer, type IncomingMessage, type Server as NodeHttpServer, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import express, { type Express, type NextFunction, type Request, type Response } from "express";
-import type { Server as McpServer } from "@modelcontextprotocol/sdk/server/index.js";
+import type { Server as McpServer } from "@modelcontextprotocol/server";
 import { ConfigError, parseConfig, type HttpConfig } from "../config.js";
 import type { UnkeyClient } from "../client/unkey-client.js";
-import { buildInstructions, createMcpServer, loadServerParts, packageVersion } from "../server.js";
+import { buildInstructions, createMcpServer, loadServerParts, packageVersion, type ToolCallCounter } from "../server.js";
 import { listToolsets } from "../tools/catalog.js";
 import type { ToolDefinition } from "../tools/types.js";
 import { createLogger, type Logger } from "../util/log.js";
 import { BEARER_AUTH_HEADER, V2_ROOT_KEY_HEADER } from "./http-auth.js";
-import {
-  ServerPool,
-  createEndpointHandler,
-  prepareEndpoints,
-  type DirectServer,
-  type EndpointContext,
-  type EndpointHandler,
-  type PreparedEndpoint,
-  type Session,
-} from "./http-endpoint.js";
-import { HANDED_OVER_ERROR, createHotPathListener, type HotRequest, type HotRoute } from "./http-fast.js";
+import { createEndpointHandler, prepareEndpoints, type EndpointContext, type EndpointHandler, type PreparedEndpoint, type Session } from "./http-endpoint.js";
 import {
   HostAllowList,
   JSONRPC_PARSE_ERROR,
@@ -70,8 +58,8 @@ export const ENDPOINTS: readonly EndpointSpec[] = [
   { name: "ratelimits", path: "/mcp/ratelimits/", profile: "ratelimits", header: V2_ROOT_KEY_HEADER },
 ];
 
-/** Builds one MCP server over a tool list; called per session (stateful) or per POST (stateless). */
-export type McpServerFactory = (input: { tools: ToolDefinition[]; client: UnkeyClient; endpoint: EndpointSpec }) => McpServer;
+/** Builds one MCP server over a tool list; called per session (stateful 2025) or per request. */
+export type McpServerFactory = (input: { tools: ToolDefinition[]; client: UnkeyClient; endpoint: EndpointSpec; countToolCall?: ToolCallCounter }) => McpServer;
 
 export interface HttpServerOptions {
   config: HttpConfig;
@@ -85,8 +73,6 @@ export interface HttpServerOptions {
    * without a key act with this one. Refused unless the server binds a loopback address.
    */
   insecureTestRootKey?: string;
-  /** Cap on open sessions (default 10 000); the least recently used is closed beyond it. */
-  maxSessions?: number;
   /** Time allowed to receive one request (headers + body), default 30 s. */
   requestReceiveTimeoutMs?: number;
   /** Clock of the session TTL (tests move it instead of sleeping). */
@@ -117,12 +103,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
 
   const jsonBody = express.json({ limit: config.bodyLimitBytes, type: () => true });
   const app = createApp({ config, logger, metrics, sessions: ctx.sessions, hosts, handlers, jsonBody });
-  // Only stateless servers have a hot path; a stateful request always needs its session.
-  const listener = config.stateless
-    ? createHotPathListener({ routes: hotRoutes(handlers), ...hosts, jsonBody, fallback: app, metrics, logger })
-    : app;
 
-  const httpServer = await listen(listener, config, options.requestReceiveTimeoutMs);
+  const httpServer = await listen(app, config, options.requestReceiveTimeoutMs);
   const bound = boundAddress(httpServer, config);
   // The bound host:port is always acceptable as Host, also when it is not a loopback name.
   hosts.allowedHosts.add(bound.hostPort);
@@ -165,20 +147,20 @@ function selectEndpoints(options: HttpServerOptions): PreparedEndpoint[] {
   return endpoints;
 }
 
-/** The state every endpoint handler shares: timed client, sessions, server pools. */
+/** The state every endpoint handler shares: timed client, sessions, the tool-call counter. */
 function createEndpointContext(options: HttpServerOptions, metrics: HttpMetrics): EndpointContext {
   const knownPaths = new Set(options.catalog.flatMap((t) => (t.http ? [t.http.path] : [])));
+  const toolNames = new Set(options.catalog.map((t) => t.name));
+  // The one place tool calls are counted, whatever the era or path; labels stay bounded to the catalog.
+  const countToolCall: ToolCallCounter = (tool, outcome) => metrics.toolCalls.inc({ tool: toolNames.has(tool) ? tool : "unknown", outcome });
   return {
     config: options.config,
-    createServer: options.createServer,
+    createServer: (input) => options.createServer({ ...input, countToolCall }),
     client: timedClient(options.client, metrics, knownPaths),
     metrics,
-    toolNames: new Set(options.catalog.map((t) => t.name)),
     sessions: createSessionStore(options, metrics),
-    serverPool: new ServerPool<McpServer>(),
-    // Servers of the fast path stay connected to their own transport between requests.
-    directPool: new ServerPool<DirectServer>(),
     insecureTestRootKey: options.insecureTestRootKey,
+    onerror: (error) => options.logger.debug("MCP request refused or failed", { message: error.message }),
   };
 }
 
@@ -186,7 +168,8 @@ function createSessionStore(options: HttpServerOptions, metrics: HttpMetrics): S
   const { config, logger } = options;
   return new SessionStore<Session>({
     ttlMs: config.sessionTtlSeconds * 1000,
-    maxSessions: options.maxSessions ?? 10_000,
+    maxSessions: config.maxSessions,
+    maxPerOwner: config.maxSessionsPerKey,
     now: options.now,
     onEvict: (entry, why) => {
       logger.debug("session closed", { endpoint: entry.endpoint, why });
@@ -258,9 +241,6 @@ function createApp(parts: AppParts): Express {
   });
 
   app.use(hostOriginGuard(parts.hosts.allowedHosts, parts.hosts.originPolicy));
-  // A request the hot path admitted and then handed over with an error — a body it could not
-  // read, an unexpected fault — meets the same error handler as on the express route.
-  app.use((req, _res, next) => next((req as HotRequest)[HANDED_OVER_ERROR]));
 
   for (const handler of parts.handlers) mountEndpoint(app, handler, parts.jsonBody, config);
 
@@ -317,17 +297,6 @@ function errorHandler(config: HttpConfig, logger: Logger): (err: unknown, req: R
     logger.error("unhandled error in HTTP request", { error: err instanceof Error ? err.message : String(err) });
     sendJsonRpcError(res, 500, JSONRPC_SERVER_ERROR, "Internal server error.");
   };
-}
-
-/** The hot path's routes by exact URL; the metrics label is computed as the express middleware computes it. */
-function hotRoutes(handlers: EndpointHandler[]): Map<string, HotRoute> {
-  const routes = new Map<string, HotRoute>();
-  for (const handler of handlers) {
-    for (const p of endpointPaths(handler.endpoint.spec)) {
-      routes.set(p, { route: routeOf(p), admit: handler.admit, handleFast: handler.handleFast });
-    }
-  }
-  return routes;
 }
 
 function routeOf(p: string): string {
@@ -397,7 +366,7 @@ export async function buildHttpRuntime(config: HttpConfig, logger: Logger): Prom
   const { catalog, prompts, client } = await loadServerParts(config, logger);
   // One instructions text per distinct tool list (lists are cached per endpoint and narrowing).
   const instructionsFor = new WeakMap<ToolDefinition[], string>();
-  const createServer: McpServerFactory = ({ tools, client: c, endpoint }) => {
+  const createServer: McpServerFactory = ({ tools, client: c, endpoint, countToolCall }) => {
     let instructions = instructionsFor.get(tools);
     if (instructions === undefined) {
       instructions = buildInstructions({
@@ -414,8 +383,9 @@ export async function buildHttpRuntime(config: HttpConfig, logger: Logger): Prom
     return createMcpServer({
       tools,
       client: c,
+      countToolCall,
       // Read from the request that carried this very call, never from the session.
-      resolveRootKey: (extra) => extra.authInfo?.token,
+      resolveRootKey: (extra) => extra.http?.authInfo?.token,
       instructions,
       logger,
       prompts,

@@ -2,8 +2,12 @@
  * `unkey-mcp` / `unkey-mcp stdio`: the MCP server on stdin/stdout, acting with UNKEY_ROOT_KEY.
  *
  * stdout carries only JSON-RPC; everything else goes to stderr through the logger.
+ *
+ * `serveStdio` picks the era from the client's opening message: a 2025-era `initialize` pins a
+ * 2025 instance for the connection; a 2026-07-28 `server/discover` or enveloped request is served
+ * per request. Both come from the same factory, so the eras cannot drift apart.
  */
-import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
+import { serveStdio } from "@modelcontextprotocol/server/stdio";
 import { parseConfig, type StdioConfig } from "../config.js";
 import { buildInstructions, createMcpServer, loadServerParts, packageVersion } from "../server.js";
 import { listToolsets, selectTools } from "../tools/catalog.js";
@@ -20,42 +24,57 @@ export async function runStdioCommand(argv: string[], env: NodeJS.ProcessEnv): P
   if (!hasRootKey) {
     logger.warn("UNKEY_ROOT_KEY is not set: the server lists its tools, but every tool call returns an error until you set UNKEY_ROOT_KEY to an Unkey root key and restart.");
   }
-  const server = createMcpServer({
-    tools,
-    client,
-    resolveRootKey: () => config.rootKey,
-    instructions: buildInstructions({
-      profile: config.catalog.profile,
-      toolsets: listToolsets(tools),
-      toolCount: tools.length,
-      readOnly: config.catalog.readOnly,
-      allowConsume: config.catalog.allowConsume,
-      hideSecrets: config.hideSecrets,
-      apiUrl: config.apiUrl,
-      hasRootKey,
-    }),
-    logger,
-    prompts,
-    policy: { readOnly: config.catalog.readOnly, allowConsume: config.catalog.allowConsume },
+  const instructions = buildInstructions({
+    profile: config.catalog.profile,
+    toolsets: listToolsets(tools),
+    toolCount: tools.length,
+    readOnly: config.catalog.readOnly,
+    allowConsume: config.catalog.allowConsume,
     hideSecrets: config.hideSecrets,
-    rootKeySource: "the UNKEY_ROOT_KEY environment variable of the MCP server",
+    apiUrl: config.apiUrl,
+    hasRootKey,
   });
+  const createServer = (): ReturnType<typeof createMcpServer> =>
+    createMcpServer({
+      tools,
+      client,
+      resolveRootKey: () => config.rootKey,
+      instructions,
+      logger,
+      prompts,
+      policy: { readOnly: config.catalog.readOnly, allowConsume: config.catalog.allowConsume },
+      hideSecrets: config.hideSecrets,
+      rootKeySource: "the UNKEY_ROOT_KEY environment variable of the MCP server",
+    });
 
   let closing = false;
   const shutdown = async (reason: string): Promise<void> => {
     if (closing) return;
     closing = true;
     logger.info("shutting down", { reason });
-    await server.close().catch(() => undefined);
+    await handle.close().catch(() => undefined);
     await client.close();
   };
-  const transport = new StdioServerTransport();
-  transport.onclose = () => void shutdown("transport closed");
+  // A client that closes our stdout (EPIPE) has gone away: nothing is left to answer, so this is
+  // a normal end (exit 0), not a crash with a stack trace.
+  process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code === "EPIPE" || err.code === "ERR_STREAM_DESTROYED") {
+      void shutdown("stdout closed by the client").finally(() => process.exit(0));
+      return;
+    }
+    logger.error("stdout failed", { code: err.code, message: err.message });
+    void shutdown("stdout error").finally(() => process.exit(1));
+  });
+  const handle = serveStdio(createServer, {
+    onerror: (err) => {
+      if ((err as NodeJS.ErrnoException).code === "EPIPE") return;
+      logger.debug("stdio transport error", { message: err.message });
+    },
+  });
   process.stdin.once("end", () => void shutdown("stdin closed"));
   process.once("SIGINT", () => void shutdown("SIGINT").finally(() => process.exit(0)));
   process.once("SIGTERM", () => void shutdown("SIGTERM").finally(() => process.exit(0)));
 
-  await server.connect(transport);
   logger.info("unkey-mcp ready on stdio", {
     version: packageVersion(),
     apiUrl: config.apiUrl,

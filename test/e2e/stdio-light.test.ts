@@ -49,7 +49,9 @@ describe("stdio startup path", () => {
     // undici and yaml load on first use (a tool call, a --spec document), not at startup.
     const heavy = ["express", "better-sqlite3", "prom-client", "undici", "yaml"];
     for (const pkg of heavy) expect(stdio.packages.has(pkg), pkg).toBe(false);
-    expect(stdio.packages.has("@modelcontextprotocol/sdk")).toBe(true);
+    // The server runs on the SDK 2.x packages; the 1.x SDK is a test client only.
+    expect(stdio.packages.has("@modelcontextprotocol/server")).toBe(true);
+    expect(stdio.packages.has("@modelcontextprotocol/sdk")).toBe(false);
 
     // The bundled CLI (what `npx unkey-mcp` runs): its static graph imports none of them either;
     // the local API, HTTP and --spec code sit in chunks reached only by dynamic import.
