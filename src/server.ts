@@ -18,8 +18,12 @@ import {
   isInputRequiredResult,
   type CallToolResult,
   type InputRequiredResult,
+  type JSONRPCRequest,
+  type Result,
   type ServerContext,
+  type ServerOptions,
   type Tool,
+  type Implementation,
 } from "@modelcontextprotocol/server";
 import { AjvJsonSchemaValidator } from "@modelcontextprotocol/server/validators/ajv";
 import { createUnkeyClient, type UnkeyClient } from "./client/unkey-client.js";
@@ -109,10 +113,40 @@ function describe(v: unknown): string {
   return `a ${typeof v}`;
 }
 
+type RequestHandler = (request: JSONRPCRequest, ctx: ServerContext) => Promise<Result>;
+
+/**
+ * The SDK's Server, with tools/call params checked before the SDK's own schema check: a tool name
+ * that is not a string or `arguments` that are not an object get a -32602 that says so in one
+ * sentence, not the schema validator's dump.
+ */
+class UnkeyServer extends Server {
+  constructor(
+    info: Implementation,
+    options: ServerOptions,
+    private readonly onMalformed?: () => void,
+  ) {
+    super(info, options);
+  }
+
+  protected override _wrapHandler(method: string, handler: RequestHandler): RequestHandler {
+    const wrapped = super._wrapHandler(method, handler);
+    if (method !== "tools/call") return wrapped;
+    return async (request, ctx) => {
+      const malformed = malformedCall(request.params);
+      if (malformed) {
+        this.onMalformed?.();
+        throw new ProtocolError(ProtocolErrorCode.InvalidParams, malformed);
+      }
+      return wrapped(request, ctx);
+    };
+  }
+}
+
 export function createMcpServer(opts: CreateMcpServerOptions): Server {
   const serverInfo = opts.serverInfo ?? { name: "unkey-mcp", title: "Unkey", version: packageVersion() };
   sharedValidator ??= new AjvJsonSchemaValidator();
-  const server = new Server(serverInfo, {
+  const server = new UnkeyServer(serverInfo, {
     jsonSchemaValidator: sharedValidator,
     capabilities: {
       tools: { listChanged: false },
@@ -127,7 +161,7 @@ export function createMcpServer(opts: CreateMcpServerOptions): Server {
       "prompts/list": { ttlMs: LIST_CACHE_TTL_MS, cacheScope: "private" },
       "server/discover": { ttlMs: LIST_CACHE_TTL_MS, cacheScope: "private" },
     },
-  });
+  }, () => opts.countToolCall?.("unknown", "protocol_error"));
 
   const { listed, byName } = listingFor(opts.tools);
   const count = opts.countToolCall;
@@ -135,11 +169,6 @@ export function createMcpServer(opts: CreateMcpServerOptions): Server {
   server.setRequestHandler("tools/list", async () => ({ tools: listed }));
 
   server.setRequestHandler("tools/call", async (request, ctx): Promise<ToolCallOutcome> => {
-    const malformed = malformedCall(request.params);
-    if (malformed) {
-      count?.("unknown", "protocol_error");
-      throw new ProtocolError(ProtocolErrorCode.InvalidParams, malformed);
-    }
     const name = request.params.name;
     const tool = byName.get(name);
     if (!tool) {
