@@ -310,6 +310,8 @@ function catalogConfig(command: Command, flags: Map<string, RawValue>, env: Node
  * one-line, actionable message on any bad value.
  */
 export function parseConfig(command: "tools", argv: string[], env: NodeJS.ProcessEnv): ToolsConfig;
+export function parseConfig(command: "stdio", argv: string[], env: NodeJS.ProcessEnv): StdioConfig;
+export function parseConfig(command: "http" | "start", argv: string[], env: NodeJS.ProcessEnv): HttpConfig;
 export function parseConfig(command: ServerCommand, argv: string[], env: NodeJS.ProcessEnv): Config;
 export function parseConfig(command: Command, argv: string[], env: NodeJS.ProcessEnv): Config | ToolsConfig {
   const flags = readArgv(command, argv);

@@ -15,16 +15,16 @@ import { randomUUID } from "node:crypto";
 import type { Request, Response } from "express";
 import { NodeStreamableHTTPServerTransport, toNodeHandler, toWebRequest, type NodeMcpRequestHandler } from "@modelcontextprotocol/node";
 import { createMcpHandler, isInitializeRequest, isLegacyRequest, type AuthInfo, type Server as McpServer } from "@modelcontextprotocol/server";
-import type { HttpConfig } from "../config.js";
-import type { UnkeyClient } from "../client/unkey-client.js";
-import { CatalogSelectionError, narrowSelection, selectTools } from "../tools/catalog.js";
-import type { ToolDefinition } from "../tools/types.js";
-import { resolveRootKeyFromHeaders } from "./http-auth.js";
-import { JSONRPC_AUTH_ERROR, JSONRPC_INVALID_PARAMS, JSONRPC_SERVER_ERROR, sendJsonRpcError } from "./http-guards.js";
-import type { HttpMetrics } from "./http-metrics.js";
-import { NarrowingSyntaxError, isEmptyNarrowing, narrowingKey, parseRequestNarrowing, type RequestNarrowing } from "./http-selection.js";
-import { ownerOf, type SessionStore } from "./http-sessions.js";
-import type { EndpointSpec, McpServerFactory } from "./http.js";
+import type { HttpConfig } from "../../config.js";
+import type { UnkeyClient } from "../../client/unkey-client.js";
+import { CatalogSelectionError, narrowSelection, selectTools } from "../../tools/catalog.js";
+import type { ToolDefinition } from "../../tools/types.js";
+import { resolveRootKeyFromHeaders } from "./auth.js";
+import { JSONRPC_AUTH_ERROR, JSONRPC_INVALID_PARAMS, JSONRPC_SERVER_ERROR, sendJsonRpcError } from "./guards.js";
+import type { HttpMetrics } from "./metrics.js";
+import { NarrowingSyntaxError, isEmptyNarrowing, narrowingKey, parseRequestNarrowing, type RequestNarrowing } from "./selection.js";
+import { ownerOf, type SessionStore } from "./sessions.js";
+import type { EndpointSpec, McpServerFactory } from "./endpoints.js";
 
 export interface PreparedEndpoint {
   spec: EndpointSpec;

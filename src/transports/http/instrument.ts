@@ -2,8 +2,8 @@
  * Upstream latency around the Unkey client the HTTP server shares. (Tool calls are counted by the
  * server's tools/call adapter, the one place every era and path goes through.)
  */
-import type { UnkeyClient } from "../client/unkey-client.js";
-import type { HttpMetrics } from "./http-metrics.js";
+import type { UnkeyClient } from "../../client/unkey-client.js";
+import type { HttpMetrics } from "./metrics.js";
 
 /** An upstream-latency timer around the shared client; labels are bounded to contract paths. */
 export function timedClient(client: UnkeyClient, metrics: HttpMetrics, knownPaths: Set<string>): UnkeyClient {

@@ -6,7 +6,7 @@
  * never wider than the server's flags) is the catalog's decision (`narrowSelection`).
  */
 import type { IncomingHttpHeaders } from "node:http";
-import { BOOLEAN_WORDS, parseBooleanWord, splitList } from "../config.js";
+import { BOOLEAN_WORDS, parseBooleanWord, splitList } from "../../config.js";
 
 export interface RequestNarrowing {
   toolsets?: string[];

@@ -8,42 +8,31 @@
  * per request. Both come from the same factory, so the eras cannot drift apart.
  */
 import { serveStdio } from "@modelcontextprotocol/server/stdio";
-import { parseConfig, type StdioConfig } from "../config.js";
-import { buildInstructions, createMcpServer, loadServerParts, packageVersion } from "../server.js";
-import { listToolsets, selectTools } from "../tools/catalog.js";
+import { parseConfig } from "../config.js";
+import { createRuntime } from "../runtime.js";
+import { packageVersion } from "../server.js";
+import { selectTools } from "../tools/catalog.js";
 import { createLogger } from "../util/log.js";
 
 export async function runStdioCommand(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
-  const config = parseConfig("stdio", argv, env) as StdioConfig;
+  const config = parseConfig("stdio", argv, env);
   const logger = createLogger({ level: config.logLevel, format: config.logFormat, secrets: [config.rootKey] });
 
-  const { catalog, prompts, client } = await loadServerParts(config, logger);
-  const tools = selectTools(catalog, config.catalog);
+  const runtime = await createRuntime(config, logger);
+  const { client } = runtime;
+  const tools = selectTools(runtime.catalog, config.catalog);
 
   const hasRootKey = config.rootKey !== undefined;
   if (!hasRootKey) {
     logger.warn("UNKEY_ROOT_KEY is not set: the server lists its tools, but every tool call returns an error until you set UNKEY_ROOT_KEY to an Unkey root key and restart.");
   }
-  const instructions = buildInstructions({
-    profile: config.catalog.profile,
-    toolsets: listToolsets(tools),
-    toolCount: tools.length,
-    readOnly: config.catalog.readOnly,
-    allowConsume: config.catalog.allowConsume,
-    hideSecrets: config.hideSecrets,
-    apiUrl: config.apiUrl,
-    hasRootKey,
-  });
-  const createServer = (): ReturnType<typeof createMcpServer> =>
-    createMcpServer({
+  // One factory for both eras: serveStdio calls it per connection (and for a discover probe).
+  const createServer = (): ReturnType<typeof runtime.createServer> =>
+    runtime.createServer({
       tools,
-      client,
+      profile: config.catalog.profile,
+      hasRootKey,
       resolveRootKey: () => config.rootKey,
-      instructions,
-      logger,
-      prompts,
-      policy: { readOnly: config.catalog.readOnly, allowConsume: config.catalog.allowConsume },
-      hideSecrets: config.hideSecrets,
       rootKeySource: "the UNKEY_ROOT_KEY environment variable of the MCP server",
     });
 
