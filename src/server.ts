@@ -72,6 +72,13 @@ export interface CreateMcpServerOptions {
   beforeExecute?: BeforeExecuteHook;
   /** Called once per answered tools/call (HTTP metrics). */
   countToolCall?: ToolCallCounter;
+  /**
+   * Verifies (and decodes) an echoed multi-round-trip `requestState` before any handler runs;
+   * throw to refuse it (the SDK answers -32602). See the SDK's `createRequestStateCodec`.
+   */
+  verifyRequestState?: (state: string, ctx: ServerContext) => unknown;
+  /** Multi-round-trip knobs: the 2025 legacy shim and the time a person has to answer. */
+  inputRequired?: { legacyShim?: boolean; roundTimeoutMs?: number; maxRounds?: number };
 }
 
 // HTTP creates a server per session (or per stateless request): everything that only depends on
@@ -161,6 +168,8 @@ export function createMcpServer(opts: CreateMcpServerOptions): Server {
       "prompts/list": { ttlMs: LIST_CACHE_TTL_MS, cacheScope: "private" },
       "server/discover": { ttlMs: LIST_CACHE_TTL_MS, cacheScope: "private" },
     },
+    ...(opts.verifyRequestState ? { requestState: { verify: opts.verifyRequestState } } : {}),
+    ...(opts.inputRequired ? { inputRequired: opts.inputRequired } : {}),
   }, () => opts.countToolCall?.("unknown", "protocol_error"));
 
   const { listed, byName } = listingFor(opts.tools);
@@ -185,6 +194,7 @@ export function createMcpServer(opts: CreateMcpServerOptions): Server {
       hideSecrets: opts.hideSecrets,
       rootKeySource: opts.rootKeySource,
       beforeExecute: opts.beforeExecute,
+      mcp: ctx,
     });
     if (isInputRequiredResult(outcome)) {
       count?.(name, "input_required");

@@ -6,7 +6,7 @@
  * Every failure on the way is a tool result with `isError: true` (a model can read and act on
  * it), never a thrown error: protocol faults are the server's business, not this function's.
  */
-import type { CallToolResult } from "@modelcontextprotocol/server";
+import type { CallToolResult, ServerContext } from "@modelcontextprotocol/server";
 import { UnkeyNetworkError, type UnkeyClient } from "../client/unkey-client.js";
 import { redactValue, type Logger } from "../util/log.js";
 import { validateArguments } from "./arguments.js";
@@ -37,6 +37,11 @@ export interface ExecuteContext {
   rootKeySource?: string;
   /** Runs after validation and the read-only check; can stop the call with a result. */
   beforeExecute?: BeforeExecuteHook;
+  /**
+   * The SDK's context of this request: on 2026-07-28 a retried call's `inputResponses` and
+   * verified `requestState` (`mcp.mcpReq`), on 2025 sessions the same through the SDK's shim.
+   */
+  mcp?: ServerContext;
 }
 
 export async function executeTool(tool: ToolDefinition, rawArgs: unknown, ctx: ExecuteContext): Promise<CallToolResult> {
