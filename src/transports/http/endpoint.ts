@@ -13,7 +13,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Request, Response } from "express";
-import { NodeStreamableHTTPServerTransport, toNodeHandler, toWebRequest, type NodeMcpRequestHandler } from "@modelcontextprotocol/node";
+import { NodeStreamableHTTPServerTransport, toNodeHandler, type NodeMcpRequestHandler } from "@modelcontextprotocol/node";
 import { createMcpHandler, isInitializeRequest, isLegacyRequest, type AuthInfo, type Server as McpServer } from "@modelcontextprotocol/server";
 import type { HttpConfig } from "../../config.js";
 import type { UnkeyClient } from "../../client/unkey-client.js";
@@ -115,7 +115,7 @@ export function createEndpointHandler(ctx: EndpointContext, endpoint: PreparedEn
       const admitted = admit(req, res, endpoint, ctx.insecureTestRootKey);
       if (!admitted) return;
       (req as AuthedRequest).auth = { token: admitted.rootKey, clientId: "unkey-mcp-http", scopes: [] };
-      if (req.method === "POST" && !(await isLegacyRequest(await toWebRequest(req, req.body), req.body))) {
+      if (req.method === "POST" && !(await isLegacyRequest(classificationRequest(req), req.body))) {
         await modernFor(admitted.tools)(req, res, req.body);
         return;
       }
@@ -123,6 +123,19 @@ export function createEndpointHandler(ctx: EndpointContext, endpoint: PreparedEn
       else await handleStateful(ctx, spec, req, res, admitted);
     },
   };
+}
+
+/**
+ * What the SDK's era classifier reads besides the parsed body: method and headers. Built without
+ * a body (the parsed one is passed alongside), so classifying costs no re-serialisation.
+ */
+function classificationRequest(req: Request): globalThis.Request {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined) continue;
+    headers.set(name, Array.isArray(value) ? value.join(", ") : value);
+  }
+  return new globalThis.Request(`http://${req.headers.host ?? "localhost"}${req.url}`, { method: "POST", headers });
 }
 
 /**
