@@ -9,7 +9,7 @@
  * `beforeExecute` hook, so it runs after validation and the read-only check and judges the
  * call's effective safety on its validated arguments.
  */
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult } from "@modelcontextprotocol/server";
 import { createUnkeyClient, type UnkeyClient } from "../client/unkey-client.js";
 import { DEFAULT_API_URL } from "../config.js";
 import { buildCatalog, selectTools } from "../tools/catalog.js";

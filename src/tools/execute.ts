@@ -7,7 +7,7 @@
  * Every failure on the way is a tool result with `isError: true` (a model can read and act on
  * it), never a thrown error: protocol faults are the server's business, not this function's.
  */
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult, ServerContext } from "@modelcontextprotocol/server";
 import { UnkeyApiError, UnkeyNetworkError, UnkeyRequestBodyError, type UnkeyClient } from "../client/unkey-client.js";
 import { listOperations, loadContract } from "../schemas/loader.js";
 import type { SafetyClass } from "../schemas/x-mcp.js";
@@ -53,6 +53,11 @@ export interface ExecuteContext {
   resultTokenBudget?: number;
   /** The current time in unix ms; tests pin it. */
   now?: () => number;
+  /**
+   * The SDK's context of this request: on 2026-07-28 a retried call's `inputResponses` and
+   * verified `requestState` (`mcp.mcpReq`), on 2025 sessions the same through the SDK's shim.
+   */
+  mcp?: ServerContext;
 }
 
 export async function executeTool(tool: ToolDefinition, rawArgs: unknown, ctx: ExecuteContext): Promise<CallToolResult> {
@@ -98,7 +103,7 @@ export async function executeTool(tool: ToolDefinition, rawArgs: unknown, ctx: E
     if (refusal) return done(refusedResult(tool, refusal), "refused_read_only", { safety });
   }
   if (ctx.beforeExecute) {
-    const stop = await ctx.beforeExecute({ tool, args, safety, rootKey, signal: ctx.signal });
+    const stop = await ctx.beforeExecute({ tool, args, safety, rootKey, signal: ctx.signal, mcp: ctx.mcp });
     if (stop) return done(stop, "stopped_by_guard", { safety });
   }
 

@@ -7,7 +7,7 @@
  */
 import { isDeepStrictEqual as isEqual } from "node:util";
 import type { ArgumentCondition, SafetyClass } from "../schemas/x-mcp.js";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult, ServerContext } from "@modelcontextprotocol/server";
 import type { ToolDefinition } from "./types.js";
 
 export interface GuardPolicy {
@@ -23,6 +23,8 @@ export interface GuardCall {
   safety: SafetyClass;
   rootKey?: string;
   signal?: AbortSignal;
+  /** The SDK's request context: a retried multi-round-trip call's `inputResponses` are in `mcp.mcpReq`. */
+  mcp?: ServerContext;
 }
 
 /**

@@ -10,7 +10,7 @@
  *
  * Hint wording lives in ./hints.ts, permission rules in ./permission-hints.ts.
  */
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult } from "@modelcontextprotocol/server";
 import type { UnkeyNetworkError, UnkeyResponse } from "../client/unkey-client.js";
 import { isObject } from "../schemas/json-schema.js";
 import { redactText } from "../util/log.js";

@@ -4,7 +4,7 @@
  * a model needs is found in each half on its own, the text does not carry the JSON twice, and
  * each half stays within the token budget. Calls run through the executor against the local API.
  */
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult } from "@modelcontextprotocol/server";
 import { getEncoding } from "js-tiktoken";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createUnkeyClient, type UnkeyClient } from "../../src/client/unkey-client.js";
