@@ -12,6 +12,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { startHttpStack, structured, text, type HttpStack } from "./http-helpers.js";
+import { profileSize } from "../helpers/catalog.js";
 
 const require = createRequire(import.meta.url);
 const MCP_REMOTE = join(require.resolve("mcp-remote/package.json"), "..", "dist", "proxy.js");
@@ -70,7 +71,7 @@ describe("mcp-remote bridge", () => {
       const before = stack.http.sessionCount();
       const { client, stderr } = await viaMcpRemote(`${stack.http.url}/mcp/v2`, "MCP-UNKEY-BEARER-AUTH", { UNKEY_ROOT_KEY: stack.rootKey }, configDir, protocol);
       try {
-        expect((await client.listTools()).tools).toHaveLength(41);
+        expect((await client.listTools()).tools).toHaveLength(profileSize("full"));
         const created = (await client.callTool({ name: "create_api", arguments: { name: `via-mcp-remote-${protocol}` } })) as CallToolResult;
         expect(created.isError, text(created)).toBeFalsy();
         const apiId = (structured(created).data as { apiId: string }).apiId;

@@ -18,3 +18,8 @@ export function tool(name: string): ToolDefinition {
 export function text(r: { content: unknown[] }): string {
   return (r.content[0] as { text: string }).text;
 }
+
+/** How many tools a profile lists (what a client of /mcp/v2 or /mcp/ratelimits/ should see). */
+export function profileSize(profile: "full" | "ratelimits"): number {
+  return tools.filter((t) => t.profiles.includes(profile)).length;
+}
