@@ -30,6 +30,8 @@ import { executeTool } from "./tools/execute.js";
 import { readSpec, toListedTool } from "./tools/export.js";
 import { generateTools } from "./tools/generate.js";
 import type { BeforeExecuteHook, GuardPolicy } from "./tools/guard.js";
+import type { SafetyParts } from "./tools/confirm/setup.js";
+import type { ConfirmMode } from "./tools/confirm/guard.js";
 import type { ToolDefinition } from "./tools/types.js";
 import { codePath, packagePath } from "./util/assets.js";
 import type { Logger } from "./util/log.js";
@@ -52,6 +54,8 @@ export interface CreateMcpServerOptions {
   rootKeySource?: string;
   /** Confirmation hook for destructive calls (see src/tools/guard.ts). */
   beforeExecute?: BeforeExecuteHook;
+  /** Confirmation guard, audit log and secret sink (src/tools/confirm/setup.ts). */
+  safety?: Pick<SafetyParts, "confirm" | "audit" | "secretSink">;
 }
 
 // HTTP creates a server per session (or per stateless request): everything that only depends on
@@ -103,6 +107,9 @@ export function createMcpServer(opts: CreateMcpServerOptions): Server {
       hideSecrets: opts.hideSecrets,
       rootKeySource: opts.rootKeySource,
       beforeExecute: opts.beforeExecute,
+      confirm: opts.safety?.confirm,
+      audit: opts.safety?.audit,
+      secretSink: opts.safety?.secretSink,
     });
   });
 
@@ -185,6 +192,10 @@ export interface InstructionFacts {
   hideSecrets: boolean;
   apiUrl: string;
   hasRootKey?: boolean;
+  /** How destructive calls are confirmed; absent = "auto". */
+  confirm?: ConfirmMode;
+  /** stdio with --secrets mask: plaintext goes to a file instead of being withheld. */
+  secretsToFile?: boolean;
 }
 
 /** The `instructions` a client shows the model: what this server is and how it is configured. */
@@ -194,9 +205,13 @@ export function buildInstructions(f: InstructionFacts): string {
     `Configuration: profile ${f.profile}; toolsets ${f.toolsets.join(", ")}; ${f.toolCount} tools; ${f.readOnly ? `read-only${f.allowConsume ? " (verify/ratelimit checks allowed)" : ""}` : "read-write"}.`,
     "Ids: keys key_…, APIs api_…, identities by id or externalId. List tools are paginated: pass the returned cursor to get the next page.",
     "verify_key and ratelimit checks spend credits and rate-limit tokens; do not call them just to look at a key (use get_key).",
-    "Destructive tools (delete, remove, set/replace, reroll) change data irreversibly: confirm with the user first.",
+    f.confirm === "off"
+      ? "Confirmation is OFF (operator's choice, trusted automation): destructive tools (delete, remove, set/replace, reroll, disable) act at once. Ask the user before calling them."
+      : "Destructive calls (delete, remove, set/replace, reroll, disable) first return a preview and a token and change nothing: show the preview to the user and, only if they agree, repeat the call with the same arguments plus confirm=<token>.",
     f.hideSecrets
-      ? "Newly issued plaintext keys are withheld from this conversation by the operator."
+      ? f.secretsToFile
+        ? "Newly issued plaintext keys never enter this conversation: the result names a file (readable only by the operator) holding it; give the user the path."
+        : "Newly issued plaintext keys are withheld from this conversation by the operator."
       : "A newly created or rerolled key's plaintext is shown once: tell the user to store it and do not repeat it.",
     "Errors come back as results with a hint (missing permission, invalid field, not found): read it and correct the call.",
   ];

@@ -10,9 +10,11 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { UnkeyNetworkError, type UnkeyClient } from "../client/unkey-client.js";
 import { redactValue, type Logger } from "../util/log.js";
 import { validateArguments } from "./arguments.js";
-import { effectiveSafety, policyRefusal, type BeforeExecuteHook, type GuardPolicy } from "./guard.js";
+import { CONFIRM_ARG, effectiveSafety, isGuarded, policyRefusal, type BeforeExecuteHook, type GuardPolicy } from "./guard.js";
 import {
   apiErrorResult,
+  confirmationResult,
+  confirmRefusedResult,
   internalErrorResult,
   invalidArgumentsResult,
   missingRootKeyResult,
@@ -20,6 +22,10 @@ import {
   refusedResult,
   successResult,
 } from "./results.js";
+import type { SafetyClass } from "../schemas/x-mcp.js";
+import type { AuditLog } from "./confirm/audit.js";
+import type { ConfirmDecision, ConfirmGuard, ConfirmOutcome } from "./confirm/guard.js";
+import { rootKeyFingerprint } from "./confirm/token.js";
 import type { ToolDefinition } from "./types.js";
 
 export interface ExecuteContext {
@@ -37,6 +43,23 @@ export interface ExecuteContext {
   rootKeySource?: string;
   /** Runs after validation and the read-only check; can stop the call with a result. */
   beforeExecute?: BeforeExecuteHook;
+  /** Confirmation of destructive calls; absent = they act at once (library use, tests). */
+  confirm?: ConfirmGuard;
+  /** One line per executed change and per confirmation outcome. */
+  audit?: AuditLog;
+  /** With hideSecrets: where withheld secrets go (stdio: a 0600 file). */
+  secretSink?: (label: string, value: string) => string;
+}
+
+/** What the audit line and the log line say about a guarded call. */
+interface CallFacts {
+  safety?: SafetyClass;
+  confirmation?: ConfirmOutcome;
+  apiCalled?: boolean;
+  status?: number;
+  requestId?: string;
+  reason?: string;
+  [field: string]: unknown;
 }
 
 export async function executeTool(tool: ToolDefinition, rawArgs: unknown, ctx: ExecuteContext): Promise<CallToolResult> {
@@ -44,8 +67,24 @@ export async function executeTool(tool: ToolDefinition, rawArgs: unknown, ctx: E
   // `tool` leads every line's fields (what a child logger would add), without building a
   // child logger per call.
   const log = ctx.logger;
-  const hintOptions = { hideSecrets: ctx.hideSecrets, rootKeySource: ctx.rootKeySource };
-  const done = (result: CallToolResult, outcome: string, fields?: { safety?: string } & Record<string, unknown>): CallToolResult => {
+  const hintOptions = { hideSecrets: ctx.hideSecrets, rootKeySource: ctx.rootKeySource, secretSink: ctx.secretSink };
+  let auditArgs: unknown;
+  const done = (result: CallToolResult, outcome: string, fields?: CallFacts): CallToolResult => {
+    // Audit before the result leaves: every call that ran with side effects, and every
+    // confirmation outcome (a preview that changed nothing included).
+    if (ctx.audit && fields?.safety !== undefined && (fields.safety !== "read" || fields.confirmation !== undefined) && (fields.apiCalled !== undefined || fields.confirmation !== undefined)) {
+      ctx.audit.append({
+        tool: tool.name,
+        safety: fields.safety,
+        args: auditArgs,
+        confirmation: fields.confirmation ?? "not_required",
+        apiCalled: fields.apiCalled === true,
+        ...(fields.status !== undefined ? { status: fields.status } : {}),
+        ...(fields.requestId !== undefined ? { requestId: fields.requestId } : {}),
+        rootKey: rootKeyFingerprint(ctx.rootKey ?? ""),
+        ...(fields.reason !== undefined ? { reason: fields.reason } : {}),
+      });
+    }
     // One line per call. Successful reads are the bulk of the traffic and change nothing, so they
     // log at debug (a line per call was ~15% of a stateless HTTP server's throughput); every
     // failure and every successful change (write, destructive, consume) stays at info.
@@ -61,9 +100,16 @@ export async function executeTool(tool: ToolDefinition, rawArgs: unknown, ctx: E
   const rootKey = ctx.rootKey;
   if (rootKey === undefined || rootKey === "") return done(missingRootKeyResult(tool, hintOptions), "no_root_key");
 
-  const check = validateArguments(tool, rawArgs);
+  // `confirm` belongs to the guard, not to the API: take it out before the API's schema sees it.
+  const split = splitConfirm(tool, rawArgs);
+  if (typeof split.token !== "string" && split.token !== undefined) {
+    return done(invalidArgumentsResult(tool, [{ field: CONFIRM_ARG, problem: "is not a string", expected: "the token string a preview returned", given: typeof split.token }]), "invalid_arguments", { fields: [CONFIRM_ARG] });
+  }
+  const token = split.token;
+  const check = validateArguments(tool, split.args);
   if (!check.ok) return done(invalidArgumentsResult(tool, check.problems), "invalid_arguments", { fields: check.problems.map((p) => p.field) });
   const args = check.args;
+  if (ctx.audit) auditArgs = redactValue(args, [], tool.secretArgs);
   // The redacting copy is only worth making when the line is written.
   if (log.level === "debug") log.debug("arguments", { tool: tool.name, args: redactValue(args, [], tool.secretArgs) });
 
@@ -77,10 +123,35 @@ export async function executeTool(tool: ToolDefinition, rawArgs: unknown, ctx: E
     if (stop) return done(stop, "stopped_by_guard", { safety });
   }
 
+  let confirmation: ConfirmOutcome | undefined;
+  let changed: string[] | undefined;
+  if (safety === "destructive" && ctx.confirm) {
+    let decision: ConfirmDecision;
+    try {
+      decision = await ctx.confirm.decide({ tool, args, rootKey, token, client: ctx.client, signal: ctx.signal });
+    } catch (err) {
+      if (err instanceof UnkeyNetworkError) return done(networkErrorResult(tool, err), "network_error", { safety, confirmation: "not_asked", apiCalled: false, reason: "preview failed" });
+      throw err;
+    }
+    switch (decision.kind) {
+      case "unresolved":
+        // The target cannot be read (not found, not readable with this key): that error, as is.
+        return done(apiErrorResult(tool, args, decision.response, hintOptions), "preview_failed", { safety, confirmation: "not_asked", apiCalled: false, status: decision.response.status, requestId: decision.response.requestId });
+      case "ask":
+        return done(confirmationResult(tool, decision), "confirmation_required", { safety, confirmation: "not_asked", apiCalled: false });
+      case "refuse":
+        return done(confirmRefusedResult(tool, decision.reason), `confirmation_${decision.outcome}`, { safety, confirmation: decision.outcome, apiCalled: false, reason: decision.reason });
+      case "proceed":
+        confirmation = decision.outcome;
+        changed = decision.preview ? [decision.preview.summary, ...decision.preview.effects] : undefined;
+        break;
+    }
+  }
+
   try {
     if (tool.handler) {
       const result = await tool.handler(args, { ...ctx, rootKey });
-      return done(result, result.isError ? "error" : "ok", { safety });
+      return done(result, result.isError ? "error" : "ok", { safety, apiCalled: true, ...(confirmation ? { confirmation } : {}) });
     }
     if (!tool.http) return done(internalErrorResult(tool, "the tool has neither a handler nor an HTTP binding"), "misconfigured");
     const body = tool.http.bodyProperty ? args[tool.http.bodyProperty] : args;
@@ -92,15 +163,22 @@ export async function executeTool(tool: ToolDefinition, rawArgs: unknown, ctx: E
       safety,
       signal: ctx.signal,
     });
-    const fields = { safety, status: response.status, requestId: response.requestId, attempts: response.attempts };
-    if (response.status >= 200 && response.status < 300) return done(successResult(tool, response, hintOptions), "ok", fields);
+    const fields: CallFacts = { safety, status: response.status, requestId: response.requestId, attempts: response.attempts, apiCalled: true, ...(confirmation ? { confirmation } : {}) };
+    if (response.status >= 200 && response.status < 300) return done(successResult(tool, response, { ...hintOptions, changed }), "ok", fields);
     return done(apiErrorResult(tool, args, response, hintOptions), "api_error", fields);
   } catch (err) {
     if (err instanceof UnkeyNetworkError) {
-      return done(networkErrorResult(tool, err), err.kind === "aborted" ? "cancelled" : "network_error", { safety, kind: err.kind, code: err.code, attempts: err.attempts });
+      return done(networkErrorResult(tool, err), err.kind === "aborted" ? "cancelled" : "network_error", { safety, kind: err.kind, code: err.code, attempts: err.attempts, apiCalled: true, reason: err.kind, ...(confirmation ? { confirmation } : {}) });
     }
     const message = err instanceof Error ? err.message : String(err);
     log.error("tool failed unexpectedly", { tool: tool.name, error: err instanceof Error ? { name: err.name, message, stack: err.stack } : message });
-    return done(internalErrorResult(tool, "an unexpected error occurred (details are in the server log)"), "internal_error", { safety });
+    return done(internalErrorResult(tool, "an unexpected error occurred (details are in the server log)"), "internal_error", { safety, apiCalled: true, reason: "internal error", ...(confirmation ? { confirmation } : {}) });
   }
+}
+
+/** Separates the guard's `confirm` argument (guarded tools only) from the API's arguments. */
+function splitConfirm(tool: ToolDefinition, raw: unknown): { args: unknown; token?: unknown } {
+  if (!isGuarded(tool) || raw === null || typeof raw !== "object" || Array.isArray(raw) || !(CONFIRM_ARG in raw)) return { args: raw };
+  const { [CONFIRM_ARG]: token, ...args } = raw as Record<string, unknown>;
+  return { args, token };
 }

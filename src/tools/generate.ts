@@ -8,7 +8,7 @@
  *
  * Shapes, as the runtime relies on them:
  * - `inputSchema` (what the model sees) is the request body schema, flat, cleaned for tokens:
- *   no `$schema`, no numeric `format`s, no bounds beyond Number.MAX_SAFE_INTEGER, no
+ *   no `$schema`, no numeric `format`s, no bounds beyond Number.MAX_SAFE_INTEGER, no `minLength: 1`, no
  *   `additionalProperties: false`, no `x-*` keywords, no examples. Descriptions and limits stay.
  * - `validationSchema` (what the executor checks arguments against) is the request body schema
  *   as the API defines it, strictness (`additionalProperties: false`) included.
@@ -37,6 +37,7 @@ import { dereference, listOperations } from "../schemas/loader.js";
 import type { ContractOperation, JsonSchema, OpenApiDocument } from "../schemas/loader.js";
 import { SAFETY_CLASSES } from "../schemas/x-mcp.js";
 import type { ArgumentCondition, SafetyClass, XMcp } from "../schemas/x-mcp.js";
+import { CONFIRM_ARG, isGuarded } from "./guard.js";
 import type { ToolAnnotations, ToolDefinition } from "./types.js";
 
 export const TOOL_NAME_PATTERN = /^[a-zA-Z0-9_-]{1,64}$/;
@@ -146,14 +147,19 @@ function buildTool(op: ContractOperation, xMcp: XMcp, problems: string[], where:
   const outputSchema = buildOutput(op.responseSchema);
   const dataSchema = asObject(asObject(op.responseSchema?.properties)?.data);
   const secrets = unique([...(xMcp.secrets ?? []), ...(dataSchema ? redactedPaths(dataSchema, "") : [])]);
-  const description = pickDescription(op, xMcp);
+  const guarded = isGuarded(xMcp);
+  const description = pickDescription(op, xMcp) + (guarded ? CONFIRM_NOTE : "");
+  if (guarded) {
+    input.inputSchema = withConfirmArgument(input.inputSchema);
+    input.validationSchema = withConfirmArgument(input.validationSchema);
+  }
   const tool: ToolDefinition = {
     name: xMcp.name,
     title: xMcp.title,
     description,
     inputSchema: input.inputSchema,
     validationSchema: input.validationSchema,
-    ...(outputSchema ? { outputSchema } : {}),
+    ...(outputSchema ? { outputSchema: guarded ? withConfirmationOutput(outputSchema) : outputSchema } : {}),
     annotations: annotationsFor(xMcp.safety, xMcp.title, xMcp.destructiveWhen),
     toolset: xMcp.toolset,
     profiles: [...xMcp.profiles],
@@ -174,6 +180,37 @@ function buildTool(op: ContractOperation, xMcp: XMcp, problems: string[], where:
     },
   };
   return tool;
+}
+
+/** Appended to a guarded tool's description (every word here costs tokens 17 times). */
+const CONFIRM_NOTE = " Previews first; repeat with confirm.";
+
+function withConfirmArgument(schema: JsonSchema): JsonSchema {
+  const props = asObject(schema.properties) ?? {};
+  return { ...schema, properties: { ...props, [CONFIRM_ARG]: { type: "string", description: "Token from the preview." } } };
+}
+
+/**
+ * A guarded call's first answer carries `confirmation` (preview and token) instead of `data`, and
+ * an executed one may say what `changed`: both are declared, and `data` is no longer required,
+ * because clients validate structuredContent against this schema.
+ */
+function withConfirmationOutput(schema: JsonSchema): JsonSchema {
+  const props = asObject(schema.properties) ?? {};
+  const { required: _required, ...rest } = schema;
+  return {
+    ...rest,
+    properties: {
+      ...props,
+      confirmation: {
+        type: "object",
+        description: "Nothing was done yet: the preview and the token to confirm with.",
+        properties: { token: { type: "string" }, expiresAt: { type: "string" }, preview: { type: "object" } },
+        required: ["token", "expiresAt", "preview"],
+      },
+      changed: { type: "array", items: { type: "string" }, description: "What the call changed." },
+    },
+  };
 }
 
 interface BuiltInput {
@@ -309,6 +346,9 @@ export function cleanSchema(schema: JsonSchema, mode: CleanMode): JsonSchema {
       continue;
     }
     if (mode === "output" && INPUT_ONLY.has(key)) continue;
+    // "Not empty" is what a model assumes of every name and id anyway; the validation schema
+    // still refuses "" with a clear error. Dropping it pays for the confirmation argument.
+    if (mode === "model" && key === "minLength" && value === 1) continue;
     if (mode !== "validation" && key === "additionalProperties" && value === false) continue;
     if (mode === "output" && key === "required" && Array.isArray(value)) {
       // A secret may be withheld from the result; the schema must not demand it.

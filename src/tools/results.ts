@@ -12,17 +12,25 @@ import type { PermissionRequirement } from "../schemas/x-mcp.js";
 import { redactText } from "../util/log.js";
 import { formatProblems, type FieldProblem } from "./arguments.js";
 import { conditionMatches } from "./guard.js";
+import type { Preview } from "./confirm/preview.js";
 import type { ToolDefinition } from "./types.js";
 
 export interface ResultOptions {
-  /** Keep plaintext secrets (new keys, decrypted keys) out of the result entirely. */
+  /** Keep plaintext secrets (new keys, decrypted keys) out of the result (`--secrets mask`). */
   hideSecrets?: boolean;
+  /**
+   * With hideSecrets: where a withheld secret goes instead (stdio: a 0600 file). Returns the
+   * path the result names. Absent (HTTP): the secret is withheld with an explanation.
+   */
+  secretSink?: (label: string, value: string) => string;
+  /** What a guarded call changed, from its preview (said in the text and `changed`). */
+  changed?: string[];
   /** How the operator supplies the root key, for hints ("the UNKEY_ROOT_KEY environment variable"). */
   rootKeySource?: string;
 }
 
 /** Text replacing a withheld secret; a string, so the outputSchema still validates. */
-export const WITHHELD = "[withheld by the server operator: --hide-secrets]";
+export const WITHHELD = "[withheld by the server operator: --secrets mask]";
 
 /** Longest text form; bigger payloads are cut (structuredContent keeps everything). */
 const MAX_TEXT = 24_000;
@@ -34,18 +42,23 @@ type Tool = Pick<ToolDefinition, "name" | "outputSchema" | "pagination" | "secre
 export function successResult(tool: Tool, response: UnkeyResponse, options: ResultOptions = {}): CallToolResult {
   const body = isObject(response.body) ? response.body : {};
   const data = body.data;
-  const { value: cleanData, revealed, withheld } = handleSecrets(data, tool.secrets ?? [], options.hideSecrets === true);
-  const structured = structuredFor(tool, { ...body, data: cleanData });
+  const { value: cleanData, revealed, withheld, saved } = handleSecrets(data, tool.secrets ?? [], options.hideSecrets === true, options.secretSink);
+  const changed = options.changed && options.changed.length > 0 ? options.changed : undefined;
+  const structured = structuredFor(tool, { ...body, data: cleanData, ...(changed ? { changed } : {}) });
 
   const lines: string[] = [];
   lines.push(summaryLine(tool, cleanData, body) + (response.requestId ? ` (request ${response.requestId})` : ""));
+  if (changed) lines.push(`Changed: ${changed.join(" ")}`);
   if (revealed.length > 0 && tool.safety === "read") {
     lines.push(`Contains a secret (${revealed.join(", ")}): treat it as a password; do not repeat it in logs or shared places.`);
   } else if (revealed.length > 0) {
     lines.push(`Shown once — store it now: ${revealed.join(", ")} ${revealed.length === 1 ? "is" : "are"} secret and cannot be shown again. Do not repeat it in logs or shared places.`);
   }
+  if (saved.length > 0) {
+    lines.push(`Secret not shown (--secrets mask): shown once, written for the person to collect — ${saved.map((x) => `${x.label} → ${x.path}`).join(", ")} (readable only by the server's user). Tell the person the path; do not read the file.`);
+  }
   if (withheld.length > 0) {
-    lines.push(`Secret withheld: the server operator keeps plaintext keys out of this conversation (--hide-secrets); ${withheld.join(", ")} ${withheld.length === 1 ? "was" : "were"} not shown. The key works; its secret must be obtained outside the assistant (this server does not reveal it, not even by decrypting).`);
+    lines.push(`Secret withheld: the server operator keeps plaintext keys out of this conversation (--secrets mask); ${withheld.join(", ")} ${withheld.length === 1 ? "was" : "were"} not shown. The key works; its secret must be obtained outside the assistant (this server does not reveal it, not even by decrypting).`);
   }
   const next = nextCursor(tool, body);
   if (next !== undefined && tool.pagination) {
@@ -108,16 +121,28 @@ function nextCursor(tool: Tool, body: Record<string, unknown>): string | undefin
  * Finds the secret fields of `data` (paths such as `key`, `plaintext`, `[].plaintext`) and either
  * notes them as revealed or replaces them with WITHHELD. Returns a copy; the input is untouched.
  */
-function handleSecrets(data: unknown, paths: string[], hide: boolean): { value: unknown; revealed: string[]; withheld: string[] } {
+function handleSecrets(
+  data: unknown,
+  paths: string[],
+  hide: boolean,
+  sink?: (label: string, value: string) => string,
+): { value: unknown; revealed: string[]; withheld: string[]; saved: Array<{ label: string; path: string }> } {
   const revealed = new Set<string>();
   const withheld = new Set<string>();
-  if (paths.length === 0) return { value: data, revealed: [], withheld: [] };
+  const saved: Array<{ label: string; path: string }> = [];
+  if (paths.length === 0) return { value: data, revealed: [], withheld: [], saved };
   const copy = structuredClone(data);
   for (const path of paths) {
     const segments = path.split(".").flatMap((s) => (s.startsWith("[]") ? ["[]", ...(s.length > 2 ? [s.slice(2)] : [])] : [s]));
     visit(copy, segments, (holder, key) => {
       const label = path.replace(/^\[\]\./, "");
-      if (hide) {
+      if (hide && sink) {
+        // Name the file after the key it belongs to, so a person can tell several apart.
+        const owner = typeof holder.keyId === "string" ? holder.keyId : label;
+        const file = sink(owner, String(holder[key]));
+        holder[key] = `[not shown: saved to ${file}]`;
+        saved.push({ label, path: file });
+      } else if (hide) {
         holder[key] = WITHHELD;
         withheld.add(label);
       } else {
@@ -125,7 +150,7 @@ function handleSecrets(data: unknown, paths: string[], hide: boolean): { value: 
       }
     });
   }
-  return { value: copy, revealed: [...revealed], withheld: [...withheld] };
+  return { value: copy, revealed: [...revealed], withheld: [...withheld], saved };
 }
 
 function visit(node: unknown, segments: string[], onFound: (holder: Record<string, unknown>, key: string) => void): void {
@@ -362,6 +387,39 @@ export function missingRootKeyResult(tool: Pick<ToolDefinition, "name">, options
 }
 
 /** The guard refused the call. */
+// ---------------------------------------------------------------- confirmation
+
+export interface ConfirmationFacts {
+  preview: Preview;
+  token: string;
+  expiresAt: number;
+}
+
+/**
+ * A guarded call's first answer: nothing happened. Not an error (the call did what it should);
+ * `structuredContent.confirmation` carries the token for clients that read only structured
+ * results, and the text carries it for clients that read only text.
+ */
+export function confirmationResult(tool: Pick<ToolDefinition, "name">, c: ConfirmationFacts): CallToolResult {
+  const until = new Date(c.expiresAt).toISOString();
+  const lines = [
+    `Not done yet: ${tool.name} needs confirmation. Nothing was changed.`,
+    `Preview: ${c.preview.summary}`,
+    ...c.preview.effects.map((e) => `- ${e}`),
+    `Show this to the person. Only if they agree, call ${tool.name} again with the same arguments plus confirm: ${JSON.stringify(c.token)} (valid once, until ${until}).`,
+  ];
+  if (c.preview.typeToConfirm !== undefined) lines.push(`This cannot be undone: have the person type the name ${JSON.stringify(c.preview.typeToConfirm)} before you confirm.`);
+  return {
+    content: [{ type: "text", text: lines.join("\n") }],
+    structuredContent: { confirmation: { token: c.token, expiresAt: until, preview: { ...c.preview } } },
+  };
+}
+
+/** A refused confirmation (expired, replayed, mismatched…): an error that changed nothing. */
+export function confirmRefusedResult(tool: Pick<ToolDefinition, "name">, reason: string): CallToolResult {
+  return errorText(`${tool.name} was not done: ${reason}. Nothing was changed. Call ${tool.name} again without confirm for a fresh preview, and ask the person before confirming.`);
+}
+
 export function refusedResult(message: string): CallToolResult {
   return errorText(message);
 }

@@ -27,6 +27,7 @@ import type { Server as McpServer } from "@modelcontextprotocol/sdk/server/index
 import { ConfigError, parseConfig, type HttpConfig } from "../config.js";
 import type { UnkeyClient } from "../client/unkey-client.js";
 import { buildInstructions, createMcpServer, loadServerParts, packageVersion } from "../server.js";
+import { createSafetyParts } from "../tools/confirm/setup.js";
 import { listToolsets } from "../tools/catalog.js";
 import type { ToolDefinition } from "../tools/types.js";
 import { createLogger, type Logger } from "../util/log.js";
@@ -395,6 +396,7 @@ export interface HttpRuntime {
  */
 export async function buildHttpRuntime(config: HttpConfig, logger: Logger): Promise<HttpRuntime> {
   const { catalog, prompts, client } = await loadServerParts(config, logger);
+  const safety = await createSafetyParts(config, logger, "http");
   // One instructions text per distinct tool list (lists are cached per endpoint and narrowing).
   const instructionsFor = new WeakMap<ToolDefinition[], string>();
   const createServer: McpServerFactory = ({ tools, client: c, endpoint }) => {
@@ -408,6 +410,7 @@ export async function buildHttpRuntime(config: HttpConfig, logger: Logger): Prom
         allowConsume: config.catalog.allowConsume,
         hideSecrets: config.hideSecrets,
         apiUrl: config.apiUrl,
+        confirm: config.confirm.mode,
       });
       instructionsFor.set(tools, instructions);
     }
@@ -422,9 +425,18 @@ export async function buildHttpRuntime(config: HttpConfig, logger: Logger): Prom
       policy: { readOnly: config.catalog.readOnly, allowConsume: config.catalog.allowConsume },
       hideSecrets: config.hideSecrets,
       rootKeySource: `the ${endpoint.header} header (or Authorization: Bearer) of your MCP client config`,
+      safety,
     });
   };
-  return { catalog, client, createServer, close: () => client.close() };
+  return {
+    catalog,
+    client,
+    createServer,
+    close: async () => {
+      await client.close();
+      await safety.close();
+    },
+  };
 }
 
 export interface LaunchedHttp {

@@ -7,6 +7,7 @@ import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js"
 import { parseConfig, type StdioConfig } from "../config.js";
 import { buildInstructions, createMcpServer, loadServerParts, packageVersion } from "../server.js";
 import { listToolsets, selectTools } from "../tools/catalog.js";
+import { createSafetyParts } from "../tools/confirm/setup.js";
 import { createLogger } from "../util/log.js";
 
 export async function runStdioCommand(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
@@ -15,6 +16,7 @@ export async function runStdioCommand(argv: string[], env: NodeJS.ProcessEnv): P
 
   const { catalog, prompts, client } = await loadServerParts(config, logger);
   const tools = selectTools(catalog, config.catalog);
+  const safety = await createSafetyParts(config, logger, "stdio");
 
   const hasRootKey = config.rootKey !== undefined;
   if (!hasRootKey) {
@@ -33,12 +35,15 @@ export async function runStdioCommand(argv: string[], env: NodeJS.ProcessEnv): P
       hideSecrets: config.hideSecrets,
       apiUrl: config.apiUrl,
       hasRootKey,
+      confirm: config.confirm.mode,
+      secretsToFile: safety.secretSink !== undefined,
     }),
     logger,
     prompts,
     policy: { readOnly: config.catalog.readOnly, allowConsume: config.catalog.allowConsume },
     hideSecrets: config.hideSecrets,
     rootKeySource: "the UNKEY_ROOT_KEY environment variable of the MCP server",
+    safety,
   });
 
   let closing = false;
@@ -48,6 +53,7 @@ export async function runStdioCommand(argv: string[], env: NodeJS.ProcessEnv): P
     logger.info("shutting down", { reason });
     await server.close().catch(() => undefined);
     await client.close();
+    await safety.close();
   };
   const transport = new StdioServerTransport();
   transport.onclose = () => void shutdown("transport closed");

@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { loadContract } from "../../src/schemas/loader.js";
 import type { JsonSchema, OpenApiDocument } from "../../src/schemas/loader.js";
 import { generateTools, ToolGenerationError } from "../../src/tools/generate.js";
+import { isGuarded } from "../../src/tools/guard.js";
 import type { ToolDefinition } from "../../src/tools/types.js";
 
 const contract = loadContract();
@@ -109,7 +110,9 @@ describe("generateTools on the contract", () => {
     const doc = loadContract();
     for (const t of tools) {
       const op = (doc.paths[t.http!.path] as Record<string, { description: string }>).post;
-      expect(op.description.startsWith(`${t.description}\n\n`), t.name).toBe(true);
+      // Guarded tools add one short sentence about the confirmation step.
+      const own = isGuarded(t) ? t.description.replace(/ Previews first; repeat with confirm\.$/, "") : t.description;
+      expect(op.description.startsWith(`${own}\n\n`), t.name).toBe(true);
       expect(t.description, t.name).not.toContain("Root key needs");
     }
   });
@@ -205,6 +208,12 @@ describe("generateTools on the contract", () => {
       expect(t.outputSchema, t.name).toBeDefined();
       const out = t.outputSchema as JsonSchema;
       expect(out.type, t.name).toBe("object");
+      if (isGuarded(t)) {
+        // A preview answers {confirmation} and an executed call may add {changed}: data is optional.
+        expect(out.required, t.name).toBeUndefined();
+        expect(Object.keys(out.properties as object), t.name).toEqual(expect.arrayContaining(["confirmation", "changed"]));
+        continue;
+      }
       const keys = Object.keys(out.properties as object);
       if (keys.length === 0) {
         // The API answers only {meta}: structuredContent is {}.

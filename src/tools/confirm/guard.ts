@@ -1,0 +1,116 @@
+/**
+ * The confirmation guard: decides, for one destructive call, whether it acts now, must be
+ * confirmed first, or is refused. Its decision is a neutral value; the executor turns it into a
+ * result (src/tools/results.ts) and a protocol layer may turn `ask` into an elicitation instead.
+ *
+ *   first call            → preview (read calls) → `ask` with a signed, single-use token
+ *   call with `confirm`   → token checks → target re-read and compared → ledger claim → `proceed`
+ *   --confirm off         → `proceed` at once (the preview still says what changed)
+ *
+ * Every refusal changes nothing and says why. Anything the guard cannot prove (a forged token, a
+ * ledger it cannot reach) refuses: destructive calls fail closed.
+ */
+import { randomBytes } from "node:crypto";
+import type { UnkeyClient, UnkeyResponse } from "../../client/unkey-client.js";
+import type { ToolDefinition } from "../types.js";
+import type { UsedTokenLedger } from "./ledger.js";
+import { buildPreview, type Preview } from "./preview.js";
+import { digest, openToken, rootKeyFingerprint, signToken } from "./token.js";
+
+export type ConfirmMode = "auto" | "token" | "off";
+export const CONFIRM_MODES: readonly ConfirmMode[] = ["auto", "token", "off"];
+
+/** What the audit log and the result say about a guarded call. */
+export type ConfirmOutcome = "confirmed" | "declined" | "not_asked" | "expired" | "replayed" | "mismatched" | "off" | "unavailable";
+
+export type ConfirmDecision =
+  /** Act now. `preview` (when it could be built) says what changes. */
+  | { kind: "proceed"; outcome: "confirmed" | "off"; preview?: Preview }
+  /** Nothing happens yet: ask the person; the token confirms exactly this call. */
+  | { kind: "ask"; preview: Preview; token: string; expiresAt: number }
+  | { kind: "refuse"; outcome: ConfirmOutcome; reason: string }
+  /** The target could not be read (not found, no permission to read it): answer with that error. */
+  | { kind: "unresolved"; response: UnkeyResponse };
+
+export interface GuardedCall {
+  tool: ToolDefinition;
+  /** Validated arguments, without `confirm`. */
+  args: Record<string, unknown>;
+  rootKey: string;
+  /** The `confirm` argument, when given. */
+  token?: string;
+  client: UnkeyClient;
+  signal?: AbortSignal;
+}
+
+export interface ConfirmGuardOptions {
+  mode: ConfirmMode;
+  /** HMAC key; instances that share it honour each other's tokens. */
+  secret: Buffer;
+  ttlMs: number;
+  ledger: UsedTokenLedger;
+  /** Injected in unit tests. */
+  now?: () => number;
+}
+
+export interface ConfirmGuard {
+  readonly mode: ConfirmMode;
+  readonly ttlMs: number;
+  decide(call: GuardedCall): Promise<ConfirmDecision>;
+  close(): Promise<void>;
+}
+
+export function createConfirmGuard(opts: ConfirmGuardOptions): ConfirmGuard {
+  const now = opts.now ?? Date.now;
+
+  const decide = async (call: GuardedCall): Promise<ConfirmDecision> => {
+    const { tool, args, rootKey } = call;
+    if (opts.mode === "off") {
+      // Trusted automation: act at once; a preview only feeds "what changed" and may fail.
+      const p = await buildPreview(tool, args, call).catch(() => undefined);
+      return { kind: "proceed", outcome: "off", ...(p?.ok ? { preview: p.preview } : {}) };
+    }
+    if (call.token === undefined) {
+      const p = await buildPreview(tool, args, call);
+      if (!p.ok) return { kind: "unresolved", response: p.response };
+      const expiresAt = now() + opts.ttlMs;
+      const token = signToken(
+        { tool: tool.name, args: digest(args), target: digest(p.state), key: rootKeyFingerprint(rootKey), exp: expiresAt, nonce: randomBytes(12).toString("base64url") },
+        opts.secret,
+      );
+      return { kind: "ask", preview: p.preview, token, expiresAt };
+    }
+
+    const claims = openToken(call.token, opts.secret);
+    if (!claims) return refuse("mismatched", "the confirm token is not one this server issued (altered, cut short, or signed with another secret)");
+    if (claims.tool !== tool.name) return refuse("mismatched", `the token confirms ${claims.tool}, not ${tool.name}`);
+    if (claims.args !== digest(args)) return refuse("mismatched", "the token was issued for other arguments; a token confirms exactly the previewed call");
+    if (claims.key !== rootKeyFingerprint(rootKey)) return refuse("mismatched", "the token was issued to another root key");
+    if (claims.exp <= now()) return refuse("expired", `the token expired at ${new Date(claims.exp).toISOString()}`);
+    try {
+      if (await opts.ledger.isUsed(claims.nonce)) return refuse("replayed", "the token was already used; each token confirms one call");
+    } catch (err) {
+      return unavailable(err);
+    }
+    const p = await buildPreview(tool, args, call);
+    if (!p.ok) return refuse("mismatched", `the target changed since the preview: reading it now answers ${p.response.status}`);
+    if (digest(p.state) !== claims.target) return refuse("mismatched", "the target changed since the preview (another change happened in between)");
+    try {
+      if (!(await opts.ledger.claim(claims.nonce, claims.exp))) return refuse("replayed", "the token was already used; each token confirms one call");
+    } catch (err) {
+      return unavailable(err);
+    }
+    return { kind: "proceed", outcome: "confirmed", preview: p.preview };
+  };
+
+  return { mode: opts.mode, ttlMs: opts.ttlMs, decide, close: () => opts.ledger.close() };
+}
+
+function refuse(outcome: ConfirmOutcome, reason: string): ConfirmDecision {
+  return { kind: "refuse", outcome, reason };
+}
+
+function unavailable(err: unknown): ConfirmDecision {
+  const why = err instanceof Error ? err.message : String(err);
+  return refuse("unavailable", `the server cannot check that the token is unused (ledger: ${why}); try again shortly`);
+}
