@@ -44,7 +44,8 @@ export function successResult(tool: Tool, response: UnkeyResponse, options: Resu
   const data = body.data;
   const { value: cleanData, revealed, withheld, saved } = handleSecrets(data, tool.secrets ?? [], options.hideSecrets === true, options.secretSink);
   const changed = options.changed && options.changed.length > 0 ? options.changed : undefined;
-  const structured = structuredFor(tool, { ...body, data: cleanData, ...(changed ? { changed } : {}) });
+  const structured = structuredFor(tool, { ...body, data: cleanData });
+  if (changed) structured.changed = changed;
 
   const lines: string[] = [];
   lines.push(summaryLine(tool, cleanData, body) + (response.requestId ? ` (request ${response.requestId})` : ""));
