@@ -54,7 +54,9 @@ interface MinimalRedis {
  */
 export async function redisLedger(url: string, onError: (err: Error) => void): Promise<UsedTokenLedger> {
   const { createClient } = await import("@redis/client");
-  const client = createClient({ url, socket: { connectTimeout: 5000, reconnectStrategy: (retries: number) => Math.min(retries * 200, 2000) } }) as unknown as MinimalRedis;
+  // No offline queue: while Redis is unreachable a check fails at once (and the call is
+  // refused) instead of waiting for a reconnect.
+  const client = createClient({ url, disableOfflineQueue: true, socket: { connectTimeout: 5000, reconnectStrategy: (retries: number) => Math.min(retries * 200, 2000) } }) as unknown as MinimalRedis;
   client.on("error", onError);
   await client.connect();
   return {
