@@ -126,3 +126,16 @@ export async function ok<T = Record<string, unknown>>(client: Client, name: stri
   if (r.isError) throw new Error(`${name} failed: ${r.text}`);
   return (r.structuredContent as { data: T }).data;
 }
+
+/**
+ * Calls a tool that must succeed, the way a model follows the confirmation step: when the answer
+ * is a preview with a token (a guarded call), the same call is repeated with `confirm`. Returns
+ * the final structuredContent.data.
+ */
+export async function okConfirmed<T = Record<string, unknown>>(client: Client, name: string, args: Record<string, unknown> = {}): Promise<T> {
+  const first = await call(client, name, args);
+  if (first.isError) throw new Error(`${name} failed: ${first.text}`);
+  const confirmation = (first.structuredContent as { confirmation?: { token: string } } | undefined)?.confirmation;
+  if (!confirmation) return (first.structuredContent as { data: T }).data;
+  return ok<T>(client, name, { ...args, confirm: confirmation.token });
+}

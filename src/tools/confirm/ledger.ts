@@ -53,7 +53,9 @@ interface MinimalRedis {
  * call (it cannot prove single use), it never acts without the check.
  */
 export async function redisLedger(url: string, onError: (err: Error) => void): Promise<UsedTokenLedger> {
-  const { createClient } = await import("@redis/client");
+  // A CommonJS package: Node's ESM loader may expose its exports only under `default`.
+  const mod = (await import("@redis/client")) as typeof import("@redis/client") & { default?: typeof import("@redis/client") };
+  const createClient = mod.createClient ?? mod.default?.createClient;
   // No offline queue: while Redis is unreachable a check fails at once (and the call is
   // refused) instead of waiting for a reconnect.
   const client = createClient({ url, disableOfflineQueue: true, socket: { connectTimeout: 5000, reconnectStrategy: (retries: number) => Math.min(retries * 200, 2000) } }) as unknown as MinimalRedis;
