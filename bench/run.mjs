@@ -3,6 +3,7 @@
 //   bench/mcp.mjs        runMcpBench()       our MCP server vs the @unkey/api@2.1.4 MCP server
 //   bench/local-api.mjs  runLocalApiBench()  local API throughput vs bare node:http (if present)
 //   bench/http.mjs       runHttpBench()      MCP over streamable HTTP vs direct (if present)
+//   bench/confirm.mjs    runConfirmBench()   a guarded delete_key: preview + token vs --confirm off
 //
 // Each run*() prints its own tables on stdout (progress on stderr) and returns a JSON-serialisable
 // object; if that object carries a `table` string, it is printed here instead. This script ends
@@ -20,6 +21,7 @@ const PARTS = [
   { key: "mcp", file: "mcp.mjs", fn: "runMcpBench", required: true },
   { key: "localApi", file: "local-api.mjs", fn: "runLocalApiBench", required: false },
   { key: "http", file: "http.mjs", fn: "runHttpBench", required: false },
+  { key: "confirm", file: "confirm.mjs", fn: "runConfirmBench", required: false },
 ];
 
 function gitCommit() {
