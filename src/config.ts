@@ -71,6 +71,8 @@ export interface ConfirmConfig {
   /** auto = the best channel the client has; token = always the token; off = act at once. */
   mode: (typeof CONFIRM_POLICIES)[number];
   ttlSeconds: number;
+  /** How long a person is given to answer an elicitation before the call falls back to the token. */
+  waitSeconds: number;
   /** HMAC secret shared by instances; absent = random per process. */
   secret?: string;
   /** Shared used-token ledger; absent = in memory. */
@@ -143,6 +145,7 @@ export const FLAGS: FlagSpec[] = [
   { name: "hide-secrets", kind: "boolean", env: "UNKEY_MCP_HIDE_SECRETS", commands: ALL, help: "same as --secrets mask" },
   { name: "confirm", kind: "string", env: "UNKEY_MCP_CONFIRM", commands: ALL, valueName: CONFIRM_POLICIES.join("|"), help: "destructive calls: preview and confirm first (auto, default; token) or act at once (off, trusted automation)" },
   { name: "confirm-ttl", kind: "string", env: "UNKEY_MCP_CONFIRM_TTL", commands: ALL, valueName: "SECONDS", help: "lifetime of a confirmation token (default 300)" },
+  { name: "confirm-wait", kind: "string", env: "UNKEY_MCP_CONFIRM_WAIT", commands: ALL, valueName: "SECONDS", help: "how long to wait for a person's answer to a confirmation form before answering with the token (default 20)" },
   { name: "confirm-secret", kind: "string", env: "UNKEY_MCP_CONFIRM_SECRET", commands: ALL, valueName: "SECRET", help: "signs confirmation tokens; share it between instances (default: random per process)" },
   { name: "redis-url", kind: "string", env: "UNKEY_MCP_REDIS_URL", commands: ALL, valueName: "URL", help: "keep used confirmation tokens in Redis, so instances honour each token once" },
   { name: "audit-log", kind: "string", env: "UNKEY_MCP_AUDIT_LOG", commands: ALL, valueName: "FILE", help: "append one JSON line per change and confirmation outcome (fsynced)" },
@@ -349,6 +352,9 @@ export function parseConfig(command: Command, argv: string[], env: NodeJS.Proces
     confirm: {
       mode: oneOf(g("confirm"), CONFIRM_POLICIES, "auto"),
       ttlSeconds: integer(g("confirm-ttl"), 300, 1, 24 * 3600, "seconds"),
+      // Well under the 60 s most clients wait for a tool call, so a client that shows nothing
+      // (or never answers) still gets the token result in time.
+      waitSeconds: integer(g("confirm-wait"), 20, 1, 600, "seconds"),
       secret: confirmSecret(g("confirm-secret")),
       redisUrl: redisUrl(g("redis-url")),
     },

@@ -31,7 +31,8 @@ import { readSpec, toListedTool } from "./tools/export.js";
 import { generateTools } from "./tools/generate.js";
 import type { BeforeExecuteHook, GuardPolicy } from "./tools/guard.js";
 import type { SafetyParts } from "./tools/confirm/setup.js";
-import type { ConfirmMode } from "./tools/confirm/guard.js";
+import { answerFrom, confirmForm } from "./tools/confirm/form.js";
+import type { ConfirmChannel, ConfirmMode } from "./tools/confirm/guard.js";
 import type { ToolDefinition } from "./tools/types.js";
 import { codePath, packagePath } from "./util/assets.js";
 import type { Logger } from "./util/log.js";
@@ -55,7 +56,7 @@ export interface CreateMcpServerOptions {
   /** Confirmation hook for destructive calls (see src/tools/guard.ts). */
   beforeExecute?: BeforeExecuteHook;
   /** Confirmation guard, audit log and secret sink (src/tools/confirm/setup.ts). */
-  safety?: Pick<SafetyParts, "confirm" | "audit" | "secretSink">;
+  safety?: Pick<SafetyParts, "confirm" | "audit" | "secretSink" | "askTimeoutMs">;
 }
 
 // HTTP creates a server per session (or per stateless request): everything that only depends on
@@ -108,6 +109,7 @@ export function createMcpServer(opts: CreateMcpServerOptions): Server {
       rootKeySource: opts.rootKeySource,
       beforeExecute: opts.beforeExecute,
       confirm: opts.safety?.confirm,
+      confirmChannel: opts.safety ? elicitationChannel(server, opts.safety.askTimeoutMs, extra.signal) : undefined,
       audit: opts.safety?.audit,
       secretSink: opts.safety?.secretSink,
     });
@@ -139,6 +141,27 @@ export function createMcpServer(opts: CreateMcpServerOptions): Server {
   });
 
   return server;
+}
+
+/**
+ * Asking the person through `elicitation/create` in a session whose client declared form
+ * elicitation. No capability (stateless requests never saw an initialize), no answer within the
+ * budget, or a failed request: not asked, and the caller answers with the token instead.
+ */
+function elicitationChannel(server: Server, timeoutMs: number, signal: AbortSignal): ConfirmChannel | undefined {
+  const elicitation = server.getClientCapabilities()?.elicitation as { form?: unknown; url?: unknown } | undefined;
+  // `{}` is how 2025-06-18 clients declare form elicitation; later ones may list `form` explicitly.
+  if (!elicitation || (elicitation.url !== undefined && elicitation.form === undefined)) return undefined;
+  return {
+    async ask({ tool, preview }) {
+      try {
+        const result = await server.elicitInput({ mode: "form", ...confirmForm(tool, preview) }, { timeout: timeoutMs, signal });
+        return { kind: "answer", answer: answerFrom(result) };
+      } catch (err) {
+        return { kind: "not_asked", why: err instanceof Error ? err.message : String(err) };
+      }
+    },
+  };
 }
 
 export interface CatalogSource {

@@ -24,7 +24,7 @@ import {
 } from "./results.js";
 import type { SafetyClass } from "../schemas/x-mcp.js";
 import type { AuditLog } from "./confirm/audit.js";
-import type { ConfirmDecision, ConfirmGuard, ConfirmOutcome } from "./confirm/guard.js";
+import type { ConfirmChannel, ConfirmDecision, ConfirmGuard, ConfirmOutcome } from "./confirm/guard.js";
 import { rootKeyFingerprint } from "./confirm/token.js";
 import type { ToolDefinition } from "./types.js";
 
@@ -45,6 +45,8 @@ export interface ExecuteContext {
   beforeExecute?: BeforeExecuteHook;
   /** Confirmation of destructive calls; absent = they act at once (library use, tests). */
   confirm?: ConfirmGuard;
+  /** How to ask the person in this session (`--confirm auto`); absent = the token result. */
+  confirmChannel?: ConfirmChannel;
   /** One line per executed change and per confirmation outcome. */
   audit?: AuditLog;
   /** With hideSecrets: where withheld secrets go (stdio: a 0600 file). */
@@ -132,6 +134,14 @@ export async function executeTool(tool: ToolDefinition, rawArgs: unknown, ctx: E
     } catch (err) {
       if (err instanceof UnkeyNetworkError) return done(networkErrorResult(tool, err), "network_error", { safety, confirmation: "not_asked", apiCalled: false, reason: "preview failed" });
       throw err;
+    }
+    if (decision.kind === "ask" && ctx.confirmChannel && ctx.confirm.mode === "auto") {
+      const asked = await ctx.confirmChannel.ask({ tool: tool.name, preview: decision.preview, token: decision.token, expiresAt: decision.expiresAt });
+      if (asked.kind === "answer") {
+        decision = await ctx.confirm.answered({ tool, args, rootKey, client: ctx.client, signal: ctx.signal, token: decision.token, answer: asked.answer, preview: decision.preview, expiresAt: decision.expiresAt });
+      } else {
+        log.info("confirmation not asked", { tool: tool.name, why: asked.why });
+      }
     }
     switch (decision.kind) {
       case "unresolved":

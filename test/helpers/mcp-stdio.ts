@@ -9,7 +9,7 @@ import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { ElicitRequestSchema, type CallToolResult, type ElicitRequest, type ElicitResult } from "@modelcontextprotocol/sdk/types.js";
 import { expect } from "vitest";
 
 import { CLI_PATH } from "./local-api.js";
@@ -44,6 +44,8 @@ export interface StdioServerOptions {
   apiUrl?: string;
   args?: string[];
   env?: Record<string, string>;
+  /** Declare form elicitation and answer `elicitation/create` requests with this function. */
+  onElicit?: (params: ElicitRequest["params"]) => Promise<ElicitResult>;
 }
 
 /** The environment for the server: ours minus anything that would change its configuration. */
@@ -64,7 +66,9 @@ export async function startStdioServer(opts: StdioServerOptions = {}): Promise<S
   let err = "";
   transport.stderr?.on("data", (c: Buffer) => (err += c.toString()));
   stderrLogs.push({ label: `dist/cli.js ${(opts.args ?? []).join(" ")}`, text: () => err });
-  const client = new Client({ name: "unkey-mcp-e2e", version: "1.0.0" });
+  const client = new Client({ name: "unkey-mcp-e2e", version: "1.0.0" }, opts.onElicit ? { capabilities: { elicitation: { form: {} } } } : undefined);
+  const onElicit = opts.onElicit;
+  if (onElicit) client.setRequestHandler(ElicitRequestSchema, (req) => onElicit(req.params));
   try {
     await client.connect(transport);
   } catch (e) {

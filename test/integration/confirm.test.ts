@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { createUnkeyClient, type UnkeyClient } from "../../src/client/unkey-client.js";
 import { openAuditLog, type AuditLog } from "../../src/tools/confirm/audit.js";
-import { createConfirmGuard, type ConfirmGuard, type ConfirmMode } from "../../src/tools/confirm/guard.js";
+import { createConfirmGuard, type ConfirmChannel, type ConfirmGuard, type ConfirmMode } from "../../src/tools/confirm/guard.js";
 import { memoryLedger } from "../../src/tools/confirm/ledger.js";
 import { fileSink } from "../../src/tools/confirm/setup.js";
 import { rootKeyFingerprint } from "../../src/tools/confirm/token.js";
@@ -448,6 +448,25 @@ describe("audit log", () => {
     expect(raw).not.toContain(plaintext);
     expect(raw).not.toContain(ROOT);
     expect(statSync(file).mode & 0o777).toBe(0o600);
+  });
+
+  it("records answers given through a channel: declined, and a wrong typed name as mismatched", async () => {
+    const file = join(mkdtempSync(join(tmpdir(), "unkey-mcp-audit-")), "audit.jsonl");
+    const audit = openAuditLog(file, now);
+    const { keyId } = await newKey();
+    const declining: ConfirmChannel = { ask: async () => ({ kind: "answer", answer: { action: "decline" } }) };
+    const typo: ConfirmChannel = { ask: async () => ({ kind: "answer", answer: { action: "accept", typedName: "not-the-name" } }) };
+    const r1 = await executeTool(tool("delete_key"), { keyId }, ctx({ audit, confirmChannel: declining }));
+    const r2 = await executeTool(tool("delete_key"), { keyId, permanent: true }, ctx({ audit, confirmChannel: typo }));
+    audit.close();
+    expect(text(r1)).toContain("the person declined");
+    expect(text(r2)).toContain("the typed name did not match");
+    expect((await direct("keys.getKey", { keyId })).status).toBe(200);
+    const lines = readFileSync(file, "utf8").trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.map((l) => [l.confirmation, l.apiCalled])).toEqual([
+      ["declined", false],
+      ["mismatched", false],
+    ]);
   });
 
   it("an audit file that cannot be opened is an error, not a silent loss", () => {

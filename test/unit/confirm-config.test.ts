@@ -9,20 +9,20 @@ import { buildInstructions } from "../../src/server.js";
 describe("confirmation flags", () => {
   it("default to auto, 300 s, a per-process secret, the in-memory ledger, inline secrets and no audit log", () => {
     const c = parseConfig("stdio", [], {});
-    expect(c.confirm).toEqual({ mode: "auto", ttlSeconds: 300, secret: undefined, redisUrl: undefined });
+    expect(c.confirm).toEqual({ mode: "auto", ttlSeconds: 300, waitSeconds: 20, secret: undefined, redisUrl: undefined });
     expect(c.secrets).toBe("inline");
     expect(c.hideSecrets).toBe(false);
     expect(c.auditLog).toBeUndefined();
   });
 
   it("read flags and their environment variables (flags win)", () => {
-    const c = parseConfig("http", ["--confirm", "token", "--confirm-ttl", "60", "--audit-log", "/tmp/a.jsonl"], {
+    const c = parseConfig("http", ["--confirm", "token", "--confirm-ttl", "60", "--confirm-wait", "5", "--audit-log", "/tmp/a.jsonl"], {
       UNKEY_MCP_CONFIRM: "off",
       UNKEY_MCP_CONFIRM_SECRET: "0123456789abcdef-shared",
       UNKEY_MCP_REDIS_URL: "redis://127.0.0.1:6379/0",
       UNKEY_MCP_SECRETS: "mask",
     });
-    expect(c.confirm).toEqual({ mode: "token", ttlSeconds: 60, secret: "0123456789abcdef-shared", redisUrl: "redis://127.0.0.1:6379/0" });
+    expect(c.confirm).toEqual({ mode: "token", ttlSeconds: 60, waitSeconds: 5, secret: "0123456789abcdef-shared", redisUrl: "redis://127.0.0.1:6379/0" });
     expect(c.secrets).toBe("mask");
     expect(c.hideSecrets).toBe(true);
     expect(c.auditLog).toBe("/tmp/a.jsonl");

@@ -53,10 +53,34 @@ export interface ConfirmGuardOptions {
   now?: () => number;
 }
 
+/** What the person answered through a channel (elicitation form, `input_required`). */
+export interface ConfirmAnswer {
+  action: "accept" | "decline" | "cancel";
+  /** For previews with `typeToConfirm`: what the person typed. */
+  typedName?: string;
+  /** Accepted but with the box unticked: counts as declined. */
+  confirmed?: boolean;
+}
+
+/**
+ * How a protocol layer asks the person. The guard's `ask` decision goes to `ask`; a channel
+ * that cannot ask (no capability, no back-channel, no answer in time, cancelled) answers
+ * `not_asked` and the caller falls back to the token result.
+ */
+export interface ConfirmChannel {
+  ask(request: { tool: string; preview: Preview; token: string; expiresAt: number }): Promise<{ kind: "answer"; answer: ConfirmAnswer } | { kind: "not_asked"; why: string }>;
+}
+
 export interface ConfirmGuard {
   readonly mode: ConfirmMode;
   readonly ttlMs: number;
   decide(call: GuardedCall): Promise<ConfirmDecision>;
+  /**
+   * The person's answer to a question asked with `token` (as requestState or through an
+   * elicitation): accept → the token's checks, then `proceed`; decline or a wrong typed name →
+   * refused and the token burnt; cancel → `ask` again with the same token (not asked).
+   */
+  answered(call: GuardedCall & { token: string; answer: ConfirmAnswer; preview: Preview; expiresAt: number }): Promise<ConfirmDecision>;
   close(): Promise<void>;
 }
 
@@ -103,7 +127,23 @@ export function createConfirmGuard(opts: ConfirmGuardOptions): ConfirmGuard {
     return { kind: "proceed", outcome: "confirmed", preview: p.preview };
   };
 
-  return { mode: opts.mode, ttlMs: opts.ttlMs, decide, close: () => opts.ledger.close() };
+  const answered: ConfirmGuard["answered"] = async (call) => {
+    const { answer } = call;
+    if (answer.action === "cancel") return { kind: "ask", preview: call.preview, token: call.token, expiresAt: call.expiresAt };
+    const claims = openToken(call.token, opts.secret);
+    const burn = async (outcome: ConfirmOutcome, reason: string): Promise<ConfirmDecision> => {
+      // A refused answer uses the question up: the same state cannot be answered again.
+      if (claims) await opts.ledger.claim(claims.nonce, claims.exp).catch(() => undefined);
+      return refuse(outcome, reason);
+    };
+    if (answer.action === "decline" || answer.confirmed === false) return burn("declined", "the person declined");
+    if (call.preview.typeToConfirm !== undefined && answer.typedName?.trim() !== call.preview.typeToConfirm) {
+      return burn("mismatched", `the typed name did not match ${JSON.stringify(call.preview.typeToConfirm)}`);
+    }
+    return decide({ ...call, token: call.token });
+  };
+
+  return { mode: opts.mode, ttlMs: opts.ttlMs, decide, answered, close: () => opts.ledger.close() };
 }
 
 function refuse(outcome: ConfirmOutcome, reason: string): ConfirmDecision {

@@ -15,6 +15,8 @@ import { memoryLedger, redisLedger, type UsedTokenLedger } from "./ledger.js";
 
 export interface SafetyParts {
   confirm: ConfirmGuard;
+  /** How long a confirmation form waits for the person (then: the token result). */
+  askTimeoutMs: number;
   audit?: AuditLog;
   secretSink?: (label: string, value: string) => string;
   close(): Promise<void>;
@@ -49,6 +51,7 @@ export async function createSafetyParts(config: CommonConfig, logger: Logger, tr
   }
   return {
     confirm,
+    askTimeoutMs: config.confirm.waitSeconds * 1000,
     audit,
     ...(transport === "stdio" && config.hideSecrets ? { secretSink: fileSink() } : {}),
     async close() {
