@@ -138,7 +138,7 @@ export async function executeTool(tool: ToolDefinition, rawArgs: unknown, ctx: E
     if (decision.kind === "ask" && ctx.confirmChannel && ctx.confirm.mode === "auto") {
       const asked = await ctx.confirmChannel.ask({ tool: tool.name, preview: decision.preview, token: decision.token, expiresAt: decision.expiresAt });
       if (asked.kind === "answer") {
-        decision = await ctx.confirm.answered({ tool, args, rootKey, client: ctx.client, signal: ctx.signal, token: decision.token, answer: asked.answer, preview: decision.preview, expiresAt: decision.expiresAt });
+        decision = await ctx.confirm.answered({ tool, args, rootKey, client: ctx.client, signal: ctx.signal, token: decision.token, answer: asked.answer, preview: decision.preview });
       } else {
         log.info("confirmation not asked", { tool: tool.name, why: asked.why });
       }

@@ -80,7 +80,7 @@ export interface ConfirmGuard {
    * elicitation): accept → the token's checks, then `proceed`; decline or a wrong typed name →
    * refused and the token burnt; cancel → `ask` again with the same token (not asked).
    */
-  answered(call: GuardedCall & { token: string; answer: ConfirmAnswer; preview: Preview; expiresAt: number }): Promise<ConfirmDecision>;
+  answered(call: GuardedCall & { token: string; answer: ConfirmAnswer; preview?: Preview }): Promise<ConfirmDecision>;
   close(): Promise<void>;
 }
 
@@ -129,16 +129,27 @@ export function createConfirmGuard(opts: ConfirmGuardOptions): ConfirmGuard {
 
   const answered: ConfirmGuard["answered"] = async (call) => {
     const { answer } = call;
-    if (answer.action === "cancel") return { kind: "ask", preview: call.preview, token: call.token, expiresAt: call.expiresAt };
     const claims = openToken(call.token, opts.secret);
+    // The question may come back in another request (2026-07-28 retry): rebuild what it showed.
+    let preview = call.preview;
+    if (preview === undefined) {
+      const p = await buildPreview(call.tool, call.args, call);
+      if (!p.ok) return { kind: "unresolved", response: p.response };
+      preview = p.preview;
+    }
+    // Cancelled or unanswered: not asked. The token stays valid for the text channel.
+    if (answer.action === "cancel") {
+      if (!claims) return refuse("mismatched", "the confirm token is not one this server issued (altered, cut short, or signed with another secret)");
+      return { kind: "ask", preview, token: call.token, expiresAt: claims.exp };
+    }
     const burn = async (outcome: ConfirmOutcome, reason: string): Promise<ConfirmDecision> => {
       // A refused answer uses the question up: the same state cannot be answered again.
       if (claims) await opts.ledger.claim(claims.nonce, claims.exp).catch(() => undefined);
       return refuse(outcome, reason);
     };
     if (answer.action === "decline" || answer.confirmed === false) return burn("declined", "the person declined");
-    if (call.preview.typeToConfirm !== undefined && answer.typedName?.trim() !== call.preview.typeToConfirm) {
-      return burn("mismatched", `the typed name did not match ${JSON.stringify(call.preview.typeToConfirm)}`);
+    if (preview.typeToConfirm !== undefined && answer.typedName?.trim() !== preview.typeToConfirm) {
+      return burn("mismatched", `the typed name did not match ${JSON.stringify(preview.typeToConfirm)}`);
     }
     return decide({ ...call, token: call.token });
   };
