@@ -24,7 +24,7 @@ import {
 } from "./results.js";
 import type { SafetyClass } from "../schemas/x-mcp.js";
 import type { AuditLog } from "./confirm/audit.js";
-import type { ConfirmChannel, ConfirmDecision, ConfirmGuard, ConfirmOutcome } from "./confirm/guard.js";
+import type { ConfirmAnswer, ConfirmChannel, ConfirmDecision, ConfirmGuard, ConfirmOutcome } from "./confirm/guard.js";
 import { rootKeyFingerprint } from "./confirm/token.js";
 import type { ToolDefinition } from "./types.js";
 
@@ -47,6 +47,8 @@ export interface ExecuteContext {
   confirm?: ConfirmGuard;
   /** How to ask the person in this session (`--confirm auto`); absent = the token result. */
   confirmChannel?: ConfirmChannel;
+  /** An answer this request carries to an earlier question (2026-07-28 retry: requestState + response). */
+  confirmAnswer?: { token: string; answer: ConfirmAnswer };
   /** One line per executed change and per confirmation outcome. */
   audit?: AuditLog;
   /** With hideSecrets: where withheld secrets go (stdio: a 0600 file). */
@@ -127,28 +129,29 @@ export async function executeTool(tool: ToolDefinition, rawArgs: unknown, ctx: E
 
   let confirmation: ConfirmOutcome | undefined;
   let changed: string[] | undefined;
+  let reason: string | undefined;
   if (safety === "destructive" && ctx.confirm) {
     let decision: ConfirmDecision;
+    const call = { tool, args, rootKey, client: ctx.client, signal: ctx.signal };
     try {
-      decision = await ctx.confirm.decide({ tool, args, rootKey, token, client: ctx.client, signal: ctx.signal });
+      decision = ctx.confirmAnswer && ctx.confirm.mode !== "off" ? await ctx.confirm.answered({ ...call, ...ctx.confirmAnswer }) : await ctx.confirm.decide({ ...call, token });
     } catch (err) {
       if (err instanceof UnkeyNetworkError) return done(networkErrorResult(tool, err), "network_error", { safety, confirmation: "not_asked", apiCalled: false, reason: "preview failed" });
       throw err;
     }
-    if (decision.kind === "ask" && ctx.confirmChannel && ctx.confirm.mode === "auto") {
+    // A fresh question (not the retry of one) goes to the person when the session can ask.
+    if (decision.kind === "ask" && !ctx.confirmAnswer && ctx.confirmChannel && ctx.confirm.mode === "auto") {
       const asked = await ctx.confirmChannel.ask({ tool: tool.name, preview: decision.preview, token: decision.token, expiresAt: decision.expiresAt });
-      if (asked.kind === "answer") {
-        decision = await ctx.confirm.answered({ tool, args, rootKey, client: ctx.client, signal: ctx.signal, token: decision.token, answer: asked.answer, preview: decision.preview });
-      } else {
-        log.info("confirmation not asked", { tool: tool.name, why: asked.why });
-      }
+      if (asked.kind === "answer") decision = await ctx.confirm.answered({ ...call, token: decision.token, answer: asked.answer, preview: decision.preview });
+      else if (asked.kind === "pending") reason = "asked through input_required; the answer comes with the retry";
+      else reason = `not asked: ${asked.why}`;
     }
     switch (decision.kind) {
       case "unresolved":
         // The target cannot be read (not found, not readable with this key): that error, as is.
         return done(apiErrorResult(tool, args, decision.response, hintOptions), "preview_failed", { safety, confirmation: "not_asked", apiCalled: false, status: decision.response.status, requestId: decision.response.requestId });
       case "ask":
-        return done(confirmationResult(tool, decision), "confirmation_required", { safety, confirmation: "not_asked", apiCalled: false });
+        return done(confirmationResult(tool, decision), "confirmation_required", { safety, confirmation: "not_asked", apiCalled: false, ...(reason ? { reason } : {}) });
       case "refuse":
         return done(confirmRefusedResult(tool, decision.reason), `confirmation_${decision.outcome}`, { safety, confirmation: decision.outcome, apiCalled: false, reason: decision.reason });
       case "proceed":

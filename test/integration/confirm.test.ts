@@ -394,6 +394,41 @@ describe("refused tokens change nothing and say why", () => {
   });
 });
 
+describe("answers carried by a later request (the 2026-07-28 retry shape)", () => {
+  const pending: ConfirmChannel = { ask: async () => ({ kind: "pending" }) };
+
+  it("the question goes out with the token as its state; accept on the retry acts, a second retry is refused", async () => {
+    const { keyId } = await newKey();
+    const g = guard();
+    const first = await executeTool(tool("delete_key"), { keyId }, ctx({ confirm: g, confirmChannel: pending }));
+    const token = confirmationOf(first).token;
+    expect(g.verifyState(token)).toBe(true);
+    expect(g.verifyState(`${token}x`)).toBe(false);
+    expect((await direct("keys.getKey", { keyId })).status).toBe(200);
+    const retry = await executeTool(tool("delete_key"), { keyId }, ctx({ confirm: g, confirmAnswer: { token, answer: { action: "accept", confirmed: true } } }));
+    expect(retry.isError, text(retry)).toBeUndefined();
+    expect((await direct("keys.getKey", { keyId })).status).toBe(404);
+    const again = await executeTool(tool("delete_key"), { keyId }, ctx({ confirm: g, confirmAnswer: { token, answer: { action: "accept", confirmed: true } } }));
+    expect(again.isError).toBe(true);
+  });
+
+  it("decline and a wrong typed name change nothing; cancel answers the token result", async () => {
+    const { keyId } = await newKey();
+    const g = guard();
+    const ask = async (args: Record<string, unknown>): Promise<string> => confirmationOf(await executeTool(tool("delete_key"), args, ctx({ confirm: g, confirmChannel: pending }))).token;
+    const t1 = await ask({ keyId });
+    const declined = await executeTool(tool("delete_key"), { keyId }, ctx({ confirm: g, confirmAnswer: { token: t1, answer: { action: "decline" } } }));
+    expect(text(declined)).toContain("the person declined");
+    const t2 = await ask({ keyId, permanent: true });
+    const typo = await executeTool(tool("delete_key"), { keyId, permanent: true }, ctx({ confirm: g, confirmAnswer: { token: t2, answer: { action: "accept", typedName: "nope" } } }));
+    expect(text(typo)).toContain("the typed name did not match");
+    const t3 = await ask({ keyId });
+    const cancelled = await executeTool(tool("delete_key"), { keyId }, ctx({ confirm: g, confirmAnswer: { token: t3, answer: { action: "cancel" } } }));
+    expect(confirmationOf(cancelled).token).toBe(t3);
+    expect((await direct("keys.getKey", { keyId })).status).toBe(200);
+  });
+});
+
 describe("policy", () => {
   it("--confirm off acts on the first call and still says what changed", async () => {
     const { keyId } = await newKey();

@@ -68,8 +68,16 @@ export interface ConfirmAnswer {
  * `not_asked` and the caller falls back to the token result.
  */
 export interface ConfirmChannel {
-  ask(request: { tool: string; preview: Preview; token: string; expiresAt: number }): Promise<{ kind: "answer"; answer: ConfirmAnswer } | { kind: "not_asked"; why: string }>;
+  ask(request: { tool: string; preview: Preview; token: string; expiresAt: number }): Promise<ChannelReply>;
 }
+
+/**
+ * `answer`: the person answered within this call (2025 `elicitation/create`). `pending`: the
+ * question goes out with this call's result and the answer comes with a retry (2026-07-28
+ * `input_required`; the protocol layer turns the token result into it). `not_asked`: fall back
+ * to the token result.
+ */
+export type ChannelReply = { kind: "answer"; answer: ConfirmAnswer } | { kind: "pending" } | { kind: "not_asked"; why: string };
 
 export interface ConfirmGuard {
   readonly mode: ConfirmMode;
@@ -81,6 +89,8 @@ export interface ConfirmGuard {
    * refused and the token burnt; cancel → `ask` again with the same token (not asked).
    */
   answered(call: GuardedCall & { token: string; answer: ConfirmAnswer; preview?: Preview }): Promise<ConfirmDecision>;
+  /** True when `state` is a token this guard signed (the `requestState` integrity check). */
+  verifyState(state: string): boolean;
   close(): Promise<void>;
 }
 
@@ -154,7 +164,9 @@ export function createConfirmGuard(opts: ConfirmGuardOptions): ConfirmGuard {
     return decide({ ...call, token: call.token });
   };
 
-  return { mode: opts.mode, ttlMs: opts.ttlMs, decide, answered, close: () => opts.ledger.close() };
+  const verifyState = (state: string): boolean => openToken(state, opts.secret) !== undefined;
+
+  return { mode: opts.mode, ttlMs: opts.ttlMs, decide, answered, verifyState, close: () => opts.ledger.close() };
 }
 
 function refuse(outcome: ConfirmOutcome, reason: string): ConfirmDecision {
