@@ -4,10 +4,13 @@
 //
 // Setup: the local API (child process) and `node dist/cli.js http --stateless` (child process)
 // pointed at it. The driver (this process) sends raw JSON-RPC tools/call POSTs for get_api to
-// /mcp/v2 with the root key header — exactly what a stateless client sends — and, in the same
-// run, the equivalent POST /v2/apis.getApi straight to the local API. Both over keep-alive undici
-// pools with as many connections as the concurrency. Then a stateful server is started and
-// 1,000 sessions are opened and left idle, to measure the resident memory they cost.
+// /mcp/v2 with the root key header — exactly what a stateless 2025 client sends — then the same
+// call as a 2026-07-28 request (the `_meta` envelope and Mcp-Method/Mcp-Name headers, served per
+// request with no session), and, in the same run, the equivalent POST /v2/apis.getApi straight
+// to the local API. All over keep-alive undici pools with as many connections as the
+// concurrency. Then a stateful server is started: the 2025 session path (one session per
+// worker, as mcp-remote's default uses it) is measured, and 1,000 sessions are opened and left
+// idle, to measure the resident memory they cost.
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -128,30 +131,57 @@ export async function runHttpBench() {
       }
     };
 
+    const modernHeaders = {
+      accept: "application/json, text/event-stream",
+      "mcp-unkey-bearer-auth": local.rootKey,
+      "mcp-protocol-version": "2026-07-28",
+      "mcp-method": "tools/call",
+      "mcp-name": "get_api",
+    };
+    const envelope = {
+      "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+      "io.modelcontextprotocol/clientInfo": { name: "bench", version: "1" },
+      "io.modelcontextprotocol/clientCapabilities": {},
+    };
+    const viaModern = async () => {
+      const body = JSON.stringify({ jsonrpc: "2.0", id: ++id, method: "tools/call", params: { name: "get_api", arguments: { apiId }, _meta: envelope } });
+      const r = await postJson(mcpPool, "/mcp/v2", modernHeaders, body);
+      if (r.status !== 200 || !r.text.includes('"result"') || r.text.includes('"isError":true')) {
+        throw new Error(`MCP 2026-07-28 tools/call answered ${r.status}: ${r.text.slice(0, 300)}`);
+      }
+    };
+
     log(`warm-up (${WARMUP} each)`);
     await drive(WARMUP, 8, direct);
     await drive(WARMUP, 8, viaMcp);
+    await drive(WARMUP, 8, viaModern);
 
     const levels = [];
     for (const { concurrency, requests } of LEVELS) {
-      log(`c=${concurrency}: ${requests} direct, ${requests} via MCP`);
+      log(`c=${concurrency}: ${requests} direct, ${requests} via MCP 2025 stateless, ${requests} via MCP 2026-07-28`);
       const d = await drive(requests, concurrency, direct);
       const m = await drive(requests, concurrency, viaMcp);
+      const n = await drive(requests, concurrency, viaModern);
       const dRps = requests / (d.wallMs / 1000);
       const mRps = requests / (m.wallMs / 1000);
+      const nRps = requests / (n.wallMs / 1000);
       levels.push({
         concurrency,
         requests,
         direct: { rps: round(dRps, 0), ...pick(summarize(d.latencies)) },
         mcp: { rps: round(mRps, 0), ...pick(summarize(m.latencies)) },
         ratio: ratio(mRps, dRps),
+        modern: { rps: round(nRps, 0), ...pick(summarize(n.latencies)) },
+        modernRatio: ratio(nRps, dRps),
+        directRps: dRps,
       });
     }
     await http.close();
     http = undefined;
 
-    // Idle sessions: memory of a stateful server holding 1,000 sessions nobody closes.
-    stateful = await startHttpServer(local.url, []);
+    // The stateful 2025 path, then idle sessions: memory of a server holding 1,000 sessions
+    // nobody closes. One key opens them all here, so the per-key cap is raised for the bench.
+    stateful = await startHttpServer(local.url, ["--max-sessions-per-key", "5000"]);
     const sPool = new Pool(stateful.url, { connections: 16 });
     pools.push(sPool);
     const init = JSON.stringify({
@@ -165,6 +195,47 @@ export async function runHttpBench() {
       const r = await postJson(sPool, "/mcp/v2", initHeaders, init);
       if (r.status !== 200 || !r.headers["mcp-session-id"]) throw new Error(`initialize answered ${r.status}: ${r.text.slice(0, 200)}`);
     };
+    // One session per worker, reused for every call (initialize + initialized, then tools/call).
+    const sessionFor = async () => {
+      const r = await postJson(sPool, "/mcp/v2", initHeaders, init);
+      const sid = r.headers["mcp-session-id"];
+      if (r.status !== 200 || !sid) throw new Error(`initialize answered ${r.status}: ${r.text.slice(0, 200)}`);
+      const h = { ...initHeaders, "mcp-session-id": sid, "mcp-protocol-version": "2025-06-18" };
+      await postJson(sPool, "/mcp/v2", h, JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }));
+      return h;
+    };
+    const statefulDriver = async (total, concurrency) => {
+      const headers = await Promise.all(Array.from({ length: concurrency }, sessionFor));
+      let next = 0;
+      const latencies = [];
+      const started = performance.now();
+      await Promise.all(
+        headers.map(async (h) => {
+          while (next < total) {
+            next++;
+            const t0 = performance.now();
+            const body = JSON.stringify({ jsonrpc: "2.0", id: ++id, method: "tools/call", params: { name: "get_api", arguments: { apiId } } });
+            const r = await postJson(sPool, "/mcp/v2", h, body);
+            if (r.status !== 200 || !r.text.includes('"result"') || r.text.includes('"isError":true')) {
+              throw new Error(`MCP stateful tools/call answered ${r.status}: ${r.text.slice(0, 300)}`);
+            }
+            latencies.push(performance.now() - t0);
+          }
+        }),
+      );
+      return { latencies, wallMs: performance.now() - started };
+    };
+    await statefulDriver(WARMUP, 8);
+    for (const level of levels) {
+      log(`c=${level.concurrency}: ${level.requests} via MCP 2025 stateful sessions`);
+      const st = await statefulDriver(level.requests, level.concurrency);
+      const sRps = level.requests / (st.wallMs / 1000);
+      level.stateful = { rps: round(sRps, 0), ...pick(summarize(st.latencies)) };
+      level.statefulRatio = ratio(sRps, level.directRps);
+      level.statefulVsModern = ratio(sRps, level.modern.rps);
+      delete level.directRps;
+    }
+
     await drive(50, 8, openSession); // warm the code paths before the baseline reading
     global.gc?.();
     await new Promise((r) => setTimeout(r, 500));
@@ -186,9 +257,39 @@ export async function runHttpBench() {
     const c32 = levels.find((l) => l.concurrency === 32);
     const table = [
       section(
-        "MCP over streamable HTTP (stateless, tools/call get_api) vs direct POST /v2/apis.getApi",
-        ["concurrency", "requests", "direct req/s", "direct p50 ms", "direct p99 ms", "MCP req/s", "MCP p50 ms", "MCP p99 ms", "MCP/direct"],
-        levels.map((l) => [l.concurrency, l.requests, l.direct.rps, l.direct.p50, l.direct.p99, l.mcp.rps, l.mcp.p50, l.mcp.p99, l.ratio]),
+        "MCP over streamable HTTP (tools/call get_api) vs direct POST /v2/apis.getApi: 2025 stateless, 2026-07-28, 2025 stateful session",
+        [
+          "concurrency",
+          "requests",
+          "direct req/s",
+          "direct p50 ms",
+          "2025 stateless req/s",
+          "p50 ms",
+          "/direct",
+          "2026-07-28 req/s",
+          "p50 ms",
+          "/direct",
+          "2025 session req/s",
+          "p50 ms",
+          "/direct",
+          "session/2026",
+        ],
+        levels.map((l) => [
+          l.concurrency,
+          l.requests,
+          l.direct.rps,
+          l.direct.p50,
+          l.mcp.rps,
+          l.mcp.p50,
+          l.ratio,
+          l.modern.rps,
+          l.modern.p50,
+          l.modernRatio,
+          l.stateful.rps,
+          l.stateful.p50,
+          l.statefulRatio,
+          l.statefulVsModern,
+        ]),
       ),
       section(
         `Idle stateful sessions (${IDLE_SESSIONS}, never closed, as mcp-remote leaves them)`,
@@ -201,6 +302,10 @@ export async function runHttpBench() {
       sessions,
       targets: {
         throughputRatioC32: { value: c32?.ratio ?? null, target: TARGET_RATIO_C32, better: "higher" },
+        // Issue 8: the 2026-07-28 path at least as fast as the old stateless fast path (0.25 of
+        // direct), and the 2025 session path at least 0.8 of the 2026-07-28 one.
+        modernRatioC32: { value: c32?.modernRatio ?? null, target: 0.25, better: "higher" },
+        statefulVsModernC32: { value: c32?.statefulVsModern ?? null, target: 0.8, better: "higher" },
       },
       table,
     };

@@ -60,9 +60,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<void
 
   // Each command's module is imported only when that command runs (see the header comment).
   const servers: Record<ServerCommand, () => Promise<(args: string[], env: NodeJS.ProcessEnv) => Promise<void>>> = {
-    stdio: async () => (await import("./transports/stdio.js")).runStdioCommand,
-    http: async () => (await import("./transports/http.js")).runHttpCommand,
-    start: async () => (await import("./start.js")).runStart,
+    stdio: async () => (await import("./commands/stdio.js")).runStdioCommand,
+    http: async () => (await import("./commands/http.js")).runHttpCommand,
+    start: async () => (await import("./commands/start.js")).runStart,
   };
   try {
     const command: ServerCommand | undefined = sub === undefined ? "stdio" : Object.hasOwn(servers, sub) ? (sub as ServerCommand) : undefined;

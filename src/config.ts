@@ -89,6 +89,10 @@ export interface HttpConfig extends CommonConfig {
   port: number;
   stateless: boolean;
   sessionTtlSeconds: number;
+  /** Cap on open 2025-era sessions; when reached, new ones are refused (live ones are never evicted). */
+  maxSessions: number;
+  /** Cap on open 2025-era sessions per root key (a flood with one key cannot take every slot). */
+  maxSessionsPerKey: number;
   /** Host header values accepted (DNS-rebinding protection). Empty = loopback names only. */
   allowedHosts: string[];
   /** Origin header values accepted. Empty = no browser origins (requests without Origin pass). */
@@ -156,6 +160,8 @@ export const FLAGS: FlagSpec[] = [
   { name: "port", kind: "string", env: "PORT", commands: SERVE, valueName: "PORT", help: "port to listen on (default 3000)" },
   { name: "stateless", kind: "boolean", env: "UNKEY_MCP_STATELESS", commands: SERVE, help: "no sessions (for load balancers without affinity; no elicitation)" },
   { name: "session-ttl", kind: "string", env: "UNKEY_MCP_SESSION_TTL", commands: SERVE, valueName: "SECONDS", help: "idle session lifetime (default 1800)" },
+  { name: "max-sessions", kind: "string", env: "UNKEY_MCP_MAX_SESSIONS", commands: SERVE, valueName: "N", help: "open 2025-era sessions in total; new ones are refused beyond it (default 10000)" },
+  { name: "max-sessions-per-key", kind: "string", env: "UNKEY_MCP_MAX_SESSIONS_PER_KEY", commands: SERVE, valueName: "N", help: "open 2025-era sessions per root key (default 100)" },
   { name: "allowed-hosts", kind: "string", env: "UNKEY_MCP_ALLOWED_HOSTS", commands: SERVE, valueName: "h1,h2", help: "Host header values to accept besides loopback names" },
   { name: "allowed-origins", kind: "string", env: "UNKEY_MCP_ALLOWED_ORIGINS", commands: SERVE, valueName: "o1,o2", help: "browser Origins to accept" },
   { name: "body-limit", kind: "string", env: "UNKEY_MCP_BODY_LIMIT", commands: SERVE, valueName: "BYTES", help: "maximum request body (default 1048576)" },
@@ -333,6 +339,8 @@ function catalogConfig(command: Command, flags: Map<string, RawValue>, env: Node
  * one-line, actionable message on any bad value.
  */
 export function parseConfig(command: "tools", argv: string[], env: NodeJS.ProcessEnv): ToolsConfig;
+export function parseConfig(command: "stdio", argv: string[], env: NodeJS.ProcessEnv): StdioConfig;
+export function parseConfig(command: "http" | "start", argv: string[], env: NodeJS.ProcessEnv): HttpConfig;
 export function parseConfig(command: ServerCommand, argv: string[], env: NodeJS.ProcessEnv): Config;
 export function parseConfig(command: Command, argv: string[], env: NodeJS.ProcessEnv): Config | ToolsConfig {
   const flags = readArgv(command, argv);
@@ -375,6 +383,8 @@ export function parseConfig(command: Command, argv: string[], env: NodeJS.Proces
     port: integer(g("port"), 3000, 0, 65535, "a port"),
     stateless: bool(g("stateless")),
     sessionTtlSeconds: integer(g("session-ttl"), 1800, 1, 7 * 24 * 3600, "seconds"),
+    maxSessions: integer(g("max-sessions"), 10_000, 1, 1_000_000, "sessions"),
+    maxSessionsPerKey: integer(g("max-sessions-per-key"), 100, 1, 1_000_000, "sessions"),
     allowedHosts: list(g("allowed-hosts")) ?? [],
     allowedOrigins: list(g("allowed-origins")) ?? [],
     bodyLimitBytes: integer(g("body-limit"), 1024 * 1024, 1024, 64 * 1024 * 1024, "bytes"),

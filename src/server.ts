@@ -1,27 +1,34 @@
 /**
- * The MCP server: a tool catalog and prompts behind the SDK's low-level `Server`.
+ * The MCP server: a tool catalog and prompts behind the SDK's low-level `Server` (SDK 2.x).
  *
  * The low-level Server is used (not McpServer) because generated tools carry raw JSON Schema,
  * which must reach clients verbatim; arguments are validated by the executor with ajv. The root
  * key is resolved per call, never captured at connect time, so one server can serve a stdio
  * operator or many HTTP callers alike.
+ *
+ * One server definition serves both protocol eras: the SDK binds an instance to 2026-07-28
+ * (per-request `_meta` envelope, `server/discover`, no `initialize`) or to a 2025-era
+ * `initialize` handshake, and the handlers below never need to know which.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { Server } from "@modelcontextprotocol/sdk/server/index.js";
-import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv";
-import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
 import {
-  CallToolRequestSchema,
-  ErrorCode,
-  GetPromptRequestSchema,
-  ListPromptsRequestSchema,
-  ListToolsRequestSchema,
-  McpError,
+  ProtocolError,
+  ProtocolErrorCode,
+  CLIENT_CAPABILITIES_META_KEY,
+  PROTOCOL_VERSION_META_KEY,
+  Server,
+  inputRequired,
+  isInputRequiredResult,
   type CallToolResult,
-  type ServerNotification,
-  type ServerRequest,
+  type InputRequiredResult,
+  type JSONRPCRequest,
+  type Result,
+  type ServerContext,
+  type ServerOptions,
   type Tool,
-} from "@modelcontextprotocol/sdk/types.js";
+  type Implementation,
+} from "@modelcontextprotocol/server";
+import { AjvJsonSchemaValidator } from "@modelcontextprotocol/server/validators/ajv";
 import { createUnkeyClient, type UnkeyClient } from "./client/unkey-client.js";
 import type { CommonConfig } from "./config.js";
 import { PromptArgumentError, loadShippedPrompts, renderPrompt, type PromptTemplate } from "./prompts.js";
@@ -31,13 +38,27 @@ import { readSpec, toListedTool } from "./tools/export.js";
 import { generateTools } from "./tools/generate.js";
 import type { BeforeExecuteHook, GuardPolicy } from "./tools/guard.js";
 import type { SafetyParts } from "./tools/confirm/setup.js";
-import { answerFrom, confirmForm } from "./tools/confirm/form.js";
-import type { ConfirmChannel, ConfirmMode } from "./tools/confirm/guard.js";
+import { answerFrom, confirmForm, type ConfirmForm } from "./tools/confirm/form.js";
+import type { ConfirmAnswer, ConfirmChannel, ConfirmGuard, ConfirmMode } from "./tools/confirm/guard.js";
 import type { ToolDefinition } from "./tools/types.js";
 import { codePath, packagePath } from "./util/assets.js";
 import type { Logger } from "./util/log.js";
 
-export type ServerRequestExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+/** What a tools/call handler receives from the SDK besides the request: signal, auth, `_meta` envelope. */
+export type ServerRequestExtra = ServerContext;
+
+/**
+ * What the tools/call adapter accepts from the executor: a finished result, or (2026-07-28
+ * multi-round-trip) a request for input built with the SDK's `inputRequired(...)`. On a
+ * 2025-era connection the SDK's legacy shim turns the latter into `elicitation/create`.
+ */
+export type ToolCallOutcome = CallToolResult | InputRequiredResult;
+
+/** How one tools/call ended, for the HTTP metrics (the one place calls are counted). */
+export type ToolCallCounter = (tool: string, outcome: "ok" | "tool_error" | "protocol_error" | "input_required") => void;
+
+/** How long a 2026-07-28 client may cache the tool and prompt lists (they change only on restart). */
+export const LIST_CACHE_TTL_MS = 300_000;
 
 export interface CreateMcpServerOptions {
   tools: ToolDefinition[];
@@ -57,28 +78,90 @@ export interface CreateMcpServerOptions {
   beforeExecute?: BeforeExecuteHook;
   /** Confirmation guard, audit log and secret sink (src/tools/confirm/setup.ts). */
   safety?: Pick<SafetyParts, "confirm" | "audit" | "secretSink" | "askTimeoutMs">;
+  /** Called once per answered tools/call (HTTP metrics). */
+  countToolCall?: ToolCallCounter;
+  /**
+   * Verifies (and decodes) an echoed multi-round-trip `requestState` before any handler runs;
+   * throw to refuse it (the SDK answers -32602). See the SDK's `createRequestStateCodec`.
+   */
+  verifyRequestState?: (state: string, ctx: ServerContext) => unknown;
+  /** Multi-round-trip knobs: the 2025 legacy shim and the time a person has to answer. */
+  inputRequired?: { legacyShim?: boolean; roundTimeoutMs?: number; maxRounds?: number };
 }
 
 // HTTP creates a server per session (or per stateless request): everything that only depends on
 // the tool list is built once per process, not once per server. Each SDK Server would otherwise
-// construct its own Ajv instance (~15% of the CPU of a fresh stateless request).
+// construct its own Ajv instance.
 let sharedValidator: AjvJsonSchemaValidator | undefined;
-const listedByTools = new WeakMap<ToolDefinition[], { listed: Tool[]; byName: Map<string, ToolDefinition> }>();
+interface Listing {
+  listed: Tool[];
+  byName: Map<string, ToolDefinition>;
+}
+const listedByTools = new WeakMap<ToolDefinition[], Listing>();
 
-function listingFor(tools: ToolDefinition[]): { listed: Tool[]; byName: Map<string, ToolDefinition> } {
+function listingFor(tools: ToolDefinition[]): Listing {
   let entry = listedByTools.get(tools);
   if (!entry) {
-    // The MCP fields only, schemas verbatim (the same shape `unkey-mcp tools` prints).
+    // The MCP fields only, schemas verbatim (the same shape `unkey-mcp tools` prints), in catalog
+    // order: fixed by the contract, so deterministic as 2026-07-28 asks (clients cache and diff lists).
     entry = { listed: tools.map((t) => toListedTool(t) as Tool), byName: new Map(tools.map((t) => [t.name, t])) };
     listedByTools.set(tools, entry);
   }
   return entry;
 }
 
+/** A clear -32602 for a tools/call whose params do not have the shape MCP defines. */
+function malformedCall(params: unknown): string | undefined {
+  const p = params as { name?: unknown; arguments?: unknown } | undefined;
+  if (typeof p?.name !== "string") return `tools/call needs params.name as a string (the tool name); given ${describe(p?.name)}.`;
+  const args = p.arguments;
+  if (args !== undefined && (args === null || typeof args !== "object" || Array.isArray(args))) {
+    return `tools/call needs params.arguments as a JSON object of the tool's arguments; given ${describe(args)}.`;
+  }
+  return undefined;
+}
+
+function describe(v: unknown): string {
+  if (v === undefined) return "nothing";
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "an array";
+  return `a ${typeof v}`;
+}
+
+type RequestHandler = (request: JSONRPCRequest, ctx: ServerContext) => Promise<Result>;
+
+/**
+ * The SDK's Server, with tools/call params checked before the SDK's own schema check: a tool name
+ * that is not a string or `arguments` that are not an object get a -32602 that says so in one
+ * sentence, not the schema validator's dump.
+ */
+class UnkeyServer extends Server {
+  constructor(
+    info: Implementation,
+    options: ServerOptions,
+    private readonly onMalformed?: () => void,
+  ) {
+    super(info, options);
+  }
+
+  protected override _wrapHandler(method: string, handler: RequestHandler): RequestHandler {
+    const wrapped = super._wrapHandler(method, handler);
+    if (method !== "tools/call") return wrapped;
+    return async (request, ctx) => {
+      const malformed = malformedCall(request.params);
+      if (malformed) {
+        this.onMalformed?.();
+        throw new ProtocolError(ProtocolErrorCode.InvalidParams, malformed);
+      }
+      return wrapped(request, ctx);
+    };
+  }
+}
+
 export function createMcpServer(opts: CreateMcpServerOptions): Server {
   const serverInfo = opts.serverInfo ?? { name: "unkey-mcp", title: "Unkey", version: packageVersion() };
   sharedValidator ??= new AjvJsonSchemaValidator();
-  const server = new Server(serverInfo, {
+  const server = new UnkeyServer(serverInfo, {
     jsonSchemaValidator: sharedValidator,
     capabilities: {
       tools: { listChanged: false },
@@ -86,37 +169,63 @@ export function createMcpServer(opts: CreateMcpServerOptions): Server {
       logging: {},
     },
     instructions: opts.instructions,
-  });
+    // The lists depend on the request's credentials and narrowing headers, so only the requesting
+    // client may cache them (`private`), never a shared cache.
+    cacheHints: {
+      "tools/list": { ttlMs: LIST_CACHE_TTL_MS, cacheScope: "private" },
+      "prompts/list": { ttlMs: LIST_CACHE_TTL_MS, cacheScope: "private" },
+      "server/discover": { ttlMs: LIST_CACHE_TTL_MS, cacheScope: "private" },
+    },
+    ...(opts.verifyRequestState || opts.safety ? { requestState: { verify: opts.verifyRequestState ?? stateVerifier(opts.safety!.confirm) } } : {}),
+    ...(opts.inputRequired ? { inputRequired: opts.inputRequired } : {}),
+  }, () => opts.countToolCall?.("unknown", "protocol_error"));
 
   const { listed, byName } = listingFor(opts.tools);
+  const count = opts.countToolCall;
 
-  server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: listed }));
+  server.setRequestHandler("tools/list", async () => ({ tools: listed }));
 
-  server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
+  server.setRequestHandler("tools/call", async (request, ctx): Promise<ToolCallOutcome> => {
     const name = request.params.name;
     const tool = byName.get(name);
     if (!tool) {
+      count?.("unknown", "protocol_error");
       // A protocol fault, not a tool failure: the client asked for something never offered.
-      throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${JSON.stringify(name)}. This server offers: ${[...byName.keys()].join(", ")}`);
+      throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${JSON.stringify(name)}. This server offers: ${[...byName.keys()].join(", ")}`);
     }
-    return executeTool(tool, request.params.arguments, {
-      rootKey: opts.resolveRootKey(extra),
+    const confirmIo = opts.safety ? confirmationIo(server, ctx, opts.safety.askTimeoutMs) : undefined;
+    const outcome: ToolCallOutcome = await executeTool(tool, request.params.arguments, {
+      rootKey: opts.resolveRootKey(ctx),
       client: opts.client,
-      signal: extra.signal,
+      signal: ctx.mcpReq.signal,
       logger: opts.logger,
       policy: opts.policy,
       hideSecrets: opts.hideSecrets,
       rootKeySource: opts.rootKeySource,
       beforeExecute: opts.beforeExecute,
       confirm: opts.safety?.confirm,
-      confirmChannel: opts.safety ? elicitationChannel(server, opts.safety.askTimeoutMs, extra.signal) : undefined,
+      confirmChannel: confirmIo?.channel,
+      confirmAnswer: confirmIo?.carried,
       audit: opts.safety?.audit,
       secretSink: opts.safety?.secretSink,
+      mcp: ctx,
     });
+    if (isInputRequiredResult(outcome)) {
+      count?.(name, "input_required");
+      return outcome;
+    }
+    // A 2026-07-28 question: the token result becomes an input_required form with the token as state.
+    const asked = confirmIo?.question(outcome);
+    if (asked) {
+      count?.(name, "input_required");
+      return asked;
+    }
+    count?.(name, outcome.isError ? "tool_error" : "ok");
+    return server.projectCallToolResult(outcome, tool.outputSchema);
   });
 
   const prompts = new Map(opts.prompts.map((p) => [p.name, p]));
-  server.setRequestHandler(ListPromptsRequestSchema, async () => ({
+  server.setRequestHandler("prompts/list", async () => ({
     prompts: opts.prompts.map((p) => ({
       name: p.name,
       ...(p.title ? { title: p.title } : {}),
@@ -125,16 +234,16 @@ export function createMcpServer(opts: CreateMcpServerOptions): Server {
     })),
   }));
 
-  server.setRequestHandler(GetPromptRequestSchema, async (request) => {
+  server.setRequestHandler("prompts/get", async (request) => {
     const prompt = prompts.get(request.params.name);
     if (!prompt) {
-      throw new McpError(ErrorCode.InvalidParams, `Unknown prompt: ${JSON.stringify(request.params.name)}. Available: ${[...prompts.keys()].join(", ")}`);
+      throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown prompt: ${JSON.stringify(request.params.name)}. Available: ${[...prompts.keys()].join(", ")}`);
     }
     let text: string;
     try {
       text = renderPrompt(prompt, request.params.arguments);
     } catch (err) {
-      if (err instanceof PromptArgumentError) throw new McpError(ErrorCode.InvalidParams, err.message);
+      if (err instanceof PromptArgumentError) throw new ProtocolError(ProtocolErrorCode.InvalidParams, err.message);
       throw err;
     }
     return { description: prompt.description, messages: [{ role: "user" as const, content: { type: "text" as const, text } }] };
@@ -144,18 +253,73 @@ export function createMcpServer(opts: CreateMcpServerOptions): Server {
 }
 
 /**
- * Asking the person through `elicitation/create` in a session whose client declared form
- * elicitation. No capability (stateless requests never saw an initialize), no answer within the
- * budget, or a failed request: not asked, and the caller answers with the token instead.
+ * The `requestState` integrity hook: only a confirmation token this server signed comes back as
+ * state; anything else is refused by the SDK (-32602) before a handler runs. Resolves nothing, so
+ * the handler reads the raw token (which the guard checks again, bindings and single use).
  */
-function elicitationChannel(server: Server, timeoutMs: number, signal: AbortSignal): ConfirmChannel | undefined {
+function stateVerifier(guard: ConfirmGuard): (state: string) => undefined {
+  return (state) => {
+    if (!guard.verifyState(state)) throw new Error("requestState is not a confirmation this server issued");
+    return undefined;
+  };
+}
+
+interface ConfirmationIo {
+  channel?: ConfirmChannel;
+  /** The answer a 2026-07-28 retry carries: the echoed token and the form's response. */
+  carried?: { token: string; answer: ConfirmAnswer };
+  /** The input_required result for a question left pending by this call, if any. */
+  question(outcome: CallToolResult): InputRequiredResult | undefined;
+}
+
+/**
+ * How this request can ask the person. 2026-07-28 (an enveloped request): a client that declared
+ * form elicitation gets an `input_required` form whose `requestState` is the token, and its retry
+ * carries the answer. 2025 sessions: `elicitation/create` within the time budget. Anything else:
+ * not asked, the token result.
+ */
+function confirmationIo(server: Server, ctx: ServerContext, timeoutMs: number): ConfirmationIo {
+  const envelope = (ctx.mcpReq.envelope ?? {}) as Record<string, unknown>;
+  if (envelope[PROTOCOL_VERSION_META_KEY] === undefined) return { channel: elicitationChannel(server, ctx, timeoutMs), question: () => undefined };
+  const state = ctx.mcpReq.requestState<unknown>();
+  const response = ctx.mcpReq.inputResponses?.confirm as { action?: unknown; content?: Record<string, unknown> } | undefined;
+  const carried =
+    typeof state === "string" ? { token: state, answer: response && typeof response.action === "string" ? answerFrom({ action: response.action, content: response.content }) : ({ action: "cancel" } as const) } : undefined;
+  const caps = envelope[CLIENT_CAPABILITIES_META_KEY] as { elicitation?: { form?: unknown; url?: unknown } } | undefined;
+  const canAsk = caps?.elicitation !== undefined && !(caps.elicitation.url !== undefined && caps.elicitation.form === undefined);
+  let pending: { token: string; form: ConfirmForm } | undefined;
+  return {
+    carried,
+    channel: canAsk
+      ? {
+          async ask({ tool, preview, token }) {
+            pending = { token, form: confirmForm(tool, preview) };
+            return { kind: "pending" };
+          },
+        }
+      : undefined,
+    question(outcome) {
+      const c = (outcome.structuredContent as { confirmation?: { token?: unknown } } | undefined)?.confirmation;
+      if (!pending || outcome.isError || c?.token !== pending.token) return undefined;
+      return inputRequired({ inputRequests: { confirm: inputRequired.elicit({ mode: "form", ...pending.form }) }, requestState: pending.token });
+    },
+  };
+}
+
+/**
+ * Asking the person through `elicitation/create` in a 2025 session whose client declared form
+ * elicitation. No capability (stateless requests never saw an initialize), no answer within the
+ * budget, or a failed request: not asked, and the caller answers with the token instead. (Not
+ * the SDK's legacy shim: its timeout ends the call with an error, where ours falls back.)
+ */
+function elicitationChannel(server: Server, ctx: ServerContext, timeoutMs: number): ConfirmChannel | undefined {
   const elicitation = server.getClientCapabilities()?.elicitation as { form?: unknown; url?: unknown } | undefined;
   // `{}` is how 2025-06-18 clients declare form elicitation; later ones may list `form` explicitly.
   if (!elicitation || (elicitation.url !== undefined && elicitation.form === undefined)) return undefined;
   return {
     async ask({ tool, preview }) {
       try {
-        const result = await server.elicitInput({ mode: "form", ...confirmForm(tool, preview) }, { timeout: timeoutMs, signal });
+        const result = await ctx.mcpReq.elicitInput({ mode: "form", ...confirmForm(tool, preview) }, { timeout: timeoutMs, signal: ctx.mcpReq.signal });
         return { kind: "answer", answer: answerFrom(result) };
       } catch (err) {
         return { kind: "not_asked", why: err instanceof Error ? err.message : String(err) };

@@ -6,7 +6,7 @@
  * Every failure on the way is a tool result with `isError: true` (a model can read and act on
  * it), never a thrown error: protocol faults are the server's business, not this function's.
  */
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult, ServerContext } from "@modelcontextprotocol/server";
 import { UnkeyNetworkError, type UnkeyClient } from "../client/unkey-client.js";
 import { redactValue, type Logger } from "../util/log.js";
 import { validateArguments } from "./arguments.js";
@@ -53,6 +53,11 @@ export interface ExecuteContext {
   audit?: AuditLog;
   /** With hideSecrets: where withheld secrets go (stdio: a 0600 file). */
   secretSink?: (label: string, value: string) => string;
+  /**
+   * The SDK's context of this request: on 2026-07-28 a retried call's `inputResponses` and
+   * verified `requestState` (`mcp.mcpReq`), on 2025 sessions the same through the SDK's shim.
+   */
+  mcp?: ServerContext;
 }
 
 /** What the audit line and the log line say about a guarded call. */

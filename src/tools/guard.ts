@@ -7,7 +7,7 @@
  */
 import { isDeepStrictEqual as isEqual } from "node:util";
 import type { ArgumentCondition, SafetyClass } from "../schemas/x-mcp.js";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult } from "@modelcontextprotocol/server";
 import type { ToolDefinition } from "./types.js";
 
 export interface GuardPolicy {

@@ -6,7 +6,7 @@
  * field errors, the request id and a hint a model can act on. No structuredContent on errors: a
  * client validates structuredContent against the outputSchema, which describes success only.
  */
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult } from "@modelcontextprotocol/server";
 import { retryAfterMs, type UnkeyNetworkError, type UnkeyResponse } from "../client/unkey-client.js";
 import type { PermissionRequirement } from "../schemas/x-mcp.js";
 import { redactText } from "../util/log.js";

@@ -1,7 +1,7 @@
 /**
  * The one definition type for tools: generated ones and hand-written ones alike.
  */
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult } from "@modelcontextprotocol/server";
 import type { JsonSchema } from "../schemas/loader.js";
 import type { ExecuteContext } from "./execute.js";
 import type { ArgumentCondition, PaginationRule, PermissionRequirement, ConditionalPermission, SafetyClass, TargetRule } from "../schemas/x-mcp.js";

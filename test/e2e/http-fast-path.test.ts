@@ -1,8 +1,8 @@
 /**
- * The stateless HTTP server (`node dist/cli.js http --stateless`) must answer every request the
- * way the MCP spec and the SDK's Streamable HTTP transport do, whichever internal path serves it
- * (src/transports/http-fast.ts takes plain single requests; everything else goes through the SDK
- * transport). Raw HTTP requests, so the status codes and content types are what is asserted.
+ * The stateless HTTP server (`node dist/cli.js http --stateless`) must answer every 2025-era
+ * request the way the MCP spec and the SDK's Streamable HTTP transport do (plain single requests
+ * used to take a hot path of their own; they now go through the SDK 2.x transport like the rest).
+ * Raw HTTP requests, so the status codes and content types are what is asserted.
  *
  * Also: a client that disconnects in the middle of a call cancels the upstream request and
  * leaves the server healthy (against a deliberately slow upstream that never answers).

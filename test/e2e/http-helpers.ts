@@ -5,10 +5,11 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import { parseConfig, type HttpConfig } from "../../src/config.js";
+import { parseConfig } from "../../src/config.js";
 import { createLocalApi, type LocalApi } from "../../src/local/server.js";
 import { createRootKey } from "../../src/local/root-keys.js";
-import { buildHttpRuntime, startHttpServer, type HttpRuntime, type RunningHttpServer } from "../../src/transports/http.js";
+import { createRuntime, type Runtime } from "../../src/runtime.js";
+import { startHttpServer, type RunningHttpServer } from "../../src/transports/http/server.js";
 import { createLogger, type Logger } from "../../src/util/log.js";
 import { randomRootKey } from "../helpers/local-api.js";
 
@@ -16,7 +17,7 @@ export interface HttpStack {
   local: LocalApi;
   rootKey: string;
   http: RunningHttpServer;
-  runtime: HttpRuntime;
+  runtime: Runtime;
   logLines: string[];
   /** A least-privilege root key in the same workspace. */
   createRootKey(permissions: string[]): string;
@@ -26,18 +27,16 @@ export interface HttpStack {
 export async function startHttpStack(flags: string[] = [], extra: { testMode?: boolean; now?: () => number } = {}): Promise<HttpStack> {
   const rootKey = randomRootKey();
   const local = await createLocalApi({ memory: true, rootKey, port: 0, validateResponses: true });
-  const config = parseConfig("http", ["--port", "0", "--api-url", local.url, "--log-level", "debug", ...flags], {}) as HttpConfig;
+  const config = parseConfig("http", ["--port", "0", "--api-url", local.url, "--log-level", "debug", ...flags], {});
   const logLines: string[] = [];
   const logger: Logger = createLogger({ level: "debug", format: "json", sink: (l) => void logLines.push(l) });
-  const runtime = await buildHttpRuntime(config, logger);
+  const runtime = await createRuntime(config, logger);
   let http: RunningHttpServer;
   try {
     http = await startHttpServer({
       config,
       logger,
-      catalog: runtime.catalog,
-      client: runtime.client,
-      createServer: runtime.createServer,
+      runtime,
       insecureTestRootKey: extra.testMode ? rootKey : undefined,
       now: extra.now,
     });

@@ -21,10 +21,11 @@ async function viaMcpRemote(
   header: string,
   env: Record<string, string>,
   configDir: string,
+  protocol?: "legacy" | "auto",
 ): Promise<{ client: Client; stderr: () => string }> {
   const transport = new StdioClientTransport({
     command: process.execPath,
-    args: [MCP_REMOTE, url, "--header", `${header}:\${UNKEY_ROOT_KEY}`],
+    args: [MCP_REMOTE, url, "--header", `${header}:\${UNKEY_ROOT_KEY}`, ...(protocol ? ["--protocol", protocol] : [])],
     // StdioClientTransport passes only a few variables by default; the config's env block adds to them.
     env: { ...(process.env as Record<string, string>), MCP_REMOTE_CONFIG_DIR: configDir, ...env },
     stderr: "pipe",
@@ -63,6 +64,26 @@ describe("mcp-remote bridge", () => {
       await client.close();
     }
   });
+
+  for (const protocol of ["legacy", "auto"] as const) {
+    it(`--protocol ${protocol}: lists and calls on /mcp/v2 (${protocol === "auto" ? "2026-07-28, no session opened" : "a 2025 session"})`, async () => {
+      const before = stack.http.sessionCount();
+      const { client, stderr } = await viaMcpRemote(`${stack.http.url}/mcp/v2`, "MCP-UNKEY-BEARER-AUTH", { UNKEY_ROOT_KEY: stack.rootKey }, configDir, protocol);
+      try {
+        expect((await client.listTools()).tools).toHaveLength(41);
+        const created = (await client.callTool({ name: "create_api", arguments: { name: `via-mcp-remote-${protocol}` } })) as CallToolResult;
+        expect(created.isError, text(created)).toBeFalsy();
+        const apiId = (structured(created).data as { apiId: string }).apiId;
+        const got = (await client.callTool({ name: "get_api", arguments: { apiId } })) as CallToolResult;
+        expect((structured(got).data as { name: string }).name).toBe(`via-mcp-remote-${protocol}`);
+        // The 2026-07-28 era keeps no server memory; the 2025 bridge opens sessions.
+        if (protocol === "auto") expect(stack.http.sessionCount(), stderr()).toBe(before);
+        else expect(stack.http.sessionCount()).toBeGreaterThan(before);
+      } finally {
+        await client.close();
+      }
+    });
+  }
 
   it("connects to /mcp/ratelimits/ with MCP-UNKEY-V2-ROOT-KEY (key given as 'Bearer …') and sees only the 7 ratelimit tools", async () => {
     const { client } = await viaMcpRemote(

@@ -40,16 +40,18 @@ function reachable(entry: string): { files: Set<string>; packages: Set<string> }
 describe("stdio startup path", () => {
   it("loads neither express, the local API, SQLite, the metrics client, undici nor yaml at startup", () => {
     // The module graph of the stdio server (tsc output, the library's view of the same code).
-    const stdio = reachable(resolve(DIST, "transports/stdio.js"));
+    const stdio = reachable(resolve(DIST, "commands/stdio.js"));
     const files = [...stdio.files].map((f) => f.slice(DIST.length));
     // The walk really covers the server: executor, client, results.
-    expect(files).toEqual(expect.arrayContaining(["transports/stdio.js", "server.js", "tools/execute.js", "client/unkey-client.js", "tools/results.js"]));
+    expect(files).toEqual(expect.arrayContaining(["commands/stdio.js", "runtime.js", "server.js", "tools/execute.js", "client/unkey-client.js", "tools/results.js"]));
     expect(files.filter((f) => f.startsWith("local/"))).toEqual([]);
-    expect(files).not.toContain("transports/http.js");
+    expect(files.filter((f) => f.startsWith("transports/http/"))).toEqual([]);
     // undici and yaml load on first use (a tool call, a --spec document), not at startup.
     const heavy = ["express", "better-sqlite3", "prom-client", "undici", "yaml"];
     for (const pkg of heavy) expect(stdio.packages.has(pkg), pkg).toBe(false);
-    expect(stdio.packages.has("@modelcontextprotocol/sdk")).toBe(true);
+    // The server runs on the SDK 2.x packages; the 1.x SDK is a test client only.
+    expect(stdio.packages.has("@modelcontextprotocol/server")).toBe(true);
+    expect(stdio.packages.has("@modelcontextprotocol/sdk")).toBe(false);
 
     // The bundled CLI (what `npx unkey-mcp` runs): its static graph imports none of them either;
     // the local API, HTTP and --spec code sit in chunks reached only by dynamic import.

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult } from "@modelcontextprotocol/server";
 import { createUnkeyClient, type UnkeyClient } from "../../src/client/unkey-client.js";
 import { openAuditLog, type AuditLog } from "../../src/tools/confirm/audit.js";
 import { createConfirmGuard, type ConfirmChannel, type ConfirmGuard, type ConfirmMode } from "../../src/tools/confirm/guard.js";

@@ -76,7 +76,7 @@ describe("parseConfig (stdio)", () => {
 describe("parseConfig (http / start)", () => {
   it("parses the HTTP flags with safe defaults", () => {
     const c = parseConfig("http", [], {}) as HttpConfig;
-    expect(c).toMatchObject({ command: "http", host: "127.0.0.1", port: 3000, stateless: false, sessionTtlSeconds: 1800, allowedHosts: [], allowedOrigins: [], bodyLimitBytes: 1048576 });
+    expect(c).toMatchObject({ command: "http", host: "127.0.0.1", port: 3000, stateless: false, sessionTtlSeconds: 1800, maxSessions: 10_000, maxSessionsPerKey: 100, allowedHosts: [], allowedOrigins: [], bodyLimitBytes: 1048576 });
     // An HTTP server acts with each request's key, never one of its own.
     expect(parseConfig("http", [], { UNKEY_ROOT_KEY: "unkey_abcdefgh1234" }).rootKey).toBeUndefined();
   });
@@ -84,6 +84,13 @@ describe("parseConfig (http / start)", () => {
   it("reads host, port, sessions and allow-lists", () => {
     const c = parseConfig("http", ["--host", "0.0.0.0", "--port", "8080", "--stateless", "--session-ttl", "60", "--allowed-hosts", "mcp.example.com", "--allowed-origins=https://a.example,https://b.example"], {}) as HttpConfig;
     expect(c).toMatchObject({ host: "0.0.0.0", port: 8080, stateless: true, sessionTtlSeconds: 60, allowedHosts: ["mcp.example.com"], allowedOrigins: ["https://a.example", "https://b.example"] });
+  });
+
+  it("reads the session caps, and refuses a cap of 0", () => {
+    const c = parseConfig("http", ["--max-sessions", "50", "--max-sessions-per-key", "5"], {});
+    expect(c).toMatchObject({ maxSessions: 50, maxSessionsPerKey: 5 });
+    expect(parseConfig("http", [], { UNKEY_MCP_MAX_SESSIONS_PER_KEY: "7" }).maxSessionsPerKey).toBe(7);
+    expect(() => parseConfig("http", ["--max-sessions", "0"], {})).toThrow(/--max-sessions: expected sessions between 1 and 1000000, got "0"/);
   });
 
   it("rejects a bad port, naming what was expected and given", () => {

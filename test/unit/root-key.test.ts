@@ -3,7 +3,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { ConfigError, parseConfig, type HttpConfig } from "../../src/config.js";
-import { resolveRootKeyFromHeaders } from "../../src/transports/http-auth.js";
+import { resolveRootKeyFromHeaders } from "../../src/transports/http/auth.js";
 import { normaliseRootKey } from "../../src/util/root-key.js";
 
 const KEY = "unkey_3ZfA9bX7kQ2abc";

@@ -5,8 +5,8 @@
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { clientConfigs, renderBanner } from "../../src/start.js";
-import type { RunningHttpServer } from "../../src/transports/http.js";
+import { clientConfigs, renderBanner } from "../../src/commands/start.js";
+import type { RunningHttpServer } from "../../src/transports/http/server.js";
 
 const server = {
   url: "http://127.0.0.1:3000",

@@ -7,7 +7,7 @@
  * client configs written for it keep working; `Authorization: Bearer` is accepted everywhere.
  */
 import type { IncomingHttpHeaders } from "node:http";
-import { describeUnexpanded, normaliseRootKey } from "../util/root-key.js";
+import { describeUnexpanded, normaliseRootKey } from "../../util/root-key.js";
 
 export const BEARER_AUTH_HEADER = "MCP-UNKEY-BEARER-AUTH";
 export const V2_ROOT_KEY_HEADER = "MCP-UNKEY-V2-ROOT-KEY";

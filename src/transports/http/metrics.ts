@@ -8,7 +8,7 @@ export interface HttpMetrics {
   registry: Registry;
   /** HTTP requests by route (the endpoint pattern, never the raw URL) and status. */
   requests: Counter<"route" | "method" | "status">;
-  /** tools/call outcomes: `ok`, `tool_error` (isError result) or `protocol_error` (JSON-RPC error). */
+  /** tools/call outcomes: `ok`, `tool_error` (isError result), `protocol_error` (JSON-RPC error) or `input_required` (2026-07-28 multi-round-trip). */
   toolCalls: Counter<"tool" | "outcome">;
   /** Time spent waiting for the Unkey API, per operation. */
   upstreamLatency: Histogram<"operation" | "status">;
@@ -26,7 +26,7 @@ export function createHttpMetrics(): HttpMetrics {
   });
   const toolCalls = new Counter({
     name: "unkey_mcp_tool_calls_total",
-    help: "MCP tools/call requests by tool and outcome (ok, tool_error, protocol_error).",
+    help: "MCP tools/call requests by tool and outcome (ok, tool_error, protocol_error, input_required).",
     labelNames: ["tool", "outcome"] as const,
     registers: [registry],
   });

@@ -6,7 +6,7 @@
  * never wider than the server's flags) is the catalog's decision (`narrowSelection`).
  */
 import type { IncomingHttpHeaders } from "node:http";
-import { BOOLEAN_WORDS, parseBooleanWord, splitList } from "../config.js";
+import { BOOLEAN_WORDS, parseBooleanWord, splitList } from "../../config.js";
 
 export interface RequestNarrowing {
   toolsets?: string[];
@@ -58,10 +58,12 @@ export function parseRequestNarrowing(headers: IncomingHttpHeaders, query: Recor
     );
   }
   const out: RequestNarrowing = {};
-  const toolsets = single(headers["x-mcp-toolsets"]) ?? single(query["toolsets"]);
-  if (toolsets !== undefined) out.toolsets = splitList(toolsets);
-  const tools = single(headers["x-mcp-tools"]) ?? single(query["tools"]);
-  if (tools !== undefined) out.tools = splitList(tools);
+  const toolsetsHeader = single(headers["x-mcp-toolsets"]);
+  const toolsets = toolsetsHeader ?? single(query["toolsets"]);
+  if (toolsets !== undefined) out.toolsets = nonEmptyList(toolsets, toolsetsHeader !== undefined ? "X-MCP-Toolsets" : "toolsets");
+  const toolsHeader = single(headers["x-mcp-tools"]);
+  const tools = toolsHeader ?? single(query["tools"]);
+  if (tools !== undefined) out.tools = nonEmptyList(tools, toolsHeader !== undefined ? "X-MCP-Tools" : "tools");
   const headerRo = single(headers["x-mcp-readonly"]) ?? single(headers["x-mcp-read-only"]);
   if (headerRo !== undefined) out.readOnly = parseBoolean(headerRo, "X-MCP-Readonly");
   else {
@@ -69,6 +71,21 @@ export function parseRequestNarrowing(headers: IncomingHttpHeaders, query: Recor
     if (param !== undefined) out.readOnly = parseBoolean(single(query[param]) ?? "", param);
   }
   return out;
+}
+
+/**
+ * A narrowing list that names at least one entry. An empty value (`?tools=`, `X-MCP-Tools: , ,`)
+ * is refused like an unknown name: read as "no filter" it would silently serve every tool.
+ */
+function nonEmptyList(value: string, source: string): string[] {
+  const list = splitList(value);
+  if (list.length === 0) {
+    throw new NarrowingSyntaxError(`${source} names no entry (given ${JSON.stringify(value)}); list one or more names separated by commas, or leave it out to get every tool.`, {
+      field: source,
+      given: value,
+    });
+  }
+  return list;
 }
 
 /** True when the request asks for nothing beyond the endpoint's defaults (the common, cacheable case). */

@@ -5,16 +5,14 @@
  *   /mcp/ratelimits/   profile ratelimits  root key from MCP-UNKEY-V2-ROOT-KEY
  *   (both also take Authorization: Bearer)
  *
- * Request pipeline: Host/Origin guard → JSON body (size-limited) → root key → per-request
- * narrowing → session (stateful) or a fresh server (stateless) → the SDK transport.
- *
- * Stateless tool calls take a hot path with the same checks (`createHotPathListener` in
- * http-fast.ts): no express, no SDK transport, a pooled server that stays connected; every
- * request that path cannot answer with a plain 200 JSON body goes through the pipeline above.
+ * Request pipeline: Host/Origin guard → JSON body (size-limited) → admission (root key,
+ * narrowing) → the era the request speaks: 2026-07-28 requests are served per request by the
+ * SDK's handler (no server memory between requests); 2025-era requests join their session
+ * (stateful) or get a fresh server (--stateless).
  *
  * Where things are: this file wires the parts (startHttpServer), builds the express app and owns
- * the lifecycle; http-endpoint.ts handles one endpoint's requests (root key, narrowing, session
- * or stateless server); http-fast.ts is the hot path; http-instrument.ts the metric wrappers.
+ * the lifecycle; http-endpoint.ts admits and routes one endpoint's requests; http-instrument.ts
+ * times the upstream client; tool calls are counted by the server's tools/call adapter.
  *
  * The server holds no root key. Each request's key is attached to that request (`req.auth`) and
  * reaches the tool handler as `extra.authInfo.token`, so a session shared over time, or one
@@ -23,26 +21,12 @@
 import { createServer, type IncomingMessage, type Server as NodeHttpServer, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import express, { type Express, type NextFunction, type Request, type Response } from "express";
-import type { Server as McpServer } from "@modelcontextprotocol/sdk/server/index.js";
-import { ConfigError, parseConfig, type HttpConfig } from "../config.js";
-import type { UnkeyClient } from "../client/unkey-client.js";
-import { buildInstructions, createMcpServer, loadServerParts, packageVersion } from "../server.js";
-import { createSafetyParts } from "../tools/confirm/setup.js";
-import { listToolsets } from "../tools/catalog.js";
-import type { ToolDefinition } from "../tools/types.js";
-import { createLogger, type Logger } from "../util/log.js";
-import { BEARER_AUTH_HEADER, V2_ROOT_KEY_HEADER } from "./http-auth.js";
-import {
-  ServerPool,
-  createEndpointHandler,
-  prepareEndpoints,
-  type DirectServer,
-  type EndpointContext,
-  type EndpointHandler,
-  type PreparedEndpoint,
-  type Session,
-} from "./http-endpoint.js";
-import { HANDED_OVER_ERROR, createHotPathListener, type HotRequest, type HotRoute } from "./http-fast.js";
+import { ConfigError, type HttpConfig } from "../../config.js";
+import { createRuntime, type Runtime } from "../../runtime.js";
+import type { ToolCallCounter } from "../../server.js";
+import type { Logger } from "../../util/log.js";
+import { createEndpointHandler, prepareEndpoints, type EndpointContext, type EndpointHandler, type PreparedEndpoint, type Session } from "./endpoint.js";
+import { ENDPOINTS, type EndpointSpec, type McpServerFactory } from "./endpoints.js";
 import {
   HostAllowList,
   JSONRPC_PARSE_ERROR,
@@ -52,42 +36,21 @@ import {
   isLoopbackHost,
   sendJsonRpcError,
   type OriginPolicy,
-} from "./http-guards.js";
-import { timedClient } from "./http-instrument.js";
-import { createHttpMetrics, type HttpMetrics } from "./http-metrics.js";
-import { SessionStore } from "./http-sessions.js";
-
-export interface EndpointSpec {
-  /** Route name used in metrics and logs. */
-  name: string;
-  path: string;
-  profile: string;
-  /** The documented root-key header of this endpoint. */
-  header: string;
-}
-
-export const ENDPOINTS: readonly EndpointSpec[] = [
-  { name: "v2", path: "/mcp/v2", profile: "full", header: BEARER_AUTH_HEADER },
-  { name: "ratelimits", path: "/mcp/ratelimits/", profile: "ratelimits", header: V2_ROOT_KEY_HEADER },
-];
-
-/** Builds one MCP server over a tool list; called per session (stateful) or per POST (stateless). */
-export type McpServerFactory = (input: { tools: ToolDefinition[]; client: UnkeyClient; endpoint: EndpointSpec }) => McpServer;
+} from "./guards.js";
+import { timedClient } from "./instrument.js";
+import { createHttpMetrics, type HttpMetrics } from "./metrics.js";
+import { SessionStore } from "./sessions.js";
 
 export interface HttpServerOptions {
   config: HttpConfig;
   logger: Logger;
-  /** The whole catalog, generated once per process. */
-  catalog: readonly ToolDefinition[];
-  client: UnkeyClient;
-  createServer: McpServerFactory;
+  /** Catalog, prompts, client and server factory, built once per process. */
+  runtime: Runtime;
   /**
    * Test mode for harnesses that cannot send headers (the MCP conformance suite): requests
    * without a key act with this one. Refused unless the server binds a loopback address.
    */
   insecureTestRootKey?: string;
-  /** Cap on open sessions (default 10 000); the least recently used is closed beyond it. */
-  maxSessions?: number;
   /** Time allowed to receive one request (headers + body), default 30 s. */
   requestReceiveTimeoutMs?: number;
   /** Clock of the session TTL (tests move it instead of sleeping). */
@@ -118,12 +81,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
 
   const jsonBody = express.json({ limit: config.bodyLimitBytes, type: () => true });
   const app = createApp({ config, logger, metrics, sessions: ctx.sessions, hosts, handlers, jsonBody });
-  // Only stateless servers have a hot path; a stateful request always needs its session.
-  const listener = config.stateless
-    ? createHotPathListener({ routes: hotRoutes(handlers), ...hosts, jsonBody, fallback: app, metrics, logger })
-    : app;
 
-  const httpServer = await listen(listener, config, options.requestReceiveTimeoutMs);
+  const httpServer = await listen(app, config, options.requestReceiveTimeoutMs);
   const bound = boundAddress(httpServer, config);
   // The bound host:port is always acceptable as Host, also when it is not a loopback name.
   hosts.allowedHosts.add(bound.hostPort);
@@ -156,7 +115,7 @@ function checkTestRootKey(options: HttpServerOptions): void {
 /** Every endpoint with its tool selection; refuses to start when none has a tool. */
 function selectEndpoints(options: HttpServerOptions): PreparedEndpoint[] {
   const { logger } = options;
-  const endpoints = prepareEndpoints(ENDPOINTS, options.catalog, options.config);
+  const endpoints = prepareEndpoints(ENDPOINTS, options.runtime.catalog, options.config);
   if (endpoints.every((e) => e.unavailable)) {
     throw new ConfigError(`no endpoint has any tool with these flags: ${endpoints.map((e) => `${e.spec.path}: ${e.unavailable}`).join("; ")}`);
   }
@@ -166,20 +125,21 @@ function selectEndpoints(options: HttpServerOptions): PreparedEndpoint[] {
   return endpoints;
 }
 
-/** The state every endpoint handler shares: timed client, sessions, server pools. */
+/** The state every endpoint handler shares: timed client, sessions, the tool-call counter. */
 function createEndpointContext(options: HttpServerOptions, metrics: HttpMetrics): EndpointContext {
-  const knownPaths = new Set(options.catalog.flatMap((t) => (t.http ? [t.http.path] : [])));
+  const { runtime } = options;
+  const knownPaths = new Set(runtime.catalog.flatMap((t) => (t.http ? [t.http.path] : [])));
+  const toolNames = new Set(runtime.catalog.map((t) => t.name));
+  // The one place tool calls are counted, whatever the era or path; labels stay bounded to the catalog.
+  const countToolCall: ToolCallCounter = (tool, outcome) => metrics.toolCalls.inc({ tool: toolNames.has(tool) ? tool : "unknown", outcome });
   return {
     config: options.config,
-    createServer: options.createServer,
-    client: timedClient(options.client, metrics, knownPaths),
+    createServer: httpServerFactory(runtime, countToolCall),
+    client: timedClient(runtime.client, metrics, knownPaths),
     metrics,
-    toolNames: new Set(options.catalog.map((t) => t.name)),
     sessions: createSessionStore(options, metrics),
-    serverPool: new ServerPool<McpServer>(),
-    // Servers of the fast path stay connected to their own transport between requests.
-    directPool: new ServerPool<DirectServer>(),
     insecureTestRootKey: options.insecureTestRootKey,
+    onerror: (error) => options.logger.debug("MCP request refused or failed", { message: error.message }),
   };
 }
 
@@ -187,7 +147,8 @@ function createSessionStore(options: HttpServerOptions, metrics: HttpMetrics): S
   const { config, logger } = options;
   return new SessionStore<Session>({
     ttlMs: config.sessionTtlSeconds * 1000,
-    maxSessions: options.maxSessions ?? 10_000,
+    maxSessions: config.maxSessions,
+    maxPerOwner: config.maxSessionsPerKey,
     now: options.now,
     onEvict: (entry, why) => {
       logger.debug("session closed", { endpoint: entry.endpoint, why });
@@ -259,9 +220,6 @@ function createApp(parts: AppParts): Express {
   });
 
   app.use(hostOriginGuard(parts.hosts.allowedHosts, parts.hosts.originPolicy));
-  // A request the hot path admitted and then handed over with an error — a body it could not
-  // read, an unexpected fault — meets the same error handler as on the express route.
-  app.use((req, _res, next) => next((req as HotRequest)[HANDED_OVER_ERROR]));
 
   for (const handler of parts.handlers) mountEndpoint(app, handler, parts.jsonBody, config);
 
@@ -320,17 +278,6 @@ function errorHandler(config: HttpConfig, logger: Logger): (err: unknown, req: R
   };
 }
 
-/** The hot path's routes by exact URL; the metrics label is computed as the express middleware computes it. */
-function hotRoutes(handlers: EndpointHandler[]): Map<string, HotRoute> {
-  const routes = new Map<string, HotRoute>();
-  for (const handler of handlers) {
-    for (const p of endpointPaths(handler.endpoint.spec)) {
-      routes.set(p, { route: routeOf(p), admit: handler.admit, handleFast: handler.handleFast });
-    }
-  }
-  return routes;
-}
-
 function routeOf(p: string): string {
   // Both spellings of an endpoint (with and without the trailing slash) count under its route.
   const bare = p.replace(/\/+$/, "");
@@ -383,64 +330,24 @@ function closeOnce(httpServer: NodeHttpServer, sessions: SessionStore<Session>):
   };
 }
 
-export interface HttpRuntime {
-  catalog: ToolDefinition[];
-  client: UnkeyClient;
-  createServer: McpServerFactory;
-  close(): Promise<void>;
-}
-
 /**
- * Everything built once per process: the catalog (generated from the contract or --spec), the
- * prompts, the pooled Unkey client, and a cheap factory for per-session/per-request servers.
+ * The HTTP side's server factory over the shared runtime: the root key of a call is the one of
+ * the request that carried it (never the session's), and the hints name the endpoint's header.
  */
-export async function buildHttpRuntime(config: HttpConfig, logger: Logger): Promise<HttpRuntime> {
-  const { catalog, prompts, client } = await loadServerParts(config, logger);
-  const safety = await createSafetyParts(config, logger, "http");
-  // One instructions text per distinct tool list (lists are cached per endpoint and narrowing).
-  const instructionsFor = new WeakMap<ToolDefinition[], string>();
-  const createServer: McpServerFactory = ({ tools, client: c, endpoint }) => {
-    let instructions = instructionsFor.get(tools);
-    if (instructions === undefined) {
-      instructions = buildInstructions({
-        profile: endpoint.profile,
-        toolsets: listToolsets(tools),
-        toolCount: tools.length,
-        readOnly: config.catalog.readOnly || tools.every((t) => t.safety === "read" || t.safety === "consume"),
-        allowConsume: config.catalog.allowConsume,
-        hideSecrets: config.hideSecrets,
-        apiUrl: config.apiUrl,
-        confirm: config.confirm.mode,
-      });
-      instructionsFor.set(tools, instructions);
-    }
-    return createMcpServer({
+function httpServerFactory(runtime: Runtime, countToolCall: ToolCallCounter): McpServerFactory {
+  return ({ tools, client, endpoint }) =>
+    runtime.createServer({
       tools,
-      client: c,
-      // Read from the request that carried this very call, never from the session.
-      resolveRootKey: (extra) => extra.authInfo?.token,
-      instructions,
-      logger,
-      prompts,
-      policy: { readOnly: config.catalog.readOnly, allowConsume: config.catalog.allowConsume },
-      hideSecrets: config.hideSecrets,
+      client,
+      profile: endpoint.profile,
+      countToolCall,
+      resolveRootKey: (extra) => extra.http?.authInfo?.token,
       rootKeySource: `the ${endpoint.header} header (or Authorization: Bearer) of your MCP client config`,
-      safety,
     });
-  };
-  return {
-    catalog,
-    client,
-    createServer,
-    close: async () => {
-      await client.close();
-      await safety.close();
-    },
-  };
 }
 
 export interface LaunchedHttp {
-  runtime: HttpRuntime;
+  runtime: Runtime;
   server: RunningHttpServer;
   /** Closes the server, then the runtime (its Unkey client). */
   close(): Promise<void>;
@@ -455,10 +362,10 @@ export async function launchHttpServer(
   logger: Logger,
   extra: Pick<HttpServerOptions, "insecureTestRootKey"> = {},
 ): Promise<LaunchedHttp> {
-  const runtime = await buildHttpRuntime(config, logger);
+  const runtime = await createRuntime(config, logger);
   let server: RunningHttpServer;
   try {
-    server = await startHttpServer({ config, logger, catalog: runtime.catalog, client: runtime.client, createServer: runtime.createServer, ...extra });
+    server = await startHttpServer({ config, logger, runtime, ...extra });
   } catch (err) {
     await runtime.close();
     throw err;
@@ -471,48 +378,4 @@ export async function launchHttpServer(
       await runtime.close();
     },
   };
-}
-
-/** Stops on SIGINT/SIGTERM; resolves once everything is closed. */
-export function waitForShutdown(logger: Logger, stop: () => Promise<void>): Promise<void> {
-  return new Promise<void>((resolve) => {
-    let stopping = false;
-    const onSignal = (signal: NodeJS.Signals): void => {
-      if (stopping) return;
-      stopping = true;
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
-      logger.info("shutting down", { reason: signal });
-      void stop()
-        .catch((err: unknown) => logger.error("error while shutting down", { error: err instanceof Error ? err.message : String(err) }))
-        .finally(resolve);
-    };
-    process.on("SIGINT", onSignal);
-    process.on("SIGTERM", onSignal);
-  });
-}
-
-/** `unkey-mcp http [flags]` */
-export async function runHttpCommand(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
-  const config = parseConfig("http", argv, env) as HttpConfig;
-  const testRootKey = config.insecureTestRootKey;
-  const logger = createLogger({ level: config.logLevel, format: config.logFormat, secrets: [testRootKey] });
-  const launched = await launchHttpServer(config, logger, { insecureTestRootKey: testRootKey });
-  const { server } = launched;
-  if (testRootKey) {
-    logger.warn("TEST MODE: requests without a root key act with --insecure-test-root-key; never use this outside a test harness");
-  }
-  for (const e of server.endpoints) {
-    logger.info("MCP endpoint ready", { url: e.url, profile: e.profile, header: e.header, tools: e.toolCount });
-  }
-  // A plain line on stdout for scripts and tests that need the address (port 0 picks one).
-  process.stdout.write(`unkey-mcp HTTP server listening on ${server.url} (MCP: ${server.endpoints.filter((e) => e.toolCount > 0).map((e) => e.url).join(", ")})\n`);
-  logger.info("unkey-mcp ready on HTTP", {
-    version: packageVersion(),
-    url: server.url,
-    apiUrl: config.apiUrl,
-    mode: config.stateless ? "stateless" : "stateful",
-    sessionTtlSeconds: config.sessionTtlSeconds,
-  });
-  await waitForShutdown(logger, () => launched.close());
 }

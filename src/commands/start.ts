@@ -4,9 +4,11 @@
  *
  * The local API is imported lazily: it is the only command besides `local` that needs SQLite.
  */
-import { parseConfig, type HttpConfig } from "./config.js";
-import { ENDPOINTS, launchHttpServer, waitForShutdown, type LaunchedHttp, type RunningHttpServer } from "./transports/http.js";
-import { createLogger } from "./util/log.js";
+import { parseConfig, type HttpConfig } from "../config.js";
+import { ENDPOINTS } from "../transports/http/endpoints.js";
+import { launchHttpServer, type LaunchedHttp, type RunningHttpServer } from "../transports/http/server.js";
+import { createLogger } from "../util/log.js";
+import { waitForShutdown } from "./shutdown.js";
 
 export const ROOT_KEY_ENV = "UNKEY_ROOT_KEY";
 
@@ -99,11 +101,11 @@ export function renderBanner(input: {
 
 /** `unkey-mcp start [--port 3000] [--api-port 0] [--data-dir .unkey-local | --memory] [--root-key KEY]` */
 export async function runStart(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
-  const parsed = parseConfig("start", argv, env) as HttpConfig;
+  const parsed = parseConfig("start", argv, env);
   const seeded = parsed.seedRootKey;
   const logger = createLogger({ level: parsed.logLevel, format: parsed.logFormat, secrets: [seeded] });
 
-  const { createLocalApi } = await import("./local/server.js");
+  const { createLocalApi } = await import("../local/server.js");
   const local = await createLocalApi({
     host: "127.0.0.1",
     port: parsed.localPort,

@@ -1,0 +1,296 @@
+/**
+ * One MCP endpoint of the HTTP server: which tools it offers, and how it handles a request.
+ *
+ *   admit   the one admission of every request: endpoint enabled? → root key → narrowing
+ *   handle  admission, then the protocol era the request speaks:
+ *           2026-07-28 (a `_meta` envelope claim)  → the SDK's per-request handler, no memory
+ *           2025-era, stateful                     → the request's session (or a new one)
+ *           2025-era, --stateless                  → a fresh server for this request
+ *
+ * The era is decided by the SDK's own classifier (`isLegacyRequest`), so this routing can never
+ * disagree with the modern handler about which requests are its own (it owns -32020, -32022 and
+ * malformed envelopes too).
+ */
+import { randomUUID } from "node:crypto";
+import type { Request, Response } from "express";
+import { NodeStreamableHTTPServerTransport, toNodeHandler, type NodeMcpRequestHandler } from "@modelcontextprotocol/node";
+import { createMcpHandler, isInitializeRequest, isLegacyRequest, type AuthInfo, type Server as McpServer } from "@modelcontextprotocol/server";
+import type { HttpConfig } from "../../config.js";
+import type { UnkeyClient } from "../../client/unkey-client.js";
+import { CatalogSelectionError, narrowSelection, selectTools } from "../../tools/catalog.js";
+import type { ToolDefinition } from "../../tools/types.js";
+import { resolveRootKeyFromHeaders } from "./auth.js";
+import { JSONRPC_AUTH_ERROR, JSONRPC_INVALID_PARAMS, JSONRPC_SERVER_ERROR, sendJsonRpcError } from "./guards.js";
+import type { HttpMetrics } from "./metrics.js";
+import { NarrowingSyntaxError, isEmptyNarrowing, narrowingKey, parseRequestNarrowing, type RequestNarrowing } from "./selection.js";
+import { ownerOf, type SessionStore } from "./sessions.js";
+import type { EndpointSpec, McpServerFactory } from "./endpoints.js";
+
+export interface PreparedEndpoint {
+  spec: EndpointSpec;
+  /** The server-flag selection for this endpoint: the upper bound of every request. */
+  tools?: ToolDefinition[];
+  /** Why the endpoint is unavailable with the server's flags. */
+  unavailable?: string;
+  /** Narrowed tool lists by request narrowing, so repeated headers cost nothing. */
+  narrowed: Map<string, ToolDefinition[]>;
+}
+
+export interface Session {
+  transport: NodeStreamableHTTPServerTransport;
+  server: McpServer;
+}
+
+/** What every endpoint's handlers share for the life of the HTTP server. */
+export interface EndpointContext {
+  config: HttpConfig;
+  createServer: McpServerFactory;
+  /** The shared Unkey client (timed). */
+  client: UnkeyClient;
+  metrics: HttpMetrics;
+  sessions: SessionStore<Session>;
+  insecureTestRootKey?: string;
+  onerror: (error: Error) => void;
+}
+
+export interface EndpointHandler {
+  endpoint: PreparedEndpoint;
+  /** The express route of every method on the endpoint's paths. */
+  handle(req: Request, res: Response): Promise<void>;
+}
+
+/** An admitted request: the key it acts with and the tools it may see. */
+export interface Admission {
+  rootKey: string;
+  tools: ToolDefinition[];
+}
+
+type AuthedRequest = Request & { auth?: AuthInfo };
+
+const MAX_NARROWING_CACHE = 256;
+
+/** The server-flag tool selection of every endpoint; an endpoint left with no tool is unavailable. */
+export function prepareEndpoints(endpoints: readonly EndpointSpec[], catalog: readonly ToolDefinition[], config: HttpConfig): PreparedEndpoint[] {
+  const flags = config.catalog;
+  return endpoints.map((spec) => {
+    try {
+      const tools = selectTools(catalog, {
+        profile: spec.profile,
+        toolsets: flags.toolsets,
+        tools: flags.tools,
+        readOnly: flags.readOnly,
+        allowConsume: flags.allowConsume,
+      });
+      return { spec, tools, narrowed: new Map() };
+    } catch (err) {
+      if (err instanceof CatalogSelectionError) return { spec, unavailable: err.message, narrowed: new Map() };
+      throw err;
+    }
+  });
+}
+
+export function createEndpointHandler(ctx: EndpointContext, endpoint: PreparedEndpoint): EndpointHandler {
+  const { spec } = endpoint;
+  // One modern (2026-07-28) handler per distinct tool list: its factory closes over the list, so
+  // every per-request server it builds serves exactly what the request was admitted to see.
+  const modernByTools = new WeakMap<ToolDefinition[], NodeMcpRequestHandler>();
+  const modernFor = (tools: ToolDefinition[]): NodeMcpRequestHandler => {
+    let handler = modernByTools.get(tools);
+    if (!handler) {
+      const mcp = createMcpHandler(() => ctx.createServer({ tools, client: ctx.client, endpoint: spec }), {
+        // 2025-era traffic never reaches this handler (routed below), so it is strict.
+        legacy: "reject",
+        onerror: ctx.onerror,
+        maxRequestBodySize: ctx.config.bodyLimitBytes,
+      });
+      handler = toNodeHandler(mcp, { onerror: ctx.onerror, maxRequestBodySize: ctx.config.bodyLimitBytes });
+      modernByTools.set(tools, handler);
+    }
+    return handler;
+  };
+
+  return {
+    endpoint,
+    async handle(req, res) {
+      const admitted = admit(req, res, endpoint, ctx.insecureTestRootKey);
+      if (!admitted) return;
+      (req as AuthedRequest).auth = { token: admitted.rootKey, clientId: "unkey-mcp-http", scopes: [] };
+      if (req.method === "POST" && !(await isLegacyRequest(classificationRequest(req), req.body))) {
+        await modernFor(admitted.tools)(req, res, req.body);
+        return;
+      }
+      if (ctx.config.stateless) await handleStateless(ctx, spec, req, res, admitted.tools);
+      else await handleStateful(ctx, spec, req, res, admitted);
+    },
+  };
+}
+
+/**
+ * What the SDK's era classifier reads besides the parsed body: method and headers. Built without
+ * a body (the parsed one is passed alongside), so classifying costs no re-serialisation.
+ */
+function classificationRequest(req: Request): globalThis.Request {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined) continue;
+    headers.set(name, Array.isArray(value) ? value.join(", ") : value);
+  }
+  return new globalThis.Request(`http://${req.headers.host ?? "localhost"}${req.url}`, { method: "POST", headers });
+}
+
+/**
+ * The admission of every request, whatever its era or path: the endpoint is enabled, the request
+ * carries a usable root key, and its narrowing names real tools. Refuses (and answers) otherwise.
+ */
+export function admit(req: Request, res: Response, endpoint: PreparedEndpoint, insecureTestRootKey: string | undefined): Admission | undefined {
+  const { spec } = endpoint;
+  if (endpoint.unavailable || !endpoint.tools) {
+    sendJsonRpcError(res, 404, JSONRPC_SERVER_ERROR, `${spec.path} is disabled on this server: ${endpoint.unavailable ?? "no tools"}`);
+    return undefined;
+  }
+  const rootKey = authenticate(req, res, spec, insecureTestRootKey);
+  if (rootKey === undefined) return undefined;
+  const tools = narrowForRequest(req, res, endpoint);
+  if (tools === undefined) return undefined;
+  return { rootKey, tools };
+}
+
+/** The request's root key, or undefined once the request has been refused. */
+function authenticate(req: Request, res: Response, spec: EndpointSpec, insecureTestRootKey: string | undefined): string | undefined {
+  const auth = resolveRootKeyFromHeaders(req.headers, spec.header);
+  if (auth.ok) return auth.rootKey;
+  if (auth.reason === "missing" && insecureTestRootKey) return insecureTestRootKey;
+  // 403, not 401: a 401 sends mcp-remote into OAuth discovery and hides this message.
+  sendJsonRpcError(res, 403, JSONRPC_AUTH_ERROR, auth.message, { header: spec.header, reason: auth.reason });
+  return undefined;
+}
+
+/** The tools this request may see (headers and query), or undefined once the request has been refused. */
+function narrowForRequest(req: Request, res: Response, endpoint: PreparedEndpoint): ToolDefinition[] | undefined {
+  try {
+    return toolsFor(endpoint, parseRequestNarrowing(req.headers, req.query as Record<string, string | string[] | undefined>));
+  } catch (err) {
+    if (err instanceof CatalogSelectionError || err instanceof NarrowingSyntaxError) {
+      sendJsonRpcError(
+        res,
+        400,
+        JSONRPC_INVALID_PARAMS,
+        err.message,
+        err instanceof CatalogSelectionError ? { field: err.field, given: err.given, valid: err.valid } : err.data,
+      );
+      return undefined;
+    }
+    throw err;
+  }
+}
+
+function toolsFor(endpoint: PreparedEndpoint, narrowing: RequestNarrowing): ToolDefinition[] {
+  const base = endpoint.tools ?? [];
+  if (isEmptyNarrowing(narrowing)) return base;
+  const key = narrowingKey(narrowing);
+  const cached = endpoint.narrowed.get(key);
+  if (cached) return cached;
+  const tools = narrowSelection(base, { toolsets: narrowing.toolsets, tools: narrowing.tools, readOnly: narrowing.readOnly });
+  if (endpoint.narrowed.size >= MAX_NARROWING_CACHE) endpoint.narrowed.clear();
+  endpoint.narrowed.set(key, tools);
+  return tools;
+}
+
+/**
+ * Stateful 2025-era mode: a request joins its session, or an initialize opens one. A session
+ * answers only requests carrying the root key that opened it (POST, GET stream and DELETE alike).
+ */
+async function handleStateful(ctx: EndpointContext, spec: EndpointSpec, req: Request, res: Response, admitted: Admission): Promise<void> {
+  const { sessions } = ctx;
+  const owner = ownerOf(admitted.rootKey);
+  const sessionId = req.headers["mcp-session-id"];
+  if (typeof sessionId === "string" && sessionId !== "") {
+    const found = sessions.touch(sessionId, spec.path, owner);
+    if (!found.found) {
+      if (found.reason === "not_owner") {
+        // Nothing about the session is disclosed, and the session itself is left alone.
+        sendJsonRpcError(res, 403, JSONRPC_AUTH_ERROR, "This session belongs to another root key. Start your own session with initialize.");
+        return;
+      }
+      sendJsonRpcError(res, 404, JSONRPC_AUTH_ERROR, "Session not found (it expired or was closed); start a new session with initialize.");
+      return;
+    }
+    await found.value.transport.handleRequest(req, res, req.body);
+    return;
+  }
+  if (req.method !== "POST" || !isInitializeBody(req.body)) {
+    sendJsonRpcError(res, 400, JSONRPC_SERVER_ERROR, "Bad Request: send initialize first, then the Mcp-Session-Id header it returns.");
+    return;
+  }
+  const refusal = sessions.reserve(owner);
+  if (refusal) {
+    // Refuse the newcomer rather than evict a live session: a flood of initialize requests
+    // must not be able to close anyone's session.
+    const message =
+      refusal === "per_key"
+        ? `Too many open sessions for this root key (limit ${ctx.config.maxSessionsPerKey}); close one (DELETE) or wait for idle ones to expire.`
+        : `The server has reached its limit of ${ctx.config.maxSessions} open sessions; retry later.`;
+    sendJsonRpcError(res, refusal === "per_key" ? 429 : 503, JSONRPC_SERVER_ERROR, message, undefined, { "Retry-After": "30" });
+    return;
+  }
+  let opened = false;
+  // The session's tool list is fixed at initialize; keys are not: each request brings its own.
+  const server = ctx.createServer({ tools: admitted.tools, client: ctx.client, endpoint: spec });
+  const transport: NodeStreamableHTTPServerTransport = new NodeStreamableHTTPServerTransport({
+    sessionIdGenerator: () => randomUUID(),
+    onsessioninitialized: (id) => {
+      opened = true;
+      sessions.add(id, spec.path, owner, { transport, server });
+    },
+    onsessionclosed: (id) => {
+      sessions.forget(id);
+    },
+  });
+  transport.onclose = () => {
+    if (transport.sessionId) sessions.forget(transport.sessionId);
+  };
+  try {
+    await server.connect(transport);
+    await transport.handleRequest(req, res, req.body);
+  } finally {
+    if (!opened) {
+      sessions.release(owner);
+      void server.close().catch(() => undefined);
+    }
+  }
+}
+
+/** Stateless 2025-era mode: each POST is served on its own by a fresh server. */
+async function handleStateless(ctx: EndpointContext, spec: EndpointSpec, req: Request, res: Response, tools: ToolDefinition[]): Promise<void> {
+  if (req.method !== "POST") {
+    // 405 (not 404) keeps mcp-remote quiet about the SSE stream it tries to open.
+    sendJsonRpcError(res, 405, JSONRPC_SERVER_ERROR, "Method not allowed: this server is stateless; use POST.", undefined, { Allow: "POST" });
+    return;
+  }
+  const server = ctx.createServer({ tools, client: ctx.client, endpoint: spec });
+  // A plain JSON answer is one write instead of an SSE stream; a stateless request can only
+  // receive notifications about itself, so SSE is kept for calls that ask for progress.
+  const transport = new NodeStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: !wantsProgress(req.body) });
+  res.on("close", () => {
+    // Closing the transport detaches it from the server (and aborts a handler still running).
+    void transport.close().then(
+      () => server.close().catch(() => undefined),
+      () => undefined,
+    );
+  });
+  await server.connect(transport);
+  await transport.handleRequest(req, res, req.body);
+}
+
+function wantsProgress(body: unknown): boolean {
+  const messages = Array.isArray(body) ? body : [body];
+  return messages.some((m) => {
+    const meta = (m as { params?: { _meta?: { progressToken?: unknown } } } | null)?.params?._meta;
+    return meta?.progressToken !== undefined;
+  });
+}
+
+function isInitializeBody(body: unknown): boolean {
+  if (Array.isArray(body)) return body.some((m) => isInitializeRequest(m));
+  return isInitializeRequest(body);
+}
