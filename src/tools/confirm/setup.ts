@@ -47,7 +47,8 @@ export async function createSafetyParts(config: CommonConfig, logger: Logger, tr
   if (config.confirm.mode === "off") {
     logger.warn("CONFIRMATION IS OFF (--confirm off): destructive calls (delete, remove, replace, reroll) act on the first call, without a preview or a person's confirmation. Use only for trusted automation.");
   } else {
-    logger.info("destructive calls need confirmation", { confirm: config.confirm.mode, ttlSeconds: config.confirm.ttlSeconds, ledger: ledger.where, auditLog: config.auditLog ?? null });
+    // debug: a startup that fails on a later flag must print exactly its one error line.
+    logger.debug("destructive calls need confirmation", { confirm: config.confirm.mode, ttlSeconds: config.confirm.ttlSeconds, ledger: ledger.where, auditLog: config.auditLog ?? null });
   }
   return {
     confirm,
