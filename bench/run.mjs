@@ -4,6 +4,7 @@
 //   bench/local-api.mjs  runLocalApiBench()  local API throughput vs bare node:http (if present)
 //   bench/http.mjs       runHttpBench()      MCP over streamable HTTP vs direct (if present)
 //   bench/analytics.mjs  runAnalyticsBench() example queries over 1M events; verifyKey with recording on/off
+//   bench/confirm.mjs    runConfirmBench()   a guarded delete_key: preview + token vs --confirm off
 //
 // Each run*() prints its own tables on stdout (progress on stderr) and returns a JSON-serialisable
 // object; if that object carries a `table` string, it is printed here instead. This script ends
@@ -22,6 +23,7 @@ const PARTS = [
   { key: "localApi", file: "local-api.mjs", fn: "runLocalApiBench", required: false },
   { key: "http", file: "http.mjs", fn: "runHttpBench", required: false },
   { key: "analytics", file: "analytics.mjs", fn: "runAnalyticsBench", required: false },
+  { key: "confirm", file: "confirm.mjs", fn: "runConfirmBench", required: false },
 ];
 
 function gitCommit() {

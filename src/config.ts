@@ -52,12 +52,34 @@ export interface CommonConfig {
   spec?: string;
   logLevel: LogLevel;
   logFormat: LogFormat;
-  /** Keep freshly issued plaintext keys out of the model's context. */
+  /** `--secrets`: inline = a new key's plaintext is shown once; mask = never to the model. */
+  secrets: SecretsPolicy;
+  /** `secrets === "mask"` (what the result shaping reads). */
   hideSecrets: boolean;
+  /** How destructive calls are confirmed (src/tools/confirm). */
+  confirm: ConfirmConfig;
+  /** `--audit-log`: append one JSON line per change and confirmation outcome to this file. */
+  auditLog?: string;
   catalog: CatalogConfig;
   /** Per-request timeout towards the Unkey API. */
   requestTimeoutMs: number;
   connectTimeoutMs: number;
+}
+
+export const SECRETS_POLICIES = ["inline", "mask"] as const;
+export type SecretsPolicy = (typeof SECRETS_POLICIES)[number];
+export const CONFIRM_POLICIES = ["auto", "token", "off"] as const;
+
+export interface ConfirmConfig {
+  /** auto = the best channel the client has; token = always the token; off = act at once. */
+  mode: (typeof CONFIRM_POLICIES)[number];
+  ttlSeconds: number;
+  /** How long a person is given to answer an elicitation before the call falls back to the token. */
+  waitSeconds: number;
+  /** HMAC secret shared by instances; absent = random per process. */
+  secret?: string;
+  /** Shared used-token ledger; absent = in memory. */
+  redisUrl?: string;
 }
 
 export interface StdioConfig extends CommonConfig {
@@ -126,7 +148,14 @@ export const FLAGS: FlagSpec[] = [
   { name: "read-only", kind: "boolean", env: "UNKEY_MCP_READ_ONLY", commands: CATALOG, help: "offer only tools without side effects" },
   { name: "allow-consume", kind: "boolean", env: "UNKEY_MCP_ALLOW_CONSUME", commands: CATALOG, help: "in read-only mode, keep verify/ratelimit checks (they spend credits and tokens)" },
   { name: "spec", kind: "string", env: "UNKEY_MCP_SPEC", commands: CATALOG, valueName: "FILE|URL", help: "build the tool catalog from this OpenAPI document (e.g. <api>/openapi.yaml)" },
-  { name: "hide-secrets", kind: "boolean", env: "UNKEY_MCP_HIDE_SECRETS", commands: ALL, help: "never put a newly issued plaintext key into the model's context" },
+  { name: "secrets", kind: "string", env: "UNKEY_MCP_SECRETS", commands: ALL, valueName: SECRETS_POLICIES.join("|"), help: "inline: a new key's plaintext is shown once (default); mask: never to the model (stdio writes it to a 0600 file)" },
+  { name: "hide-secrets", kind: "boolean", env: "UNKEY_MCP_HIDE_SECRETS", commands: ALL, help: "same as --secrets mask" },
+  { name: "confirm", kind: "string", env: "UNKEY_MCP_CONFIRM", commands: ALL, valueName: CONFIRM_POLICIES.join("|"), help: "destructive calls: preview and confirm first (auto, default; token) or act at once (off, trusted automation)" },
+  { name: "confirm-ttl", kind: "string", env: "UNKEY_MCP_CONFIRM_TTL", commands: ALL, valueName: "SECONDS", help: "lifetime of a confirmation token (default 300)" },
+  { name: "confirm-wait", kind: "string", env: "UNKEY_MCP_CONFIRM_WAIT", commands: ALL, valueName: "SECONDS", help: "how long to wait for a person's answer to a confirmation form before answering with the token (default 20)" },
+  { name: "confirm-secret", kind: "string", env: "UNKEY_MCP_CONFIRM_SECRET", commands: ALL, valueName: "SECRET", help: "signs confirmation tokens; share it between instances (default: random per process)" },
+  { name: "redis-url", kind: "string", env: "UNKEY_MCP_REDIS_URL", commands: ALL, valueName: "URL", help: "keep used confirmation tokens in Redis, so instances honour each token once" },
+  { name: "audit-log", kind: "string", env: "UNKEY_MCP_AUDIT_LOG", commands: ALL, valueName: "FILE", help: "append one JSON line per change and confirmation outcome (fsynced)" },
   { name: "request-timeout", kind: "string", env: "UNKEY_MCP_REQUEST_TIMEOUT", commands: ALL, valueName: "SECONDS", help: "timeout of one Unkey API request (default 30)" },
   { name: "log-level", kind: "string", env: "UNKEY_MCP_LOG_LEVEL", commands: ALL, valueName: LOG_LEVELS.join("|"), help: "log level on stderr (default info)" },
   { name: "log-format", kind: "string", env: "UNKEY_MCP_LOG_FORMAT", commands: ALL, valueName: LOG_FORMATS.join("|"), help: "log format on stderr (default json)" },
@@ -330,7 +359,17 @@ export function parseConfig(command: Command, argv: string[], env: NodeJS.Proces
     spec,
     logLevel: oneOf(g("log-level"), LOG_LEVELS, "info"),
     logFormat: oneOf(g("log-format"), LOG_FORMATS, "json"),
-    hideSecrets: bool(g("hide-secrets")),
+    ...secretsPolicy(g("secrets"), g("hide-secrets")),
+    confirm: {
+      mode: oneOf(g("confirm"), CONFIRM_POLICIES, "auto"),
+      ttlSeconds: integer(g("confirm-ttl"), 300, 1, 24 * 3600, "seconds"),
+      // Well under the 60 s most clients wait for a tool call, so a client that shows nothing
+      // (or never answers) still gets the token result in time.
+      waitSeconds: integer(g("confirm-wait"), 20, 1, 600, "seconds"),
+      secret: confirmSecret(g("confirm-secret")),
+      redisUrl: redisUrl(g("redis-url")),
+    },
+    auditLog: g("audit-log")?.value.trim() || undefined,
     catalog: catalogConfig(command, flags, env),
     requestTimeoutMs: integer(g("request-timeout"), 30, 1, 600, "seconds") * 1000,
     connectTimeoutMs: 5000,
@@ -358,6 +397,34 @@ export function parseConfig(command: Command, argv: string[], env: NodeJS.Proces
     seedRootKey: optionalKey(g("root-key")),
     insecureTestRootKey: optionalKey(g("insecure-test-root-key")),
   };
+}
+
+/** `--secrets`, with `--hide-secrets` as the older spelling of `--secrets mask`. */
+function secretsPolicy(raw: RawValue | undefined, hide: RawValue | undefined): { secrets: SecretsPolicy; hideSecrets: boolean } {
+  const hidden = bool(hide);
+  const secrets = oneOf(raw, SECRETS_POLICIES, hidden ? "mask" : "inline");
+  if (hidden && secrets === "inline") throw new ConfigError(`--hide-secrets and ${raw?.source ?? "--secrets"} inline contradict each other; pass one of them`);
+  return { secrets, hideSecrets: secrets === "mask" };
+}
+
+function confirmSecret(raw: RawValue | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  // A guessable secret lets anyone mint tokens: at least 16 characters.
+  if (raw.value.length < 16) throw new ConfigError(`${raw.source}: expected a secret of at least 16 characters, got ${raw.value.length}`);
+  return raw.value;
+}
+
+function redisUrl(raw: RawValue | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  const v = raw.value.trim();
+  let ok = false;
+  try {
+    ok = ["redis:", "rediss:"].includes(new URL(v).protocol);
+  } catch {
+    ok = false;
+  }
+  if (!ok) throw new ConfigError(`${raw.source}: expected a redis:// or rediss:// URL such as redis://127.0.0.1:6379, got a value that is not one`);
+  return v;
 }
 
 function optionalKey(raw: RawValue | undefined): string | undefined {

@@ -10,6 +10,7 @@ import type { CommonConfig } from "./config.js";
 import type { PromptTemplate } from "./prompts.js";
 import { buildInstructions, createMcpServer, loadServerParts, type ServerRequestExtra, type ToolCallCounter } from "./server.js";
 import { listToolsets } from "./tools/catalog.js";
+import { createSafetyParts, type SafetyParts } from "./tools/confirm/setup.js";
 import type { GuardPolicy } from "./tools/guard.js";
 import type { ToolDefinition } from "./tools/types.js";
 import type { Logger } from "./util/log.js";
@@ -42,8 +43,19 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
-export async function createRuntime(config: CommonConfig, logger: Logger): Promise<Runtime> {
+/**
+ * `transport` decides where `--secrets mask` puts a plaintext: a 0600 file on stdio (the operator's
+ * machine), nowhere over HTTP (withheld).
+ */
+export async function createRuntime(config: CommonConfig, logger: Logger, transport: "stdio" | "http" = "http"): Promise<Runtime> {
   const { catalog, prompts, client } = await loadServerParts(config, logger);
+  let safety: SafetyParts;
+  try {
+    safety = await createSafetyParts(config, logger, transport);
+  } catch (err) {
+    await client.close();
+    throw err;
+  }
   const policy: GuardPolicy = { readOnly: config.catalog.readOnly, allowConsume: config.catalog.allowConsume };
   // One instructions text per distinct tool list and key state (lists are cached by the callers).
   const instructionsFor = new WeakMap<ToolDefinition[], Map<string, string>>();
@@ -64,6 +76,8 @@ export async function createRuntime(config: CommonConfig, logger: Logger): Promi
         allowConsume: config.catalog.allowConsume,
         hideSecrets: config.hideSecrets,
         apiUrl: config.apiUrl,
+        confirm: config.confirm.mode,
+        secretsToFile: safety.secretSink !== undefined,
         ...(input.hasRootKey === undefined ? {} : { hasRootKey: input.hasRootKey }),
       });
       byVariant.set(variant, text);
@@ -88,7 +102,11 @@ export async function createRuntime(config: CommonConfig, logger: Logger): Promi
         hideSecrets: config.hideSecrets,
         rootKeySource: input.rootKeySource,
         countToolCall: input.countToolCall,
+        safety,
       }),
-    close: () => client.close(),
+    close: async () => {
+      await client.close();
+      await safety.close();
+    },
   };
 }

@@ -14,7 +14,10 @@ import { readFileSync } from "node:fs";
 import {
   ProtocolError,
   ProtocolErrorCode,
+  CLIENT_CAPABILITIES_META_KEY,
+  PROTOCOL_VERSION_META_KEY,
   Server,
+  inputRequired,
   isInputRequiredResult,
   type CallToolResult,
   type InputRequiredResult,
@@ -33,6 +36,9 @@ import { executeTool } from "./tools/execute.js";
 import { buildCatalog } from "./tools/catalog.js";
 import { toListedTool } from "./tools/export.js";
 import type { BeforeExecuteHook, GuardPolicy } from "./tools/guard.js";
+import type { SafetyParts } from "./tools/confirm/setup.js";
+import { answerFrom, confirmForm, type ConfirmForm } from "./tools/confirm/form.js";
+import type { ConfirmAnswer, ConfirmChannel, ConfirmGuard, ConfirmMode } from "./tools/confirm/guard.js";
 import type { ToolDefinition } from "./tools/types.js";
 import { packagePath } from "./util/assets.js";
 import type { Logger } from "./util/log.js";
@@ -69,6 +75,8 @@ export interface CreateMcpServerOptions {
   rootKeySource?: string;
   /** Confirmation hook for destructive calls (see src/tools/guard.ts). */
   beforeExecute?: BeforeExecuteHook;
+  /** Confirmation guard, audit log and secret sink (src/tools/confirm/setup.ts). */
+  safety?: Pick<SafetyParts, "confirm" | "audit" | "secretSink" | "askTimeoutMs">;
   /** Called once per answered tools/call (HTTP metrics). */
   countToolCall?: ToolCallCounter;
   /**
@@ -167,7 +175,7 @@ export function createMcpServer(opts: CreateMcpServerOptions): Server {
       "prompts/list": { ttlMs: LIST_CACHE_TTL_MS, cacheScope: "private" },
       "server/discover": { ttlMs: LIST_CACHE_TTL_MS, cacheScope: "private" },
     },
-    ...(opts.verifyRequestState ? { requestState: { verify: opts.verifyRequestState } } : {}),
+    ...(opts.verifyRequestState || opts.safety ? { requestState: { verify: opts.verifyRequestState ?? stateVerifier(opts.safety!.confirm) } } : {}),
     ...(opts.inputRequired ? { inputRequired: opts.inputRequired } : {}),
   }, () => opts.countToolCall?.("unknown", "protocol_error"));
 
@@ -184,6 +192,7 @@ export function createMcpServer(opts: CreateMcpServerOptions): Server {
       // A protocol fault, not a tool failure: the client asked for something never offered.
       throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${JSON.stringify(name)}. This server offers: ${[...byName.keys()].join(", ")}`);
     }
+    const confirmIo = opts.safety ? confirmationIo(server, ctx, opts.safety.askTimeoutMs) : undefined;
     const outcome: ToolCallOutcome = await executeTool(tool, request.params.arguments, {
       rootKey: opts.resolveRootKey(ctx),
       client: opts.client,
@@ -193,11 +202,22 @@ export function createMcpServer(opts: CreateMcpServerOptions): Server {
       hideSecrets: opts.hideSecrets,
       rootKeySource: opts.rootKeySource,
       beforeExecute: opts.beforeExecute,
+      confirm: opts.safety?.confirm,
+      confirmChannel: confirmIo?.channel,
+      confirmAnswer: confirmIo?.carried,
+      audit: opts.safety?.audit,
+      secretSink: opts.safety?.secretSink,
       mcp: ctx,
     });
     if (isInputRequiredResult(outcome)) {
       count?.(name, "input_required");
       return outcome;
+    }
+    // A 2026-07-28 question: the token result becomes an input_required form with the token as state.
+    const asked = confirmIo?.question(outcome);
+    if (asked) {
+      count?.(name, "input_required");
+      return asked;
     }
     count?.(name, outcome.isError ? "tool_error" : "ok");
     return server.projectCallToolResult(outcome, tool.outputSchema);
@@ -229,6 +249,82 @@ export function createMcpServer(opts: CreateMcpServerOptions): Server {
   });
 
   return server;
+}
+
+/**
+ * The `requestState` integrity hook: only a confirmation token this server signed comes back as
+ * state; anything else is refused by the SDK (-32602) before a handler runs. Resolves nothing, so
+ * the handler reads the raw token (which the guard checks again, bindings and single use).
+ */
+function stateVerifier(guard: ConfirmGuard): (state: string) => undefined {
+  return (state) => {
+    if (!guard.verifyState(state)) throw new Error("requestState is not a confirmation this server issued");
+    return undefined;
+  };
+}
+
+interface ConfirmationIo {
+  channel?: ConfirmChannel;
+  /** The answer a 2026-07-28 retry carries: the echoed token and the form's response. */
+  carried?: { token: string; answer: ConfirmAnswer };
+  /** The input_required result for a question left pending by this call, if any. */
+  question(outcome: CallToolResult): InputRequiredResult | undefined;
+}
+
+/**
+ * How this request can ask the person. 2026-07-28 (an enveloped request): a client that declared
+ * form elicitation gets an `input_required` form whose `requestState` is the token, and its retry
+ * carries the answer. 2025 sessions: `elicitation/create` within the time budget. Anything else:
+ * not asked, the token result.
+ */
+function confirmationIo(server: Server, ctx: ServerContext, timeoutMs: number): ConfirmationIo {
+  const envelope = (ctx.mcpReq.envelope ?? {}) as Record<string, unknown>;
+  if (envelope[PROTOCOL_VERSION_META_KEY] === undefined) return { channel: elicitationChannel(server, ctx, timeoutMs), question: () => undefined };
+  const state = ctx.mcpReq.requestState<unknown>();
+  const response = ctx.mcpReq.inputResponses?.confirm as { action?: unknown; content?: Record<string, unknown> } | undefined;
+  const carried =
+    typeof state === "string" ? { token: state, answer: response && typeof response.action === "string" ? answerFrom({ action: response.action, content: response.content }) : ({ action: "cancel" } as const) } : undefined;
+  const caps = envelope[CLIENT_CAPABILITIES_META_KEY] as { elicitation?: { form?: unknown; url?: unknown } } | undefined;
+  const canAsk = caps?.elicitation !== undefined && !(caps.elicitation.url !== undefined && caps.elicitation.form === undefined);
+  let pending: { token: string; form: ConfirmForm } | undefined;
+  return {
+    carried,
+    channel: canAsk
+      ? {
+          async ask({ tool, preview, token }) {
+            pending = { token, form: confirmForm(tool, preview) };
+            return { kind: "pending" };
+          },
+        }
+      : undefined,
+    question(outcome) {
+      const c = (outcome.structuredContent as { confirmation?: { token?: unknown } } | undefined)?.confirmation;
+      if (!pending || outcome.isError || c?.token !== pending.token) return undefined;
+      return inputRequired({ inputRequests: { confirm: inputRequired.elicit({ mode: "form", ...pending.form }) }, requestState: pending.token });
+    },
+  };
+}
+
+/**
+ * Asking the person through `elicitation/create` in a 2025 session whose client declared form
+ * elicitation. No capability (stateless requests never saw an initialize), no answer within the
+ * budget, or a failed request: not asked, and the caller answers with the token instead. (Not
+ * the SDK's legacy shim: its timeout ends the call with an error, where ours falls back.)
+ */
+function elicitationChannel(server: Server, ctx: ServerContext, timeoutMs: number): ConfirmChannel | undefined {
+  const elicitation = server.getClientCapabilities()?.elicitation as { form?: unknown; url?: unknown } | undefined;
+  // `{}` is how 2025-06-18 clients declare form elicitation; later ones may list `form` explicitly.
+  if (!elicitation || (elicitation.url !== undefined && elicitation.form === undefined)) return undefined;
+  return {
+    async ask({ tool, preview }) {
+      try {
+        const result = await ctx.mcpReq.elicitInput({ mode: "form", ...confirmForm(tool, preview) }, { timeout: timeoutMs, signal: ctx.mcpReq.signal });
+        return { kind: "answer", answer: answerFrom(result) };
+      } catch (err) {
+        return { kind: "not_asked", why: err instanceof Error ? err.message : String(err) };
+      }
+    },
+  };
 }
 
 export interface CatalogSource {
@@ -274,6 +370,10 @@ export interface InstructionFacts {
   hideSecrets: boolean;
   apiUrl: string;
   hasRootKey?: boolean;
+  /** How destructive calls are confirmed; absent = "auto". */
+  confirm?: ConfirmMode;
+  /** stdio with --secrets mask: plaintext goes to a file instead of being withheld. */
+  secretsToFile?: boolean;
 }
 
 /** The `instructions` a client shows the model: what this server is and how it is configured. */
@@ -283,9 +383,13 @@ export function buildInstructions(f: InstructionFacts): string {
     `Configuration: profile ${f.profile}; toolsets ${f.toolsets.join(", ")}; ${f.toolCount} tools; ${f.readOnly ? `read-only${f.allowConsume ? " (verify/ratelimit checks allowed)" : ""}` : "read-write"}.`,
     "Ids: keys key_…, APIs api_…, identities by id or externalId. List tools are paginated: pass the returned cursor to get the next page.",
     "verify_key and ratelimit checks spend credits and rate-limit tokens; do not call them just to look at a key (use get_key).",
-    "Destructive tools (delete, remove, set/replace, reroll) change data irreversibly: confirm with the user first.",
+    f.confirm === "off"
+      ? "Confirmation is OFF (operator's choice, trusted automation): destructive tools (delete, remove, set/replace, reroll, disable) act at once. Ask the user before calling them."
+      : "Destructive calls (delete, remove, set/replace, reroll, disable) first return a preview and a token and change nothing: show the preview to the user and, only if they agree, repeat the call with the same arguments plus confirm=<token>.",
     f.hideSecrets
-      ? "Newly issued plaintext keys are withheld from this conversation by the operator."
+      ? f.secretsToFile
+        ? "Newly issued plaintext keys never enter this conversation: the result names a file (readable only by the operator) holding it; give the user the path."
+        : "Newly issued plaintext keys are withheld from this conversation by the operator."
       : "A newly created or rerolled key's plaintext is shown once: tell the user to store it and do not repeat it.",
     "Errors come back as results with a hint (missing permission, invalid field, not found): read it and correct the call.",
   ];

@@ -18,8 +18,8 @@ export async function runStdioCommand(argv: string[], env: NodeJS.ProcessEnv): P
   const config = parseConfig("stdio", argv, env);
   const logger = createLogger({ level: config.logLevel, format: config.logFormat, secrets: [config.rootKey] });
 
-  const runtime = await createRuntime(config, logger);
-  const { client } = runtime;
+  const runtime = await createRuntime(config, logger, "stdio");
+
   const tools = selectTools(runtime.catalog, config.catalog);
 
   const hasRootKey = config.rootKey !== undefined;
@@ -42,7 +42,7 @@ export async function runStdioCommand(argv: string[], env: NodeJS.ProcessEnv): P
     closing = true;
     logger.info("shutting down", { reason });
     await handle.close().catch(() => undefined);
-    await client.close();
+    await runtime.close();
   };
   // A client that closes our stdout (EPIPE) has gone away: nothing is left to answer, so this is
   // a normal end (exit 0), not a crash with a stack trace.

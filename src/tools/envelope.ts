@@ -35,6 +35,8 @@ export interface ResultEnvelope {
   error?: ResultError;
   /** Unkey's request id, for support. */
   requestId?: string;
+  /** A guarded call that ran: what it changed, from its preview. */
+  changed?: string[];
 }
 
 /**

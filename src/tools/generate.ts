@@ -45,6 +45,7 @@ import { envelopeSchema } from "./envelope.js";
 import { collectArgumentRules } from "./prepare.js";
 import { TIME_KINDS, TIME_PHRASES, type TimeKind } from "./times.js";
 import type { ResultTime, ToolAnnotations, ToolDefinition } from "./types.js";
+import { CONFIRM_ARG, isGuarded } from "./guard.js";
 
 export const TOOL_NAME_PATTERN = /^[a-zA-Z0-9_-]{1,64}$/;
 
@@ -163,14 +164,19 @@ function buildTool(op: ContractOperation, xMcp: XMcp, problems: string[], where:
   const secrets = unique([...(xMcp.secrets ?? []), ...(dataSchema ? redactedPaths(dataSchema, "") : [])]);
   const argumentRules = input.rawSchema ? collectArgumentRules(input.rawSchema) : [];
   const resultTimes = dataSchema ? timePaths(dataSchema) : [];
-  const description = pickDescription(op, xMcp);
+  const guarded = isGuarded(xMcp);
+  const description = pickDescription(op, xMcp) + (guarded ? CONFIRM_NOTE : "");
+  if (guarded) {
+    input.inputSchema = withConfirmArgument(input.inputSchema);
+    input.validationSchema = withConfirmArgument(input.validationSchema);
+  }
   const tool: ToolDefinition = {
     name: xMcp.name,
     title: xMcp.title,
     description,
     inputSchema: input.inputSchema,
     validationSchema: input.validationSchema,
-    ...(outputSchema ? { outputSchema } : {}),
+    ...(outputSchema ? { outputSchema: guarded ? withConfirmationOutput(outputSchema) : outputSchema } : {}),
     annotations: annotationsFor(xMcp.safety, xMcp.title, xMcp.destructiveWhen),
     toolset: xMcp.toolset,
     profiles: [...xMcp.profiles],
@@ -193,6 +199,36 @@ function buildTool(op: ContractOperation, xMcp: XMcp, problems: string[], where:
     },
   };
   return tool;
+}
+
+/** Appended to a guarded tool's description (every word here costs tokens 17 times). */
+const CONFIRM_NOTE = " Previews first; repeat with confirm.";
+
+function withConfirmArgument(schema: JsonSchema): JsonSchema {
+  const props = asObject(schema.properties) ?? {};
+  return { ...schema, properties: { ...props, [CONFIRM_ARG]: { type: "string", description: "Token from the preview." } } };
+}
+
+/**
+ * A guarded call's first answer carries `confirmation` (preview and token) instead of `data`, and
+ * an executed one may say what `changed`: both are declared beside the envelope's fields, because
+ * clients validate structuredContent against this schema.
+ */
+function withConfirmationOutput(schema: JsonSchema): JsonSchema {
+  const props = asObject(schema.properties) ?? {};
+  return {
+    ...schema,
+    properties: {
+      ...props,
+      confirmation: {
+        type: "object",
+        description: "Nothing was done yet: the preview and the token to confirm with.",
+        properties: { token: { type: "string" }, expiresAt: { type: "string" }, preview: { type: "object" } },
+        required: ["token", "expiresAt", "preview"],
+      },
+      changed: { type: "array", items: { type: "string" }, description: "What the call changed." },
+    },
+  };
 }
 
 interface BuiltInput {

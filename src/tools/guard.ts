@@ -46,6 +46,17 @@ export function conditionMatches(cond: ArgumentCondition, args: Record<string, u
   return false;
 }
 
+/**
+ * Calls that can lose data are guarded by a confirmation step (src/tools/confirm): every
+ * `destructive` tool and every `write` with `destructiveWhen` rules.
+ */
+export function isGuarded(t: Pick<ToolDefinition, "safety" | "destructiveWhen">): boolean {
+  return t.safety === "destructive" || (t.safety === "write" && (t.destructiveWhen?.length ?? 0) > 0);
+}
+
+/** The argument that carries a confirmation token; never sent to the API. */
+export const CONFIRM_ARG = "confirm";
+
 /** The safety class of this particular call: `destructiveWhen` rules upgrade a write. */
 export function effectiveSafety(tool: Pick<ToolDefinition, "safety" | "destructiveWhen">, args: Record<string, unknown>): SafetyClass {
   if (tool.safety === "write" && tool.destructiveWhen?.some((c) => conditionMatches(c, args))) return "destructive";

@@ -19,10 +19,18 @@ import type { ResultEnvelope, ResultError } from "./envelope.js";
 import { apiErrorHint, checkBeforeRetry, missingRootKeyHint, networkHint, type HintOptions, type UnkeyErrorBody } from "./hints.js";
 import { iso } from "./times.js";
 import type { ToolDefinition, ToolOutput } from "./types.js";
+import type { Preview } from "./confirm/preview.js";
 
 export interface ResultOptions {
-  /** Keep plaintext secrets (new keys, decrypted keys) out of the result entirely. */
+  /** Keep plaintext secrets (new keys, decrypted keys) out of the result (`--secrets mask`). */
   hideSecrets?: boolean;
+  /**
+   * With hideSecrets: where a withheld secret goes instead (stdio: a 0600 file). Returns the
+   * path the result names. Absent (HTTP): the secret is withheld with an explanation.
+   */
+  secretSink?: (label: string, value: string) => string;
+  /** What a guarded call changed, from its preview (said in the text and `changed`). */
+  changed?: string[];
   /** How the operator supplies the root key, for hints ("the UNKEY_ROOT_KEY environment variable"). */
   rootKeySource?: string;
   /** Tool names of the caller's catalog: hints name no other tool. Absent = only generic hints. */
@@ -34,7 +42,7 @@ export interface ResultOptions {
 }
 
 /** Text replacing a withheld secret; a string, so the outputSchema still validates. */
-export const WITHHELD = "[withheld by the server operator: --hide-secrets]";
+export const WITHHELD = "[withheld by the server operator: --secrets mask]";
 
 /** Default budget of one half of a result, in tokens (well under what hosts accept). */
 export const RESULT_TOKEN_BUDGET = 10_000;
@@ -73,7 +81,7 @@ interface SuccessParts {
 
 function shapeSuccess(tool: Tool, parts: SuccessParts, options: ResultOptions): CallToolResult {
   const now = options.now ?? Date.now();
-  const secrets = handleSecrets(parts.data, tool.secrets ?? [], options.hideSecrets === true);
+  const secrets = handleSecrets(parts.data, tool.secrets ?? [], options.hideSecrets === true, options.secretSink);
   const timed = withIsoTimes(secrets.value, tool.resultTimes ?? [], now);
   const notices: string[] = [];
   if (secrets.revealed.length > 0 && tool.safety === "read") {
@@ -81,8 +89,11 @@ function shapeSuccess(tool: Tool, parts: SuccessParts, options: ResultOptions): 
   } else if (secrets.revealed.length > 0) {
     notices.push(`Shown once — store it now: ${secrets.revealed.join(", ")} ${secrets.revealed.length === 1 ? "is" : "are"} secret and cannot be shown again. Do not repeat it in logs or shared places.`);
   }
+  if (secrets.saved.length > 0) {
+    notices.push(`Secret not shown (--secrets mask): shown once, written for the person to collect — ${secrets.saved.map((x) => `${x.label} → ${x.path}`).join(", ")} (readable only by the server's user). Tell the person the path; do not read the file.`);
+  }
   if (secrets.withheld.length > 0) {
-    notices.push(`Secret withheld: the server operator keeps plaintext keys out of this conversation (--hide-secrets); ${secrets.withheld.join(", ")} ${secrets.withheld.length === 1 ? "was" : "were"} not shown. The key works; its secret must be obtained outside the assistant (this server does not reveal it, not even by decrypting).`);
+    notices.push(`Secret withheld: the server operator keeps plaintext keys out of this conversation (--secrets mask); ${secrets.withheld.join(", ")} ${secrets.withheld.length === 1 ? "was" : "were"} not shown. The key works; its secret must be obtained outside the assistant (this server does not reveal it, not even by decrypting).`);
   }
   const fitted = fitToBudget(tool, timed, options);
   if (fitted.notice) notices.push(fitted.notice);
@@ -98,8 +109,11 @@ function shapeSuccess(tool: Tool, parts: SuccessParts, options: ResultOptions): 
   if (next) envelope.next = next;
   if (notices.length > 0) envelope.notices = notices;
   if (parts.requestId) envelope.requestId = parts.requestId;
+  const changed = options.changed && options.changed.length > 0 ? options.changed : undefined;
+  if (changed) envelope.changed = changed;
 
   const lines = [summary + (parts.requestId ? ` (request ${parts.requestId})` : "")];
+  if (changed) lines.push(`Changed: ${changed.join(" ")}`);
   lines.push(...notices);
   if (next) lines.push(`More results: ${next}.`);
   lines.push(cutText(compactJson(fitted.data), budgetChars(options)));
@@ -206,16 +220,28 @@ function cutText(text: string, max: number): string {
  * Finds the secret fields of `data` (paths such as `key`, `plaintext`, `[].plaintext`) and either
  * notes them as revealed or replaces them with WITHHELD. Returns a copy; the input is untouched.
  */
-function handleSecrets(data: unknown, paths: string[], hide: boolean): { value: unknown; revealed: string[]; withheld: string[] } {
+function handleSecrets(
+  data: unknown,
+  paths: string[],
+  hide: boolean,
+  sink?: (label: string, value: string) => string,
+): { value: unknown; revealed: string[]; withheld: string[]; saved: Array<{ label: string; path: string }> } {
   const revealed = new Set<string>();
   const withheld = new Set<string>();
-  if (paths.length === 0) return { value: data, revealed: [], withheld: [] };
+  const saved: Array<{ label: string; path: string }> = [];
+  if (paths.length === 0) return { value: data, revealed: [], withheld: [], saved };
   const copy = structuredClone(data);
   for (const path of paths) {
     visit(copy, segmentsOf(path), (holder, key) => {
       if (typeof holder[key] !== "string" || holder[key] === "") return;
       const label = path.replace(/^\[\]\./, "");
-      if (hide) {
+      if (hide && sink) {
+        // Name the file after the key it belongs to, so a person can tell several apart.
+        const owner = typeof holder.keyId === "string" ? holder.keyId : label;
+        const file = sink(owner, String(holder[key]));
+        holder[key] = `[not shown: saved to ${file}]`;
+        saved.push({ label, path: file });
+      } else if (hide) {
         holder[key] = WITHHELD;
         withheld.add(label);
       } else {
@@ -223,7 +249,7 @@ function handleSecrets(data: unknown, paths: string[], hide: boolean): { value: 
       }
     });
   }
-  return { value: copy, revealed: [...revealed], withheld: [...withheld] };
+  return { value: copy, revealed: [...revealed], withheld: [...withheld], saved };
 }
 
 /**
@@ -337,6 +363,37 @@ export function missingRootKeyResult(tool: Tool, options: ResultOptions = {}): C
 /** The guard refused the call. */
 export function refusedResult(tool: Pick<ToolDefinition, "name">, message: string): CallToolResult {
   return errorResult(tool.name, message, { message });
+}
+
+// ---------------------------------------------------------------- confirmation
+
+export interface ConfirmationFacts {
+  preview: Preview;
+  token: string;
+  expiresAt: number;
+}
+
+/**
+ * A guarded call's first answer: nothing happened. Not an error (the call did what it should);
+ * `structuredContent.confirmation` carries the token for clients that read only structured
+ * results, and the text carries it for clients that read only text.
+ */
+export function confirmationResult(tool: Pick<ToolDefinition, "name">, c: ConfirmationFacts): CallToolResult {
+  const until = new Date(c.expiresAt).toISOString();
+  const summary = `Not done yet: ${tool.name} needs confirmation. Nothing was changed.`;
+  const how = `Show the preview to the person. Only if they agree, call ${tool.name} again with the same arguments plus confirm: ${JSON.stringify(c.token)} (valid once, until ${until}).`;
+  const notices = [how];
+  if (c.preview.typeToConfirm !== undefined) notices.push(`This cannot be undone: have the person type the name ${JSON.stringify(c.preview.typeToConfirm)} before you confirm.`);
+  const lines = [summary, `Preview: ${c.preview.summary}`, ...c.preview.effects.map((e) => `- ${e}`), ...notices];
+  const envelope = { summary, next: `call ${tool.name} again with the same arguments plus confirm=${JSON.stringify(c.token)}, once the person agrees`, notices, confirmation: { token: c.token, expiresAt: until, preview: { ...c.preview } } };
+  return { content: [{ type: "text", text: lines.join("\n") }], structuredContent: envelope };
+}
+
+/** A refused confirmation (expired, replayed, mismatched…): an error that changed nothing. */
+export function confirmRefusedResult(tool: Pick<ToolDefinition, "name">, reason: string): CallToolResult {
+  const message = `${tool.name} was not done: ${reason}. Nothing was changed.`;
+  const hint = `Call ${tool.name} again without confirm for a fresh preview, and ask the person before confirming.`;
+  return errorResult(tool.name, `${message} ${hint}`, { message, hint });
 }
 
 /** A fault inside this server (a bug): reported without internals or secrets. */

@@ -12,16 +12,16 @@
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocalApi, type InProcessLocalApi } from "../helpers/local-api.js";
-import { call, expectNoSecretsInServerStderr, ok, rememberSecret, startStdioServer, type StdioServer } from "../helpers/mcp-stdio.js";
+import { call, expectNoSecretsInServerStderr, okConfirmed, rememberSecret, startStdioServer, type StdioServer } from "../helpers/mcp-stdio.js";
 
 let api: InProcessLocalApi;
 let s: StdioServer;
 const called = new Set<string>();
 
-/** A tool call through MCP that must succeed; records the tool as covered. */
+/** A tool call through MCP that must succeed (confirming guarded calls); records the tool as covered. */
 async function tool<T = Record<string, unknown>>(name: string, args: Record<string, unknown>): Promise<T> {
   called.add(name);
-  return ok<T>(s.client, name, args);
+  return okConfirmed<T>(s.client, name, args);
 }
 
 /** A request straight to the local API with the admin root key: the independent check. */
@@ -209,7 +209,9 @@ describe("every tool over stdio, effects verified through the API", () => {
   it("keys: reroll_key issues a new key and revokes the old one", async () => {
     const { keyId: oldId, key: oldKey } = await tool<{ keyId: string; key: string }>("create_key", { apiId, name: "to-roll", roles: [] });
     rememberSecret(oldKey);
-    const r = await call(s.client, "reroll_key", { keyId: oldId, expiration: 0 });
+    const preview = await call(s.client, "reroll_key", { keyId: oldId, expiration: 0 });
+    const token = (preview.structuredContent as { confirmation: { token: string } }).confirmation.token;
+    const r = await call(s.client, "reroll_key", { keyId: oldId, expiration: 0, confirm: token });
     called.add("reroll_key");
     expect(r.isError).toBeFalsy();
     expect(r.text).toContain("Shown once — store it now");

@@ -3,6 +3,7 @@
  * catalog selection, configuration errors, missing/invalid/under-privileged root keys,
  * argument validation (counted at the wire), prompts, protocol errors and secret hygiene.
  */
+import { readFileSync } from "node:fs";
 import { createServer, request as httpRequest, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { McpError } from "@modelcontextprotocol/sdk/types.js";
@@ -235,8 +236,12 @@ describe("arguments and protocol faults", () => {
     const r = await call(s.client, "create_key", { apiId, name: "hidden" });
     expect(r.isError).toBeFalsy();
     const data = (r.structuredContent as { data: { keyId: string; key: string } }).data;
-    expect(data.key).toMatch(/withheld/);
-    expect(r.text).toContain("Secret withheld");
+    // Over stdio the plaintext goes to a file only the operator's user can read.
+    expect(data.key).toMatch(/^\[not shown: saved to \S+\]$/);
+    expect(r.text).toContain("Secret not shown (--secrets mask)");
+    const plaintext = readFileSync(/saved to (\S+)\]/.exec(data.key)![1], "utf8").trim();
+    rememberSecret(plaintext);
+    expect(JSON.stringify(r)).not.toContain(plaintext);
     // The key exists and works, only its secret was kept out of the conversation.
     const key = await ok<{ keyId: string }>(s.client, "get_key", { keyId: data.keyId });
     expect(key.keyId).toBe(data.keyId);

@@ -9,7 +9,7 @@ import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { ElicitRequestSchema, type CallToolResult, type ElicitRequest, type ElicitResult } from "@modelcontextprotocol/sdk/types.js";
 import { expect } from "vitest";
 
 import { CLI_PATH } from "./local-api.js";
@@ -44,6 +44,8 @@ export interface StdioServerOptions {
   apiUrl?: string;
   args?: string[];
   env?: Record<string, string>;
+  /** Declare form elicitation and answer `elicitation/create` requests with this function. */
+  onElicit?: (params: ElicitRequest["params"]) => Promise<ElicitResult>;
 }
 
 /** The environment for the server: ours minus anything that would change its configuration. */
@@ -64,7 +66,9 @@ export async function startStdioServer(opts: StdioServerOptions = {}): Promise<S
   let err = "";
   transport.stderr?.on("data", (c: Buffer) => (err += c.toString()));
   stderrLogs.push({ label: `dist/cli.js ${(opts.args ?? []).join(" ")}`, text: () => err });
-  const client = new Client({ name: "unkey-mcp-e2e", version: "1.0.0" });
+  const client = new Client({ name: "unkey-mcp-e2e", version: "1.0.0" }, opts.onElicit ? { capabilities: { elicitation: { form: {} } } } : undefined);
+  const onElicit = opts.onElicit;
+  if (onElicit) client.setRequestHandler(ElicitRequestSchema, (req) => onElicit(req.params));
   try {
     await client.connect(transport);
   } catch (e) {
@@ -125,4 +129,17 @@ export async function ok<T = Record<string, unknown>>(client: Client, name: stri
   const r = await call(client, name, args);
   if (r.isError) throw new Error(`${name} failed: ${r.text}`);
   return (r.structuredContent as { data: T }).data;
+}
+
+/**
+ * Calls a tool that must succeed, the way a model follows the confirmation step: when the answer
+ * is a preview with a token (a guarded call), the same call is repeated with `confirm`. Returns
+ * the final structuredContent.data.
+ */
+export async function okConfirmed<T = Record<string, unknown>>(client: Client, name: string, args: Record<string, unknown> = {}): Promise<T> {
+  const first = await call(client, name, args);
+  if (first.isError) throw new Error(`${name} failed: ${first.text}`);
+  const confirmation = (first.structuredContent as { confirmation?: { token: string } } | undefined)?.confirmation;
+  if (!confirmation) return (first.structuredContent as { data: T }).data;
+  return ok<T>(client, name, { ...args, confirm: confirmation.token });
 }

@@ -7,6 +7,7 @@ import { loadContract } from "../../src/schemas/loader.js";
 import type { JsonSchema, OpenApiDocument } from "../../src/schemas/loader.js";
 import { generateTools, ToolGenerationError } from "../../src/tools/generate.js";
 import { TIME_PHRASES } from "../../src/tools/times.js";
+import { isGuarded } from "../../src/tools/guard.js";
 import type { ToolDefinition } from "../../src/tools/types.js";
 
 const contract = loadContract();
@@ -110,7 +111,9 @@ describe("generateTools on the contract", () => {
     const doc = loadContract();
     for (const t of tools) {
       const op = (doc.paths[t.http!.path] as Record<string, { description: string }>).post;
-      expect(op.description.startsWith(`${t.description}\n\n`), t.name).toBe(true);
+      // Guarded tools add one short sentence about the confirmation step.
+      const own = isGuarded(t) ? t.description.replace(/ Previews first; repeat with confirm\.$/, "") : t.description;
+      expect(op.description.startsWith(`${own}\n\n`), t.name).toBe(true);
       expect(t.description, t.name).not.toContain("Root key needs");
     }
   });
@@ -213,9 +216,10 @@ describe("generateTools on the contract", () => {
       const out = t.outputSchema as JsonSchema;
       expect(out.type, t.name).toBe("object");
       const keys = Object.keys(out.properties as object);
-      // Not `data`: an error result carries `error` instead and is validated against the same schema.
+      // Not `data`: an error result carries `error` instead and is validated against the same schema;
+      // a guarded call's preview answers {summary, confirmation} and an executed one may add {changed}.
       expect(out.required, t.name).toEqual(["summary"]);
-      const expected = ["summary", "data", ...(t.pagination ? ["pagination"] : []), "next", "notices", "error", "requestId"];
+      const expected = ["summary", "data", ...(t.pagination ? ["pagination"] : []), "next", "notices", "error", "requestId", ...(isGuarded(t) ? ["confirmation", "changed"] : [])];
       expect(keys, t.name).toEqual(expected);
       for (const [path, key] of entries(out)) expect(key.startsWith("x-"), `${t.name} ${path}`).toBe(false);
     }
