@@ -1,13 +1,13 @@
 /**
  * What a person is shown before a destructive call runs through the agent toolkit.
  *
- * For now the preview is built from the tool definition and the call's arguments alone: the tool,
- * its title, the (redacted) arguments, the effective safety, why the call counts as destructive and
- * which read call the contract names to resolve the target. The confirmation work (issue 9)
- * resolves the target with that read call and counts what is lost; at merge time its resolved
- * preview replaces the body of `buildApprovalPreview()`, and every adapter picks it up from here.
+ * The tool, its title, the (redacted) arguments, the effective safety, why the call counts as
+ * destructive and which read call the contract names for the target; and `preview`, the target
+ * resolved with read calls exactly as the MCP confirmation guard shows it (src/tools/confirm/
+ * preview.ts: which key, API or identity, how many keys it holds, what is lost).
  */
 import type { SafetyClass } from "../schemas/x-mcp.js";
+import type { Preview } from "../tools/confirm/preview.js";
 import { conditionMatches, type GuardCall } from "../tools/guard.js";
 import type { ToolDefinition } from "../tools/types.js";
 import { redactValue } from "../util/log.js";
@@ -35,6 +35,8 @@ export interface ApprovalPreview {
   target?: ApprovalTarget;
   /** `high` for the actions the confirmation flow makes a person type the target's name for (deleting an API). */
   impact?: "high";
+  /** What will happen, resolved with read calls (set by the toolkit before `approve` is asked). */
+  preview?: Preview;
 }
 
 /** The call a developer's `approve(call)` callback is asked about. */

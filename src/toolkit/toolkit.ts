@@ -17,7 +17,8 @@ import { executeTool } from "../tools/execute.js";
 import { effectiveSafety, type BeforeExecuteHook } from "../tools/guard.js";
 import { prepareArguments } from "../tools/prepare.js";
 import type { ResultEnvelope } from "../tools/envelope.js";
-import { errorResult, refusedResult } from "../tools/results.js";
+import { buildPreview } from "../tools/confirm/preview.js";
+import { apiErrorResult, errorResult, refusedResult } from "../tools/results.js";
 import type { ToolDefinition } from "../tools/types.js";
 import { createLogger, type Logger } from "../util/log.js";
 import { buildApprovalPreview, type ApprovalRequest } from "./preview.js";
@@ -139,9 +140,13 @@ export async function createUnkeyToolkit(options: UnkeyToolkitOptions): Promise<
           `Tell the user what you intended to do; the developer can pass approve(call) to createUnkeyToolkit (or confirm: "off" for trusted automation).`,
       );
     }
+    // The same resolved preview the MCP guard shows (which key, how many keys, what is lost);
+    // a target that cannot be read is that API error, and nothing is asked or changed.
+    const resolved = await buildPreview(call.tool, call.args, { client, rootKey: call.rootKey ?? options.rootKey, signal: call.signal });
+    if (!resolved.ok) return apiErrorResult(call.tool, call.args, resolved.response, { rootKeySource: ROOT_KEY_SOURCE });
     let approved: unknown;
     try {
-      approved = await approve(buildApprovalPreview(call, catalog));
+      approved = await approve({ ...buildApprovalPreview(call, catalog), preview: resolved.preview });
     } catch (err) {
       logger.warn("approval callback failed", { tool: call.tool.name, error: err instanceof Error ? err.message : String(err) });
       approved = false;

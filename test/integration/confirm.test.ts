@@ -390,7 +390,9 @@ describe("refused tokens change nothing and say why", () => {
     const r = await executeTool(tool("delete_key"), { keyId: "key_doesnotexist123" }, ctx());
     expect(r.isError).toBe(true);
     expect(text(r)).toMatch(/404/);
-    expect(r.structuredContent).toBeUndefined();
+    // An error envelope, not a preview: no token was issued.
+    expect(r.structuredContent).toMatchObject({ error: { status: 404 } });
+    expect(r.structuredContent).not.toHaveProperty("confirmation");
   });
 });
 

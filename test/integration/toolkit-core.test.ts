@@ -94,8 +94,11 @@ describe("toolkit calls", () => {
         reason: "delete_api deletes, removes, replaces or revokes data",
         target: { readTool: "get_api", lookup: { apiId }, label: expect.any(String) },
         impact: "high",
+        // Resolved as the MCP guard resolves it: the API, and the one key that stops verifying.
+        preview: expect.objectContaining({ summary: expect.stringContaining(apiId), typeToConfirm: expect.any(String) }),
       },
     ]);
+    expect(seen[0].preview?.effects.join(" ")).toMatch(/\b1 key/);
     expect((await h.read("apis.getApi", { apiId })).status).toBe(200);
     expect(h.logLines.some((l) => l.includes("approval callback failed") && l.includes("approval UI crashed"))).toBe(true);
 

@@ -99,6 +99,7 @@ describe("unkey-mcp/openai", () => {
       safety: "destructive",
       reason: expect.stringContaining("delete_key"),
       target: { readTool: "get_key", lookup: { keyId }, label: expect.any(String) },
+      preview: expect.objectContaining({ summary: expect.stringContaining(keyId), effects: [expect.stringContaining("stops verifying")] }),
     });
 
     answer = true;
