@@ -48,8 +48,11 @@ export function createAjv(opts: AjvOptions): Ajv2020 {
 export const FREE_FORM_LIMITS = {
   /** Deepest nesting of objects and arrays inside one free-form value (the value itself is 1). */
   maxDepth: 16,
-  /** Largest serialised size of one free-form value, in bytes of UTF-8 JSON. */
-  maxBytes: 64 * 1024,
+  /**
+   * Largest serialised size of one free-form value, in bytes of UTF-8 JSON: Unkey's own 1 MB cap
+   * on `meta`, so nothing Unkey accepts is refused here.
+   */
+  maxBytes: 1024 * 1024,
 } as const;
 
 /** Why a free-form value breaks FREE_FORM_LIMITS, or undefined when it is within them. */
