@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { ElicitRequestSchema, type CallToolResult, type ElicitResult } from "@modelcontextprotocol/sdk/types.js";
 import { startHttpStack, structured, text, type HttpStack } from "./http-helpers.js";
 import { profileSize } from "../helpers/catalog.js";
 
@@ -23,6 +23,8 @@ async function viaMcpRemote(
   env: Record<string, string>,
   configDir: string,
   protocol?: "legacy" | "auto",
+  /** Makes the client declare form elicitation and answer every question with this. */
+  answer?: () => ElicitResult,
 ): Promise<{ client: Client; stderr: () => string }> {
   const transport = new StdioClientTransport({
     command: process.execPath,
@@ -33,7 +35,8 @@ async function viaMcpRemote(
   });
   let stderr = "";
   transport.stderr?.on("data", (c: Buffer) => (stderr += c.toString()));
-  const client = new Client({ name: "claude-desktop-like", version: "1.0.0" });
+  const client = new Client({ name: "claude-desktop-like", version: "1.0.0" }, answer ? { capabilities: { elicitation: {} } } : {});
+  if (answer) client.setRequestHandler(ElicitRequestSchema, async () => answer());
   await client.connect(transport);
   return { client, stderr: () => stderr };
 }
@@ -85,6 +88,30 @@ describe("mcp-remote bridge", () => {
       }
     });
   }
+
+  it("--protocol auto: a delete_api question (input_required) reaches the client as elicitation; decline keeps the API, the typed name deletes it", async () => {
+    let reply: ElicitResult = { action: "decline" };
+    const { client, stderr } = await viaMcpRemote(`${stack.http.url}/mcp/v2`, "MCP-UNKEY-BEARER-AUTH", { UNKEY_ROOT_KEY: stack.rootKey }, configDir, "auto", () => reply);
+    const exists = async (apiId: string): Promise<number> =>
+      (await fetch(`${stack.local.url}/v2/apis.getApi`, { method: "POST", headers: { authorization: `Bearer ${stack.rootKey}`, "content-type": "application/json" }, body: JSON.stringify({ apiId }) })).status;
+    try {
+      const name = `bridged-${Math.random().toString(36).slice(2, 8)}`;
+      const created = (await client.callTool({ name: "create_api", arguments: { name } })) as CallToolResult;
+      const apiId = (structured(created).data as { apiId: string }).apiId;
+
+      const declined = (await client.callTool({ name: "delete_api", arguments: { apiId } })) as CallToolResult;
+      expect(declined.isError, stderr()).toBe(true);
+      expect(text(declined)).toContain("Nothing was changed");
+      expect(await exists(apiId)).toBe(200);
+
+      reply = { action: "accept", content: { name } };
+      const deleted = (await client.callTool({ name: "delete_api", arguments: { apiId } })) as CallToolResult;
+      expect(deleted.isError, text(deleted)).toBeFalsy();
+      expect(await exists(apiId)).toBe(404);
+    } finally {
+      await client.close();
+    }
+  });
 
   it("connects to /mcp/ratelimits/ with MCP-UNKEY-V2-ROOT-KEY (key given as 'Bearer …') and sees only the 7 ratelimit tools", async () => {
     const { client } = await viaMcpRemote(
