@@ -6,6 +6,9 @@
  * reached the server's logs: `expectNoSecretsInServerStderr()` in an afterAll.
  */
 import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
@@ -62,6 +65,9 @@ export async function startStdioServer(opts: StdioServerOptions = {}): Promise<S
   const env = { ...baseEnv(), ...(opts.env ?? {}) };
   if (opts.rootKey !== undefined) env.UNKEY_ROOT_KEY = opts.rootKey;
   if (opts.apiUrl !== undefined) env.UNKEY_API_URL = opts.apiUrl;
+  // A temp folder of its own, removed on close: `--secrets mask` writes plaintext keys under it.
+  const ownTmp = opts.env?.TMPDIR === undefined ? mkdtempSync(join(tmpdir(), "unkey-mcp-e2e-tmp-")) : undefined;
+  if (ownTmp) env.TMPDIR = ownTmp;
   const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, ...(opts.args ?? [])], env, stderr: "pipe", cwd: PROJECT_ROOT });
   let err = "";
   transport.stderr?.on("data", (c: Buffer) => (err += c.toString()));
@@ -74,7 +80,11 @@ export async function startStdioServer(opts: StdioServerOptions = {}): Promise<S
   } catch (e) {
     throw new Error(`server did not start: ${(e as Error).message}\nstderr:\n${err}`);
   }
-  return { client, stderr: () => err, close: () => client.close() };
+  const close = async (): Promise<void> => {
+    await client.close();
+    if (ownTmp) rmSync(ownTmp, { recursive: true, force: true });
+  };
+  return { client, stderr: () => err, close };
 }
 
 /** Runs the CLI to completion (for startup errors): exit code, stdout and stderr. */
