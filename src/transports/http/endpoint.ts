@@ -13,7 +13,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Request, Response } from "express";
-import { NodeStreamableHTTPServerTransport, toNodeHandler, type NodeMcpRequestHandler } from "@modelcontextprotocol/node";
+import { NodeStreamableHTTPServerTransport } from "@modelcontextprotocol/node";
 import { createMcpHandler, isInitializeRequest, isLegacyRequest, type AuthInfo, type Server as McpServer } from "@modelcontextprotocol/server";
 import type { HttpConfig } from "../../config.js";
 import type { UnkeyClient } from "../../client/unkey-client.js";
@@ -93,17 +93,16 @@ export function createEndpointHandler(ctx: EndpointContext, endpoint: PreparedEn
   const { spec } = endpoint;
   // One modern (2026-07-28) handler per distinct tool list: its factory closes over the list, so
   // every per-request server it builds serves exactly what the request was admitted to see.
-  const modernByTools = new WeakMap<ToolDefinition[], NodeMcpRequestHandler>();
-  const modernFor = (tools: ToolDefinition[]): NodeMcpRequestHandler => {
+  const modernByTools = new WeakMap<ToolDefinition[], ModernHandler>();
+  const modernFor = (tools: ToolDefinition[]): ModernHandler => {
     let handler = modernByTools.get(tools);
     if (!handler) {
-      const mcp = createMcpHandler(() => ctx.createServer({ tools, client: ctx.client, endpoint: spec }), {
+      handler = createMcpHandler(() => ctx.createServer({ tools, client: ctx.client, endpoint: spec }), {
         // 2025-era traffic never reaches this handler (routed below), so it is strict.
         legacy: "reject",
         onerror: ctx.onerror,
         maxRequestBodySize: ctx.config.bodyLimitBytes,
       });
-      handler = toNodeHandler(mcp, { onerror: ctx.onerror, maxRequestBodySize: ctx.config.bodyLimitBytes });
       modernByTools.set(tools, handler);
     }
     return handler;
@@ -114,9 +113,19 @@ export function createEndpointHandler(ctx: EndpointContext, endpoint: PreparedEn
     async handle(req, res) {
       const admitted = admit(req, res, endpoint, ctx.insecureTestRootKey);
       if (!admitted) return;
-      (req as AuthedRequest).auth = { token: admitted.rootKey, clientId: "unkey-mcp-http", scopes: [] };
-      if (req.method === "POST" && !(await isLegacyRequest(classificationRequest(req), req.body))) {
-        await modernFor(admitted.tools)(req, res, req.body);
+      const authInfo: AuthInfo = { token: admitted.rootKey, clientId: "unkey-mcp-http", scopes: [] };
+      (req as AuthedRequest).auth = authInfo;
+      if (req.method !== "POST") {
+        if (ctx.config.stateless) await handleStateless(ctx, spec, req, res, admitted.tools);
+        else await handleStateful(ctx, spec, req, res, admitted);
+        return;
+      }
+      // One web Request per POST, carrying method and headers only (the body is already parsed
+      // and handed over alongside): it serves the era classifier and the modern handler both.
+      const aborted = new AbortController();
+      const request = webRequestOf(req, aborted.signal);
+      if (!(await isLegacyRequest(request, req.body))) {
+        await serveModern(modernFor(admitted.tools), request, aborted, req, res, authInfo, ctx.onerror);
         return;
       }
       if (ctx.config.stateless) await handleStateless(ctx, spec, req, res, admitted.tools);
@@ -125,17 +134,71 @@ export function createEndpointHandler(ctx: EndpointContext, endpoint: PreparedEn
   };
 }
 
+type ModernHandler = ReturnType<typeof createMcpHandler>;
+
 /**
- * What the SDK's era classifier reads besides the parsed body: method and headers. Built without
- * a body (the parsed one is passed alongside), so classifying costs no re-serialisation.
+ * The web Request the SDK's era classifier and modern handler read: method and headers, and a
+ * signal that fires when the client goes away. Built without a body (the parsed one is passed
+ * alongside), so a POST costs no re-serialisation of its body.
  */
-function classificationRequest(req: Request): globalThis.Request {
+function webRequestOf(req: Request, signal: AbortSignal): globalThis.Request {
   const headers = new Headers();
   for (const [name, value] of Object.entries(req.headers)) {
     if (value === undefined) continue;
     headers.set(name, Array.isArray(value) ? value.join(", ") : value);
   }
-  return new globalThis.Request(`http://${req.headers.host ?? "localhost"}${req.url}`, { method: "POST", headers });
+  return new globalThis.Request(`http://${req.headers.host ?? "localhost"}${req.url}`, { method: "POST", headers, signal });
+}
+
+/**
+ * A 2026-07-28 POST through the SDK's modern handler (`fetch` face), its answer written to the
+ * Node response: a JSON answer (tools/call, tools/list, …) in one write, an SSE stream as it
+ * comes, stopping when the client goes away (which also aborts the handler through the signal).
+ * This is what the SDK's `toNodeHandler` does, minus re-encoding the body we already parsed.
+ */
+async function serveModern(
+  mcp: ModernHandler,
+  request: globalThis.Request,
+  aborted: AbortController,
+  req: Request,
+  res: Response,
+  authInfo: AuthInfo,
+  onerror: (error: Error) => void,
+): Promise<void> {
+  let finished = false;
+  res.on("close", () => {
+    if (!finished) aborted.abort();
+  });
+  if (res.destroyed) aborted.abort();
+  const response = await mcp.fetch(request, { authInfo, parsedBody: req.body });
+  const headers: Record<string, string> = {};
+  for (const [name, value] of response.headers) headers[name] = value;
+  if (response.body === null || !(headers["content-type"] ?? "").startsWith("text/event-stream")) {
+    const text = response.body === null ? "" : await response.text();
+    finished = true;
+    res.writeHead(response.status, headers);
+    res.end(text);
+    return;
+  }
+  res.writeHead(response.status, headers);
+  try {
+    for await (const chunk of response.body) {
+      if (aborted.signal.aborted) break;
+      if (!res.write(chunk)) await new Promise<void>((resolve) => {
+        const done = (): void => {
+          res.off("drain", done);
+          aborted.signal.removeEventListener("abort", done);
+          resolve();
+        };
+        res.on("drain", done);
+        aborted.signal.addEventListener("abort", done, { once: true });
+      });
+    }
+  } catch (err) {
+    onerror(err instanceof Error ? err : new Error(String(err)));
+  }
+  finished = true;
+  res.end();
 }
 
 /**
