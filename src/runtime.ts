@@ -29,6 +29,8 @@ export interface ServerInput {
   /** The client to call through (HTTP wraps the shared one with a timer). */
   client?: UnkeyClient;
   countToolCall?: ToolCallCounter;
+  /** The protocol versions the instance lists, when not the SDK's defaults. */
+  protocolVersions?: string[];
 }
 
 export interface Runtime {
@@ -88,6 +90,7 @@ export async function createRuntime(config: CommonConfig, logger: Logger): Promi
         hideSecrets: config.hideSecrets,
         rootKeySource: input.rootKeySource,
         countToolCall: input.countToolCall,
+        protocolVersions: input.protocolVersions,
       }),
     close: () => client.close(),
   };

@@ -71,6 +71,8 @@ export interface CreateMcpServerOptions {
   beforeExecute?: BeforeExecuteHook;
   /** Called once per answered tools/call (HTTP metrics). */
   countToolCall?: ToolCallCounter;
+  /** The protocol versions the instance lists, when not the SDK's defaults. */
+  protocolVersions?: string[];
   /**
    * Verifies (and decodes) an echoed multi-round-trip `requestState` before any handler runs;
    * throw to refuse it (the SDK answers -32602). See the SDK's `createRequestStateCodec`.
@@ -167,6 +169,7 @@ export function createMcpServer(opts: CreateMcpServerOptions): Server {
       "prompts/list": { ttlMs: LIST_CACHE_TTL_MS, cacheScope: "private" },
       "server/discover": { ttlMs: LIST_CACHE_TTL_MS, cacheScope: "private" },
     },
+    ...(opts.protocolVersions ? { supportedProtocolVersions: opts.protocolVersions } : {}),
     ...(opts.verifyRequestState ? { requestState: { verify: opts.verifyRequestState } } : {}),
     ...(opts.inputRequired ? { inputRequired: opts.inputRequired } : {}),
   }, () => opts.countToolCall?.("unknown", "protocol_error"));

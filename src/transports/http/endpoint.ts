@@ -20,6 +20,7 @@ import type { UnkeyClient } from "../../client/unkey-client.js";
 import { CatalogSelectionError, narrowSelection, selectTools } from "../../tools/catalog.js";
 import type { ToolDefinition } from "../../tools/types.js";
 import { resolveRootKeyFromHeaders } from "./auth.js";
+import { DIRECT_PROTOCOL_VERSIONS, directModernRequest, serveDirectModern, type DirectModernRequest } from "./modern-direct.js";
 import { JSONRPC_AUTH_ERROR, JSONRPC_INVALID_PARAMS, JSONRPC_SERVER_ERROR, sendJsonRpcError } from "./guards.js";
 import type { HttpMetrics } from "./metrics.js";
 import { NarrowingSyntaxError, isEmptyNarrowing, narrowingKey, parseRequestNarrowing, type RequestNarrowing } from "./selection.js";
@@ -50,6 +51,8 @@ export interface EndpointContext {
   metrics: HttpMetrics;
   sessions: SessionStore<Session>;
   insecureTestRootKey?: string;
+  /** Serve plain 2026-07-28 tools/call and tools/list without the SDK's web adapter (modern-direct.ts); off only to compare. */
+  directModern: boolean;
   onerror: (error: Error) => void;
 }
 
@@ -108,6 +111,16 @@ export function createEndpointHandler(ctx: EndpointContext, endpoint: PreparedEn
     return handler;
   };
 
+  const byNameOf = new WeakMap<ToolDefinition[], Map<string, ToolDefinition>>();
+  const byName = (tools: ToolDefinition[]): Map<string, ToolDefinition> => {
+    let map = byNameOf.get(tools);
+    if (!map) {
+      map = new Map(tools.map((t) => [t.name, t]));
+      byNameOf.set(tools, map);
+    }
+    return map;
+  };
+
   return {
     endpoint,
     async handle(req, res) {
@@ -118,6 +131,11 @@ export function createEndpointHandler(ctx: EndpointContext, endpoint: PreparedEn
       if (req.method !== "POST") {
         if (ctx.config.stateless) await handleStateless(ctx, spec, req, res, admitted.tools);
         else await handleStateful(ctx, spec, req, res, admitted);
+        return;
+      }
+      const direct = ctx.directModern ? directModernRequest(req.headers, req.body, byName(admitted.tools)) : undefined;
+      if (direct) {
+        await answerDirect(ctx, spec, admitted.tools, direct, authInfo, res);
         return;
       }
       // One web Request per POST, carrying method and headers only (the body is already parsed
@@ -135,6 +153,30 @@ export function createEndpointHandler(ctx: EndpointContext, endpoint: PreparedEn
 }
 
 type ModernHandler = ReturnType<typeof createMcpHandler>;
+
+/** A plain 2026-07-28 tools/call or tools/list on a fresh server, answered in one write. */
+async function answerDirect(
+  ctx: EndpointContext,
+  spec: EndpointSpec,
+  tools: ToolDefinition[],
+  direct: DirectModernRequest,
+  authInfo: AuthInfo,
+  res: Response,
+): Promise<void> {
+  const server = ctx.createServer({ tools, client: ctx.client, endpoint: spec, protocolVersions: [...DIRECT_PROTOCOL_VERSIONS] });
+  let answered = false;
+  const answer = await serveDirectModern(server, direct, authInfo, (stop) => {
+    // A client that goes away mid-call aborts the handler (and its upstream request).
+    res.on("close", () => {
+      if (!answered) stop();
+    });
+    if (res.destroyed) stop();
+  });
+  answered = true;
+  if (!answer || res.destroyed) return;
+  res.writeHead(answer.status, { "content-type": "application/json", "content-length": String(Buffer.byteLength(answer.body)) });
+  res.end(answer.body);
+}
 
 /**
  * The web Request the SDK's era classifier and modern handler read: method and headers, and a
@@ -176,7 +218,7 @@ async function serveModern(
   if (response.body === null || !(headers["content-type"] ?? "").startsWith("text/event-stream")) {
     const text = response.body === null ? "" : await response.text();
     finished = true;
-    res.writeHead(response.status, headers);
+    res.writeHead(response.status, { ...headers, "content-length": String(Buffer.byteLength(text)) });
     res.end(text);
     return;
   }

@@ -55,6 +55,11 @@ export interface HttpServerOptions {
   requestReceiveTimeoutMs?: number;
   /** Clock of the session TTL (tests move it instead of sleeping). */
   now?: () => number;
+  /**
+   * Plain 2026-07-28 tools/call and tools/list requests skip the SDK's web adapter (default
+   * true). False sends every request through the SDK's handler: the parity test compares both.
+   */
+  directModern?: boolean;
 }
 
 export interface RunningHttpServer {
@@ -139,6 +144,7 @@ function createEndpointContext(options: HttpServerOptions, metrics: HttpMetrics)
     metrics,
     sessions: createSessionStore(options, metrics),
     insecureTestRootKey: options.insecureTestRootKey,
+    directModern: options.directModern ?? true,
     onerror: (error) => options.logger.debug("MCP request refused or failed", { message: error.message }),
   };
 }
@@ -335,10 +341,11 @@ function closeOnce(httpServer: NodeHttpServer, sessions: SessionStore<Session>):
  * the request that carried it (never the session's), and the hints name the endpoint's header.
  */
 function httpServerFactory(runtime: Runtime, countToolCall: ToolCallCounter): McpServerFactory {
-  return ({ tools, client, endpoint }) =>
+  return ({ tools, client, endpoint, protocolVersions }) =>
     runtime.createServer({
       tools,
       client,
+      protocolVersions,
       profile: endpoint.profile,
       countToolCall,
       resolveRootKey: (extra) => extra.http?.authInfo?.token,
