@@ -55,8 +55,8 @@ describe("HTTP: both eras on /mcp/v2 and /mcp/ratelimits/ (stateful server)", ()
   afterAll(async () => stack?.close());
 
   const cases: Array<{ path: string; header: string; tools: number; tool: string; args: Record<string, unknown> }> = [
-    { path: V2, header: "MCP-UNKEY-BEARER-AUTH", tools: 41, tool: "list_permissions", args: {} },
-    { path: RL, header: "MCP-UNKEY-V2-ROOT-KEY", tools: 7, tool: "check_ratelimit", args: { namespace: "eras", identifier: "u1", limit: 10, duration: 60_000 } },
+    { path: V2, header: "MCP-UNKEY-BEARER-AUTH", tools: 45, tool: "list_permissions", args: {} },
+    { path: RL, header: "MCP-UNKEY-V2-ROOT-KEY", tools: 8, tool: "check_ratelimit", args: { namespace: "eras", identifier: "u1", limit: 10, duration: 60_000 } },
   ];
   for (const c of cases) {
     for (const mode of ["auto", "legacy"] as Negotiation[]) {
@@ -107,7 +107,7 @@ describe("HTTP: both eras on /mcp/v2 and /mcp/ratelimits/ (stateful server)", ()
     const result = (JSON.parse(res.text) as { result: Discover }).result;
     expect(result.supportedVersions).toEqual([MODERN]);
     expect(result.capabilities).toHaveProperty("tools");
-    expect(result.instructions).toContain("41 tools");
+    expect(result.instructions).toContain("45 tools");
     expect(result._meta["io.modelcontextprotocol/serverInfo"].name).toBe("unkey-mcp");
   });
 
@@ -183,7 +183,7 @@ describe("stdio: both eras from the built CLI", () => {
         const version = client.getNegotiatedProtocolVersion();
         if (mode === "auto") expect(version).toBe(MODERN);
         else expect(version).toMatch(/^2025-/);
-        expect((await client.listTools()).tools).toHaveLength(41);
+        expect((await client.listTools()).tools).toHaveLength(45);
         const created = await callTool(client, "create_api", { name: `eras-${mode}` });
         expect(created.isError, JSON.stringify(created)).toBeFalsy();
         const apiId = (created.structuredContent?.data as { apiId: string }).apiId;

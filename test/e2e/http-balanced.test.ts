@@ -93,7 +93,7 @@ describe("two instances behind a round-robin proxy", () => {
       const client = await connectHttp2(`${proxy.url}/mcp/v2`, { "MCP-UNKEY-BEARER-AUTH": api.rootKey }, "auto", freshConnectionFetch);
       try {
         expect(client.getNegotiatedProtocolVersion()).toBe("2026-07-28");
-        expect((await client.listTools()).tools).toHaveLength(41);
+        expect((await client.listTools()).tools).toHaveLength(45);
         const created = (await client.callTool({ name: "create_api", arguments: { name: "balanced" } })) as { isError?: boolean; structuredContent?: { data?: { apiId?: string } } };
         expect(created.isError).toBeFalsy();
         const apiId = created.structuredContent?.data?.apiId;
@@ -129,7 +129,7 @@ describe("two instances behind a round-robin proxy", () => {
         new StreamableHTTPClientTransport(new URL(`${proxy.url}/mcp/v2`), { requestInit: { headers: { "MCP-UNKEY-BEARER-AUTH": api.rootKey } }, fetch: freshConnectionFetch }),
       );
       try {
-        expect((await client.listTools()).tools).toHaveLength(41);
+        expect((await client.listTools()).tools).toHaveLength(45);
         for (let i = 0; i < 10; i++) {
           const r = (await client.callTool({ name: "list_permissions", arguments: {} })) as { isError?: boolean };
           expect(r.isError, `call ${i}`).toBeFalsy();

@@ -70,7 +70,7 @@ describe("mcp-remote bridge", () => {
       const before = stack.http.sessionCount();
       const { client, stderr } = await viaMcpRemote(`${stack.http.url}/mcp/v2`, "MCP-UNKEY-BEARER-AUTH", { UNKEY_ROOT_KEY: stack.rootKey }, configDir, protocol);
       try {
-        expect((await client.listTools()).tools).toHaveLength(41);
+        expect((await client.listTools()).tools).toHaveLength(45);
         const created = (await client.callTool({ name: "create_api", arguments: { name: `via-mcp-remote-${protocol}` } })) as CallToolResult;
         expect(created.isError, text(created)).toBeFalsy();
         const apiId = (structured(created).data as { apiId: string }).apiId;
