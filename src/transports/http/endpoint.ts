@@ -13,8 +13,14 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Request, Response } from "express";
-import { NodeStreamableHTTPServerTransport } from "@modelcontextprotocol/node";
-import { createMcpHandler, isInitializeRequest, isLegacyRequest, type AuthInfo, type Server as McpServer } from "@modelcontextprotocol/server";
+import {
+  WebStandardStreamableHTTPServerTransport,
+  createMcpHandler,
+  isInitializeRequest,
+  isLegacyRequest,
+  type AuthInfo,
+  type Server as McpServer,
+} from "@modelcontextprotocol/server";
 import type { HttpConfig } from "../../config.js";
 import type { UnkeyClient } from "../../client/unkey-client.js";
 import { CatalogSelectionError, narrowSelection, selectTools } from "../../tools/catalog.js";
@@ -26,6 +32,7 @@ import type { HttpMetrics } from "./metrics.js";
 import { NarrowingSyntaxError, isEmptyNarrowing, narrowingKey, parseRequestNarrowing, type RequestNarrowing } from "./selection.js";
 import { ownerOf, type SessionStore } from "./sessions.js";
 import type { EndpointSpec, McpServerFactory } from "./endpoints.js";
+import { openWebExchange, type WebExchange } from "./web-exchange.js";
 
 export interface PreparedEndpoint {
   spec: EndpointSpec;
@@ -38,7 +45,7 @@ export interface PreparedEndpoint {
 }
 
 export interface Session {
-  transport: NodeStreamableHTTPServerTransport;
+  transport: WebStandardStreamableHTTPServerTransport;
   server: McpServer;
 }
 
@@ -67,8 +74,6 @@ export interface Admission {
   rootKey: string;
   tools: ToolDefinition[];
 }
-
-type AuthedRequest = Request & { auth?: AuthInfo };
 
 const MAX_NARROWING_CACHE = 256;
 
@@ -127,10 +132,9 @@ export function createEndpointHandler(ctx: EndpointContext, endpoint: PreparedEn
       const admitted = admit(req, res, endpoint, ctx.insecureTestRootKey);
       if (!admitted) return;
       const authInfo: AuthInfo = { token: admitted.rootKey, clientId: "unkey-mcp-http", scopes: [] };
-      (req as AuthedRequest).auth = authInfo;
       if (req.method !== "POST") {
-        if (ctx.config.stateless) await handleStateless(ctx, spec, req, res, admitted.tools);
-        else await handleStateful(ctx, spec, req, res, admitted);
+        if (ctx.config.stateless) await handleStateless(ctx, spec, req, res, admitted.tools, authInfo);
+        else await handleStateful(ctx, spec, req, res, admitted, authInfo);
         return;
       }
       const direct = ctx.directModern ? directModernRequest(req.headers, req.body, byName(admitted.tools)) : undefined;
@@ -138,16 +142,14 @@ export function createEndpointHandler(ctx: EndpointContext, endpoint: PreparedEn
         await answerDirect(ctx, spec, admitted.tools, direct, authInfo, res);
         return;
       }
-      // One web Request per POST, carrying method and headers only (the body is already parsed
-      // and handed over alongside): it serves the era classifier and the modern handler both.
-      const aborted = new AbortController();
-      const request = webRequestOf(req, aborted.signal);
-      if (!(await isLegacyRequest(request, req.body))) {
-        await serveModern(modernFor(admitted.tools), request, aborted, req, res, authInfo, ctx.onerror);
+      // One web exchange per POST: its Request serves the era classifier and the handler both.
+      const exchange = openWebExchange(req, res, ctx.onerror);
+      if (!(await isLegacyRequest(exchange.request, req.body))) {
+        await exchange.answer(await modernFor(admitted.tools).fetch(exchange.request, { authInfo, parsedBody: req.body }));
         return;
       }
-      if (ctx.config.stateless) await handleStateless(ctx, spec, req, res, admitted.tools);
-      else await handleStateful(ctx, spec, req, res, admitted);
+      if (ctx.config.stateless) await handleStateless(ctx, spec, req, res, admitted.tools, authInfo, exchange);
+      else await handleStateful(ctx, spec, req, res, admitted, authInfo, exchange);
     },
   };
 }
@@ -176,71 +178,6 @@ async function answerDirect(
   if (!answer || res.destroyed) return;
   res.writeHead(answer.status, { "content-type": "application/json", "content-length": String(Buffer.byteLength(answer.body)) });
   res.end(answer.body);
-}
-
-/**
- * The web Request the SDK's era classifier and modern handler read: method and headers, and a
- * signal that fires when the client goes away. Built without a body (the parsed one is passed
- * alongside), so a POST costs no re-serialisation of its body.
- */
-function webRequestOf(req: Request, signal: AbortSignal): globalThis.Request {
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined) continue;
-    headers.set(name, Array.isArray(value) ? value.join(", ") : value);
-  }
-  return new globalThis.Request(`http://${req.headers.host ?? "localhost"}${req.url}`, { method: "POST", headers, signal });
-}
-
-/**
- * A 2026-07-28 POST through the SDK's modern handler (`fetch` face), its answer written to the
- * Node response: a JSON answer (tools/call, tools/list, …) in one write, an SSE stream as it
- * comes, stopping when the client goes away (which also aborts the handler through the signal).
- * This is what the SDK's `toNodeHandler` does, minus re-encoding the body we already parsed.
- */
-async function serveModern(
-  mcp: ModernHandler,
-  request: globalThis.Request,
-  aborted: AbortController,
-  req: Request,
-  res: Response,
-  authInfo: AuthInfo,
-  onerror: (error: Error) => void,
-): Promise<void> {
-  let finished = false;
-  res.on("close", () => {
-    if (!finished) aborted.abort();
-  });
-  if (res.destroyed) aborted.abort();
-  const response = await mcp.fetch(request, { authInfo, parsedBody: req.body });
-  const headers: Record<string, string> = {};
-  for (const [name, value] of response.headers) headers[name] = value;
-  if (response.body === null || !(headers["content-type"] ?? "").startsWith("text/event-stream")) {
-    const text = response.body === null ? "" : await response.text();
-    finished = true;
-    res.writeHead(response.status, { ...headers, "content-length": String(Buffer.byteLength(text)) });
-    res.end(text);
-    return;
-  }
-  res.writeHead(response.status, headers);
-  try {
-    for await (const chunk of response.body) {
-      if (aborted.signal.aborted) break;
-      if (!res.write(chunk)) await new Promise<void>((resolve) => {
-        const done = (): void => {
-          res.off("drain", done);
-          aborted.signal.removeEventListener("abort", done);
-          resolve();
-        };
-        res.on("drain", done);
-        aborted.signal.addEventListener("abort", done, { once: true });
-      });
-    }
-  } catch (err) {
-    onerror(err instanceof Error ? err : new Error(String(err)));
-  }
-  finished = true;
-  res.end();
 }
 
 /**
@@ -305,7 +242,15 @@ function toolsFor(endpoint: PreparedEndpoint, narrowing: RequestNarrowing): Tool
  * Stateful 2025-era mode: a request joins its session, or an initialize opens one. A session
  * answers only requests carrying the root key that opened it (POST, GET stream and DELETE alike).
  */
-async function handleStateful(ctx: EndpointContext, spec: EndpointSpec, req: Request, res: Response, admitted: Admission): Promise<void> {
+async function handleStateful(
+  ctx: EndpointContext,
+  spec: EndpointSpec,
+  req: Request,
+  res: Response,
+  admitted: Admission,
+  authInfo: AuthInfo,
+  exchange?: WebExchange,
+): Promise<void> {
   const { sessions } = ctx;
   const owner = ownerOf(admitted.rootKey);
   const sessionId = req.headers["mcp-session-id"];
@@ -320,7 +265,8 @@ async function handleStateful(ctx: EndpointContext, spec: EndpointSpec, req: Req
       sendJsonRpcError(res, 404, JSONRPC_AUTH_ERROR, "Session not found (it expired or was closed); start a new session with initialize.");
       return;
     }
-    await found.value.transport.handleRequest(req, res, req.body);
+    const ex = exchange ?? openWebExchange(req, res, ctx.onerror);
+    await ex.answer(await found.value.transport.handleRequest(ex.request, { authInfo, parsedBody: req.body }));
     return;
   }
   if (req.method !== "POST" || !isInitializeBody(req.body)) {
@@ -341,7 +287,7 @@ async function handleStateful(ctx: EndpointContext, spec: EndpointSpec, req: Req
   let opened = false;
   // The session's tool list is fixed at initialize; keys are not: each request brings its own.
   const server = ctx.createServer({ tools: admitted.tools, client: ctx.client, endpoint: spec });
-  const transport: NodeStreamableHTTPServerTransport = new NodeStreamableHTTPServerTransport({
+  const transport: WebStandardStreamableHTTPServerTransport = new WebStandardStreamableHTTPServerTransport({
     sessionIdGenerator: () => randomUUID(),
     onsessioninitialized: (id) => {
       opened = true;
@@ -356,7 +302,8 @@ async function handleStateful(ctx: EndpointContext, spec: EndpointSpec, req: Req
   };
   try {
     await server.connect(transport);
-    await transport.handleRequest(req, res, req.body);
+    const ex = exchange ?? openWebExchange(req, res, ctx.onerror);
+    await ex.answer(await transport.handleRequest(ex.request, { authInfo, parsedBody: req.body }));
   } finally {
     if (!opened) {
       sessions.release(owner);
@@ -366,7 +313,15 @@ async function handleStateful(ctx: EndpointContext, spec: EndpointSpec, req: Req
 }
 
 /** Stateless 2025-era mode: each POST is served on its own by a fresh server. */
-async function handleStateless(ctx: EndpointContext, spec: EndpointSpec, req: Request, res: Response, tools: ToolDefinition[]): Promise<void> {
+async function handleStateless(
+  ctx: EndpointContext,
+  spec: EndpointSpec,
+  req: Request,
+  res: Response,
+  tools: ToolDefinition[],
+  authInfo: AuthInfo,
+  exchange?: WebExchange,
+): Promise<void> {
   if (req.method !== "POST") {
     // 405 (not 404) keeps mcp-remote quiet about the SSE stream it tries to open.
     sendJsonRpcError(res, 405, JSONRPC_SERVER_ERROR, "Method not allowed: this server is stateless; use POST.", undefined, { Allow: "POST" });
@@ -375,7 +330,7 @@ async function handleStateless(ctx: EndpointContext, spec: EndpointSpec, req: Re
   const server = ctx.createServer({ tools, client: ctx.client, endpoint: spec });
   // A plain JSON answer is one write instead of an SSE stream; a stateless request can only
   // receive notifications about itself, so SSE is kept for calls that ask for progress.
-  const transport = new NodeStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: !wantsProgress(req.body) });
+  const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: !wantsProgress(req.body) });
   res.on("close", () => {
     // Closing the transport detaches it from the server (and aborts a handler still running).
     void transport.close().then(
@@ -384,7 +339,8 @@ async function handleStateless(ctx: EndpointContext, spec: EndpointSpec, req: Re
     );
   });
   await server.connect(transport);
-  await transport.handleRequest(req, res, req.body);
+  const ex = exchange ?? openWebExchange(req, res, ctx.onerror);
+  await ex.answer(await transport.handleRequest(ex.request, { authInfo, parsedBody: req.body }));
 }
 
 function wantsProgress(body: unknown): boolean {
