@@ -3,6 +3,7 @@
  *
  *   admit   the one admission of every request: endpoint enabled? → root key → narrowing
  *   handle  admission, then the protocol era the request speaks:
+ *           2026-07-28, plain tools/call or list   → modern-direct.ts (same server, no web objects)
  *           2026-07-28 (a `_meta` envelope claim)  → the SDK's per-request handler, no memory
  *           2025-era, stateful                     → the request's session (or a new one)
  *           2025-era, --stateless                  → a fresh server for this request

@@ -11,8 +11,10 @@
  * (stateful) or get a fresh server (--stateless).
  *
  * Where things are: this file wires the parts (startHttpServer), builds the express app and owns
- * the lifecycle; http-endpoint.ts admits and routes one endpoint's requests; http-instrument.ts
- * times the upstream client; tool calls are counted by the server's tools/call adapter.
+ * the lifecycle; endpoint.ts admits and routes one endpoint's requests; web-exchange.ts carries a
+ * request to the SDK's web-standard handlers and their answer back; modern-direct.ts serves plain
+ * 2026-07-28 tools/call and tools/list without the web objects; instrument.ts times the upstream
+ * client; tool calls are counted by the server's tools/call adapter.
  *
  * The server holds no root key. Each request's key is attached to that request (`req.auth`) and
  * reaches the tool handler as `extra.authInfo.token`, so a session shared over time, or one
