@@ -7,7 +7,8 @@
  * This is what the SDK's Node adapters do (`toNodeHandler`, `NodeStreamableHTTPServerTransport`
  * through @hono/node-server), minus re-serialising the body, a listener built per request, and
  * a separate write for the headers of every answer: a JSON answer goes out in one write, an SSE
- * stream as its events come (a GET stream's headers at once, so the client sees it open).
+ * stream as its events come, events of one turn of the event loop together (a GET stream's
+ * headers at once, so the client sees it open).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 
@@ -48,9 +49,22 @@ export function openWebExchange(req: IncomingMessage, res: ServerResponse, onerr
       }
       res.writeHead(response.status, out);
       if (method === "GET") res.flushHeaders();
+      // Events that come together (a call's result, then the end of its stream) leave in one
+      // write with the headers: the socket is corked until the loop yields to I/O.
+      let flushing = false;
+      const flushSoon = (): void => {
+        if (flushing) return;
+        flushing = true;
+        res.cork();
+        setImmediate(() => {
+          flushing = false;
+          res.uncork();
+        });
+      };
       try {
         for await (const chunk of response.body) {
           if (aborted.signal.aborted) break;
+          flushSoon();
           if (!res.write(chunk)) await drained(res, aborted.signal);
         }
       } catch (err) {
