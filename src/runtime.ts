@@ -30,6 +30,8 @@ export interface ServerInput {
   /** The client to call through (HTTP wraps the shared one with a timer). */
   client?: UnkeyClient;
   countToolCall?: ToolCallCounter;
+  /** The protocol versions the instance lists, when not the SDK's defaults. */
+  protocolVersions?: string[];
 }
 
 export interface Runtime {
@@ -103,6 +105,7 @@ export async function createRuntime(config: CommonConfig, logger: Logger, transp
         rootKeySource: input.rootKeySource,
         countToolCall: input.countToolCall,
         safety,
+        protocolVersions: input.protocolVersions,
       }),
     close: async () => {
       await client.close();

@@ -79,6 +79,8 @@ export interface CreateMcpServerOptions {
   safety?: Pick<SafetyParts, "confirm" | "audit" | "secretSink" | "askTimeoutMs">;
   /** Called once per answered tools/call (HTTP metrics). */
   countToolCall?: ToolCallCounter;
+  /** The protocol versions the instance lists, when not the SDK's defaults. */
+  protocolVersions?: string[];
   /**
    * Verifies (and decodes) an echoed multi-round-trip `requestState` before any handler runs;
    * throw to refuse it (the SDK answers -32602). See the SDK's `createRequestStateCodec`.
@@ -175,6 +177,7 @@ export function createMcpServer(opts: CreateMcpServerOptions): Server {
       "prompts/list": { ttlMs: LIST_CACHE_TTL_MS, cacheScope: "private" },
       "server/discover": { ttlMs: LIST_CACHE_TTL_MS, cacheScope: "private" },
     },
+    ...(opts.protocolVersions ? { supportedProtocolVersions: opts.protocolVersions } : {}),
     ...(opts.verifyRequestState || opts.safety ? { requestState: { verify: opts.verifyRequestState ?? stateVerifier(opts.safety!.confirm) } } : {}),
     ...(opts.inputRequired ? { inputRequired: opts.inputRequired } : {}),
   }, () => opts.countToolCall?.("unknown", "protocol_error"));

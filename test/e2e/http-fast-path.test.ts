@@ -5,7 +5,8 @@
  * Raw HTTP requests, so the status codes and content types are what is asserted.
  *
  * Also: a client that disconnects in the middle of a call cancels the upstream request and
- * leaves the server healthy (against a deliberately slow upstream that never answers).
+ * leaves the server healthy (against a deliberately slow upstream that never answers), for a
+ * stateless 2025 call and for a 2026-07-28 call on the direct path.
  */
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -137,7 +138,44 @@ describe("stateless HTTP: answers as the MCP spec and SDK do", () => {
   });
 });
 
-describe("stateless HTTP: a client that disconnects mid-call", () => {
+const MODERN_META = {
+  "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+  "io.modelcontextprotocol/clientInfo": { name: "disconnect", version: "1" },
+  "io.modelcontextprotocol/clientCapabilities": {},
+};
+
+/** One disconnect case: the server's flags, and the tools/call the client abandons. */
+interface DisconnectCase {
+  title: string;
+  flags: string[];
+  headers: Record<string, string>;
+  body: Record<string, unknown>;
+  /** The tools/list that shows the server still serves this era afterwards. */
+  list: { headers: Record<string, string>; body: Record<string, unknown> };
+}
+
+const DISCONNECT_CASES: DisconnectCase[] = [
+  {
+    title: "stateless HTTP, a 2025 call",
+    flags: ["--stateless"],
+    headers: {},
+    body: toolCall(1, "get_api", { apiId: "api_12345678" }),
+    list: { headers: {}, body: { jsonrpc: "2.0", id: 2, method: "tools/list" } },
+  },
+  {
+    // Served by the direct 2026-07-28 path (src/transports/http/modern-direct.ts).
+    title: "a 2026-07-28 call",
+    flags: [],
+    headers: { "mcp-protocol-version": "2026-07-28", "mcp-method": "tools/call", "mcp-name": "get_api" },
+    body: toolCall(1, "get_api", { apiId: "api_12345678" }, MODERN_META),
+    list: {
+      headers: { "mcp-protocol-version": "2026-07-28", "mcp-method": "tools/list" },
+      body: { jsonrpc: "2.0", id: 2, method: "tools/list", params: { _meta: MODERN_META } },
+    },
+  },
+];
+
+for (const dc of DISCONNECT_CASES) describe(`${dc.title}: a client that disconnects mid-call`, () => {
   let slow: Server;
   let server: SpawnedHttpServer;
   // Resolved when the upstream request arrives, and when its socket closes.
@@ -158,7 +196,7 @@ describe("stateless HTTP: a client that disconnects mid-call", () => {
     });
     await new Promise<void>((r) => slow.listen(0, "127.0.0.1", r));
     // A request timeout far beyond the test's own: only the disconnect can end the upstream call.
-    server = await spawnHttpServer(`http://127.0.0.1:${(slow.address() as AddressInfo).port}`, ["--stateless", "--request-timeout", "600"]);
+    server = await spawnHttpServer(`http://127.0.0.1:${(slow.address() as AddressInfo).port}`, [...dc.flags, "--request-timeout", "600"]);
   });
   afterAll(async () => {
     await server?.close();
@@ -170,8 +208,8 @@ describe("stateless HTTP: a client that disconnects mid-call", () => {
     const controller = new AbortController();
     const pending = fetch(`${server.url}${V2}`, {
       method: "POST",
-      headers: { "MCP-UNKEY-BEARER-AUTH": "rk-disconnect-test-key", "content-type": "application/json", accept: BOTH },
-      body: JSON.stringify(toolCall(1, "get_api", { apiId: "api_12345678" })),
+      headers: { "MCP-UNKEY-BEARER-AUTH": "rk-disconnect-test-key", "content-type": "application/json", accept: BOTH, ...dc.headers },
+      body: JSON.stringify(dc.body),
       signal: controller.signal,
     }).then(
       () => (answered = true),
@@ -189,8 +227,8 @@ describe("stateless HTTP: a client that disconnects mid-call", () => {
     expect(health.status).toBe(200);
     const list = await fetch(`${server.url}${V2}`, {
       method: "POST",
-      headers: { "MCP-UNKEY-BEARER-AUTH": "rk-disconnect-test-key", "content-type": "application/json", accept: BOTH },
-      body: JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/list" }),
+      headers: { "MCP-UNKEY-BEARER-AUTH": "rk-disconnect-test-key", "content-type": "application/json", accept: BOTH, ...dc.list.headers },
+      body: JSON.stringify(dc.list.body),
     });
     expect(list.status).toBe(200);
     expect(messagesOf(list.headers.get("content-type"), await list.text())[0].result?.tools).toHaveLength(45);

@@ -3,6 +3,7 @@
  *
  *   admit   the one admission of every request: endpoint enabled? → root key → narrowing
  *   handle  admission, then the protocol era the request speaks:
+ *           2026-07-28, plain tools/call or list   → modern-direct.ts (same server, no web objects)
  *           2026-07-28 (a `_meta` envelope claim)  → the SDK's per-request handler, no memory
  *           2025-era, stateful                     → the request's session (or a new one)
  *           2025-era, --stateless                  → a fresh server for this request
@@ -13,18 +14,27 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Request, Response } from "express";
-import { NodeStreamableHTTPServerTransport, toNodeHandler, type NodeMcpRequestHandler } from "@modelcontextprotocol/node";
-import { createMcpHandler, isInitializeRequest, isLegacyRequest, type AuthInfo, type Server as McpServer } from "@modelcontextprotocol/server";
+import { NodeStreamableHTTPServerTransport } from "@modelcontextprotocol/node";
+import {
+  WebStandardStreamableHTTPServerTransport,
+  createMcpHandler,
+  isInitializeRequest,
+  isLegacyRequest,
+  type AuthInfo,
+  type Server as McpServer,
+} from "@modelcontextprotocol/server";
 import type { HttpConfig } from "../../config.js";
 import type { UnkeyClient } from "../../client/unkey-client.js";
 import { CatalogSelectionError, narrowSelection, selectTools } from "../../tools/catalog.js";
 import type { ToolDefinition } from "../../tools/types.js";
 import { resolveRootKeyFromHeaders } from "./auth.js";
+import { DIRECT_PROTOCOL_VERSIONS, directModernRequest, serveDirectModern, type DirectModernRequest } from "./modern-direct.js";
 import { JSONRPC_AUTH_ERROR, JSONRPC_INVALID_PARAMS, JSONRPC_SERVER_ERROR, sendJsonRpcError } from "./guards.js";
 import type { HttpMetrics } from "./metrics.js";
 import { NarrowingSyntaxError, isEmptyNarrowing, narrowingKey, parseRequestNarrowing, type RequestNarrowing } from "./selection.js";
 import { ownerOf, type SessionStore } from "./sessions.js";
 import type { EndpointSpec, McpServerFactory } from "./endpoints.js";
+import { openWebExchange, type WebExchange } from "./web-exchange.js";
 
 export interface PreparedEndpoint {
   spec: EndpointSpec;
@@ -37,7 +47,7 @@ export interface PreparedEndpoint {
 }
 
 export interface Session {
-  transport: NodeStreamableHTTPServerTransport;
+  transport: WebStandardStreamableHTTPServerTransport;
   server: McpServer;
 }
 
@@ -50,6 +60,8 @@ export interface EndpointContext {
   metrics: HttpMetrics;
   sessions: SessionStore<Session>;
   insecureTestRootKey?: string;
+  /** Serve plain 2026-07-28 tools/call and tools/list without the SDK's web adapter (modern-direct.ts); off only to compare. */
+  directModern: boolean;
   onerror: (error: Error) => void;
 }
 
@@ -64,8 +76,6 @@ export interface Admission {
   rootKey: string;
   tools: ToolDefinition[];
 }
-
-type AuthedRequest = Request & { auth?: AuthInfo };
 
 const MAX_NARROWING_CACHE = 256;
 
@@ -93,20 +103,29 @@ export function createEndpointHandler(ctx: EndpointContext, endpoint: PreparedEn
   const { spec } = endpoint;
   // One modern (2026-07-28) handler per distinct tool list: its factory closes over the list, so
   // every per-request server it builds serves exactly what the request was admitted to see.
-  const modernByTools = new WeakMap<ToolDefinition[], NodeMcpRequestHandler>();
-  const modernFor = (tools: ToolDefinition[]): NodeMcpRequestHandler => {
+  const modernByTools = new WeakMap<ToolDefinition[], ModernHandler>();
+  const modernFor = (tools: ToolDefinition[]): ModernHandler => {
     let handler = modernByTools.get(tools);
     if (!handler) {
-      const mcp = createMcpHandler(() => ctx.createServer({ tools, client: ctx.client, endpoint: spec }), {
+      handler = createMcpHandler(() => ctx.createServer({ tools, client: ctx.client, endpoint: spec }), {
         // 2025-era traffic never reaches this handler (routed below), so it is strict.
         legacy: "reject",
         onerror: ctx.onerror,
         maxRequestBodySize: ctx.config.bodyLimitBytes,
       });
-      handler = toNodeHandler(mcp, { onerror: ctx.onerror, maxRequestBodySize: ctx.config.bodyLimitBytes });
       modernByTools.set(tools, handler);
     }
     return handler;
+  };
+
+  const byNameOf = new WeakMap<ToolDefinition[], Map<string, ToolDefinition>>();
+  const byName = (tools: ToolDefinition[]): Map<string, ToolDefinition> => {
+    let map = byNameOf.get(tools);
+    if (!map) {
+      map = new Map(tools.map((t) => [t.name, t]));
+      byNameOf.set(tools, map);
+    }
+    return map;
   };
 
   return {
@@ -114,28 +133,53 @@ export function createEndpointHandler(ctx: EndpointContext, endpoint: PreparedEn
     async handle(req, res) {
       const admitted = admit(req, res, endpoint, ctx.insecureTestRootKey);
       if (!admitted) return;
-      (req as AuthedRequest).auth = { token: admitted.rootKey, clientId: "unkey-mcp-http", scopes: [] };
-      if (req.method === "POST" && !(await isLegacyRequest(classificationRequest(req), req.body))) {
-        await modernFor(admitted.tools)(req, res, req.body);
+      const authInfo: AuthInfo = { token: admitted.rootKey, clientId: "unkey-mcp-http", scopes: [] };
+      if (req.method !== "POST") {
+        if (ctx.config.stateless) await handleStateless(ctx, spec, req, res, admitted.tools, authInfo);
+        else await handleStateful(ctx, spec, req, res, admitted, authInfo);
         return;
       }
-      if (ctx.config.stateless) await handleStateless(ctx, spec, req, res, admitted.tools);
-      else await handleStateful(ctx, spec, req, res, admitted);
+      const direct = ctx.directModern ? directModernRequest(req.headers, req.body, byName(admitted.tools)) : undefined;
+      if (direct) {
+        await answerDirect(ctx, spec, admitted.tools, direct, authInfo, res);
+        return;
+      }
+      // One web exchange per POST: its Request serves the era classifier and the handler both.
+      const exchange = openWebExchange(req, res, ctx.onerror);
+      if (!(await isLegacyRequest(exchange.request, req.body))) {
+        await exchange.answer(await modernFor(admitted.tools).fetch(exchange.request, { authInfo, parsedBody: req.body }));
+        return;
+      }
+      if (ctx.config.stateless) await handleStateless(ctx, spec, req, res, admitted.tools, authInfo);
+      else await handleStateful(ctx, spec, req, res, admitted, authInfo, exchange);
     },
   };
 }
 
-/**
- * What the SDK's era classifier reads besides the parsed body: method and headers. Built without
- * a body (the parsed one is passed alongside), so classifying costs no re-serialisation.
- */
-function classificationRequest(req: Request): globalThis.Request {
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined) continue;
-    headers.set(name, Array.isArray(value) ? value.join(", ") : value);
-  }
-  return new globalThis.Request(`http://${req.headers.host ?? "localhost"}${req.url}`, { method: "POST", headers });
+type ModernHandler = ReturnType<typeof createMcpHandler>;
+
+/** A plain 2026-07-28 tools/call or tools/list on a fresh server, answered in one write. */
+async function answerDirect(
+  ctx: EndpointContext,
+  spec: EndpointSpec,
+  tools: ToolDefinition[],
+  direct: DirectModernRequest,
+  authInfo: AuthInfo,
+  res: Response,
+): Promise<void> {
+  const server = ctx.createServer({ tools, client: ctx.client, endpoint: spec, protocolVersions: [...DIRECT_PROTOCOL_VERSIONS] });
+  let answered = false;
+  const answer = await serveDirectModern(server, direct, authInfo, (stop) => {
+    // A client that goes away mid-call aborts the handler (and its upstream request).
+    res.on("close", () => {
+      if (!answered) stop();
+    });
+    if (res.destroyed) stop();
+  });
+  answered = true;
+  if (!answer || res.destroyed) return;
+  res.writeHead(answer.status, { "content-type": "application/json", "content-length": String(Buffer.byteLength(answer.body)) });
+  res.end(answer.body);
 }
 
 /**
@@ -200,7 +244,15 @@ function toolsFor(endpoint: PreparedEndpoint, narrowing: RequestNarrowing): Tool
  * Stateful 2025-era mode: a request joins its session, or an initialize opens one. A session
  * answers only requests carrying the root key that opened it (POST, GET stream and DELETE alike).
  */
-async function handleStateful(ctx: EndpointContext, spec: EndpointSpec, req: Request, res: Response, admitted: Admission): Promise<void> {
+async function handleStateful(
+  ctx: EndpointContext,
+  spec: EndpointSpec,
+  req: Request,
+  res: Response,
+  admitted: Admission,
+  authInfo: AuthInfo,
+  exchange?: WebExchange,
+): Promise<void> {
   const { sessions } = ctx;
   const owner = ownerOf(admitted.rootKey);
   const sessionId = req.headers["mcp-session-id"];
@@ -215,7 +267,8 @@ async function handleStateful(ctx: EndpointContext, spec: EndpointSpec, req: Req
       sendJsonRpcError(res, 404, JSONRPC_AUTH_ERROR, "Session not found (it expired or was closed); start a new session with initialize.");
       return;
     }
-    await found.value.transport.handleRequest(req, res, req.body);
+    const ex = exchange ?? openWebExchange(req, res, ctx.onerror);
+    await ex.answer(await found.value.transport.handleRequest(ex.request, { authInfo, parsedBody: req.body }));
     return;
   }
   if (req.method !== "POST" || !isInitializeBody(req.body)) {
@@ -236,7 +289,7 @@ async function handleStateful(ctx: EndpointContext, spec: EndpointSpec, req: Req
   let opened = false;
   // The session's tool list is fixed at initialize; keys are not: each request brings its own.
   const server = ctx.createServer({ tools: admitted.tools, client: ctx.client, endpoint: spec });
-  const transport: NodeStreamableHTTPServerTransport = new NodeStreamableHTTPServerTransport({
+  const transport: WebStandardStreamableHTTPServerTransport = new WebStandardStreamableHTTPServerTransport({
     sessionIdGenerator: () => randomUUID(),
     onsessioninitialized: (id) => {
       opened = true;
@@ -251,7 +304,8 @@ async function handleStateful(ctx: EndpointContext, spec: EndpointSpec, req: Req
   };
   try {
     await server.connect(transport);
-    await transport.handleRequest(req, res, req.body);
+    const ex = exchange ?? openWebExchange(req, res, ctx.onerror);
+    await ex.answer(await transport.handleRequest(ex.request, { authInfo, parsedBody: req.body }));
   } finally {
     if (!opened) {
       sessions.release(owner);
@@ -261,7 +315,14 @@ async function handleStateful(ctx: EndpointContext, spec: EndpointSpec, req: Req
 }
 
 /** Stateless 2025-era mode: each POST is served on its own by a fresh server. */
-async function handleStateless(ctx: EndpointContext, spec: EndpointSpec, req: Request, res: Response, tools: ToolDefinition[]): Promise<void> {
+async function handleStateless(
+  ctx: EndpointContext,
+  spec: EndpointSpec,
+  req: Request,
+  res: Response,
+  tools: ToolDefinition[],
+  authInfo: AuthInfo,
+): Promise<void> {
   if (req.method !== "POST") {
     // 405 (not 404) keeps mcp-remote quiet about the SSE stream it tries to open.
     sendJsonRpcError(res, 405, JSONRPC_SERVER_ERROR, "Method not allowed: this server is stateless; use POST.", undefined, { Allow: "POST" });
@@ -270,6 +331,8 @@ async function handleStateless(ctx: EndpointContext, spec: EndpointSpec, req: Re
   const server = ctx.createServer({ tools, client: ctx.client, endpoint: spec });
   // A plain JSON answer is one write instead of an SSE stream; a stateless request can only
   // receive notifications about itself, so SSE is kept for calls that ask for progress.
+  // The SDK's Node transport here (not the web exchange): for one JSON answer per request its
+  // adapter measured faster than a web Response read back as text.
   const transport = new NodeStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: !wantsProgress(req.body) });
   res.on("close", () => {
     // Closing the transport detaches it from the server (and aborts a handler still running).
@@ -279,7 +342,7 @@ async function handleStateless(ctx: EndpointContext, spec: EndpointSpec, req: Re
     );
   });
   await server.connect(transport);
-  await transport.handleRequest(req, res, req.body);
+  await transport.handleRequest(Object.assign(req, { auth: authInfo }), res, req.body);
 }
 
 function wantsProgress(body: unknown): boolean {

@@ -23,4 +23,11 @@ export const ENDPOINTS: readonly EndpointSpec[] = [
 ];
 
 /** Builds one MCP server over a tool list; called per session (stateful 2025) or per request. */
-export type McpServerFactory = (input: { tools: ToolDefinition[]; client: UnkeyClient; endpoint: EndpointSpec; countToolCall?: ToolCallCounter }) => McpServer;
+export type McpServerFactory = (input: {
+  tools: ToolDefinition[];
+  client: UnkeyClient;
+  endpoint: EndpointSpec;
+  countToolCall?: ToolCallCounter;
+  /** Protocol versions beyond the SDK's defaults (the direct 2026-07-28 path lists it, as the SDK's handler does). */
+  protocolVersions?: string[];
+}) => McpServer;

@@ -11,8 +11,10 @@
  * (stateful) or get a fresh server (--stateless).
  *
  * Where things are: this file wires the parts (startHttpServer), builds the express app and owns
- * the lifecycle; http-endpoint.ts admits and routes one endpoint's requests; http-instrument.ts
- * times the upstream client; tool calls are counted by the server's tools/call adapter.
+ * the lifecycle; endpoint.ts admits and routes one endpoint's requests; web-exchange.ts carries a
+ * request to the SDK's web-standard handlers and their answer back; modern-direct.ts serves plain
+ * 2026-07-28 tools/call and tools/list without the web objects; instrument.ts times the upstream
+ * client; tool calls are counted by the server's tools/call adapter.
  *
  * The server holds no root key. Each request's key is attached to that request (`req.auth`) and
  * reaches the tool handler as `extra.authInfo.token`, so a session shared over time, or one
@@ -55,6 +57,11 @@ export interface HttpServerOptions {
   requestReceiveTimeoutMs?: number;
   /** Clock of the session TTL (tests move it instead of sleeping). */
   now?: () => number;
+  /**
+   * Plain 2026-07-28 tools/call and tools/list requests skip the SDK's web adapter (default
+   * true). False sends every request through the SDK's handler: the parity test compares both.
+   */
+  directModern?: boolean;
 }
 
 export interface RunningHttpServer {
@@ -139,6 +146,7 @@ function createEndpointContext(options: HttpServerOptions, metrics: HttpMetrics)
     metrics,
     sessions: createSessionStore(options, metrics),
     insecureTestRootKey: options.insecureTestRootKey,
+    directModern: options.directModern ?? true,
     onerror: (error) => options.logger.debug("MCP request refused or failed", { message: error.message }),
   };
 }
@@ -335,10 +343,11 @@ function closeOnce(httpServer: NodeHttpServer, sessions: SessionStore<Session>):
  * the request that carried it (never the session's), and the hints name the endpoint's header.
  */
 function httpServerFactory(runtime: Runtime, countToolCall: ToolCallCounter): McpServerFactory {
-  return ({ tools, client, endpoint }) =>
+  return ({ tools, client, endpoint, protocolVersions }) =>
     runtime.createServer({
       tools,
       client,
+      protocolVersions,
       profile: endpoint.profile,
       countToolCall,
       resolveRootKey: (extra) => extra.http?.authInfo?.token,

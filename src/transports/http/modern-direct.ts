@@ -1,0 +1,165 @@
+/**
+ * The direct path for the commonest 2026-07-28 traffic: one `tools/call` of a read tool, or one
+ * `tools/list`, as a single JSON request that the SDK's modern handler would answer with a plain
+ * 200 JSON body.
+ *
+ * The SDK's handler (`createMcpHandler(...).fetch`) serves every such request through a web
+ * `Request`, its own copy of the classification, a per-request transport that builds a web
+ * `Response`, and the Node adapter that streams that Response back: most of the CPU the HTTP
+ * server spent on a call. Here the same server (built by the same factory) is connected to a
+ * per-request transport of the SDK's own class, so the SDK binds it to the classified revision
+ * and every handler, validation and result stamp is the SDK's; only the message travels without
+ * web objects around it.
+ *
+ * Which requests take it is decided by the SDK's own classifier (`classifyInboundRequest`, the
+ * one behind -32020 and -32022) plus conservative checks: anything that could be refused, needs
+ * a stream, carries multi-round-trip state or progress, or names an unknown tool goes to the
+ * SDK's handler, which answers it exactly as before. test/e2e/http-modern-direct.test.ts proves
+ * the two paths answer byte for byte alike.
+ */
+import type { IncomingHttpHeaders } from "node:http";
+import {
+  PerRequestHTTPServerTransport,
+  SUPPORTED_PROTOCOL_VERSIONS,
+  classifyInboundRequest,
+  isJSONRPCErrorResponse,
+  isJSONRPCResultResponse,
+  isJsonContentType,
+  type AuthInfo,
+  type JSONRPCMessage,
+  type JSONRPCRequest,
+  type Server as McpServer,
+} from "@modelcontextprotocol/server";
+import type { ToolDefinition } from "../../tools/types.js";
+
+/** The revision this path serves (the SDK's modern handler serves the others, if any). */
+const DIRECT_REVISION = "2026-07-28";
+/**
+ * What a server on this path lists: the SDK's defaults plus the revision, as the SDK's modern
+ * handler makes every instance it serves (so the SDK binds the instance when it connects).
+ */
+export const DIRECT_PROTOCOL_VERSIONS: readonly string[] = [...SUPPORTED_PROTOCOL_VERSIONS, DIRECT_REVISION];
+
+/** The `_meta` keys of the 2026-07-28 envelope; any other key (progress, tracing, …) goes to the SDK. */
+const ENVELOPE_KEYS: ReadonlySet<string> = new Set([
+  "io.modelcontextprotocol/protocolVersion",
+  "io.modelcontextprotocol/clientInfo",
+  "io.modelcontextprotocol/clientCapabilities",
+]);
+
+type Classification = Extract<ReturnType<typeof classifyInboundRequest>, { kind: "modern" }>["classification"];
+
+/** A request this path may answer, with what the SDK classified it as. */
+export interface DirectModernRequest {
+  message: JSONRPCRequest;
+  classification: Classification;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function header(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const v = headers[name];
+  return typeof v === "string" ? v.trim() : undefined;
+}
+
+/**
+ * The request, when it is a single 2026-07-28 `tools/call` (of a read tool this request may see)
+ * or `tools/list` that the SDK would serve with a plain JSON answer; undefined sends it to the
+ * SDK's handler.
+ */
+export function directModernRequest(headers: IncomingHttpHeaders, body: unknown, tools: ReadonlyMap<string, ToolDefinition>): DirectModernRequest | undefined {
+  if (!isPlainObject(body)) return undefined;
+  const method = body["method"];
+  if (method !== "tools/call" && method !== "tools/list") return undefined;
+  if (!isJsonContentType(headers["content-type"])) return undefined;
+  if (headers["mcp-session-id"] !== undefined) return undefined;
+  const params = body["params"];
+  if (!isPlainObject(params)) return undefined;
+  const meta = params["_meta"];
+  if (!isPlainObject(meta) || Object.keys(meta).some((k) => !ENVELOPE_KEYS.has(k))) return undefined;
+  const versionHeader = header(headers, "mcp-protocol-version");
+  const methodHeader = header(headers, "mcp-method");
+  const nameHeader = header(headers, "mcp-name");
+  if (versionHeader !== DIRECT_REVISION || methodHeader !== method) return undefined;
+  if (method === "tools/call") {
+    // Only name, arguments and the envelope: requestState / inputResponses (multi-round-trip) go to the SDK.
+    if (Object.keys(params).some((k) => k !== "name" && k !== "arguments" && k !== "_meta")) return undefined;
+    const name = params["name"];
+    if (typeof name !== "string" || nameHeader !== name) return undefined;
+    const args = params["arguments"];
+    if (args !== undefined && !isPlainObject(args)) return undefined;
+    // A read tool never asks for confirmation, so its answer is always one final result.
+    if (tools.get(name)?.safety !== "read") return undefined;
+  } else {
+    if (Object.keys(params).some((k) => k !== "_meta") || nameHeader !== undefined) return undefined;
+  }
+  const outcome = classifyInboundRequest({
+    httpMethod: "POST",
+    protocolVersionHeader: versionHeader,
+    mcpMethodHeader: methodHeader,
+    ...(nameHeader === undefined ? {} : { mcpNameHeader: nameHeader }),
+    body,
+  });
+  if (outcome.kind !== "modern" || outcome.messageKind !== "request" || outcome.classification.revision !== DIRECT_REVISION) return undefined;
+  return { message: outcome.message, classification: outcome.classification };
+}
+
+/**
+ * The SDK's per-request transport, carrying the message in and the answer out without web
+ * objects: connecting a server to it binds the server to the classified revision, as the SDK's
+ * handler does. Notifications a handler sends during the call are dropped, as in JSON mode.
+ */
+class DirectModernTransport extends PerRequestHTTPServerTransport {
+  private pending: { id: JSONRPCRequest["id"]; resolve: (answer: JSONRPCMessage | undefined) => void } | undefined;
+  private ended = false;
+
+  constructor(private readonly classified: Classification) {
+    super({ classification: classified, responseMode: "json" });
+  }
+
+  dispatch(message: JSONRPCRequest, authInfo: AuthInfo): Promise<JSONRPCMessage | undefined> {
+    return new Promise((resolve) => {
+      this.pending = { id: message.id, resolve };
+      this.onmessage?.(message, { classification: this.classified, authInfo } as Parameters<NonNullable<typeof this.onmessage>>[1]);
+    });
+  }
+
+  override async send(message: JSONRPCMessage): Promise<void> {
+    const p = this.pending;
+    if (!p || !(isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message)) || message.id !== p.id) return;
+    this.pending = undefined;
+    p.resolve(message);
+    queueMicrotask(() => void this.close());
+  }
+
+  /** Ends the exchange: a call still running sees its signal fire, and the server detaches. */
+  override async close(): Promise<void> {
+    if (this.ended) return;
+    this.ended = true;
+    const p = this.pending;
+    this.pending = undefined;
+    p?.resolve(undefined);
+    this.onclose?.();
+  }
+}
+
+/** What the direct path answers: the HTTP status and the JSON body the SDK's handler would send. */
+export interface DirectAnswer {
+  status: number;
+  body: string;
+}
+
+/**
+ * Serves one request on a fresh server from the endpoint's factory. Resolves undefined when the
+ * client went away before the answer (`abort` fired), so nothing is written.
+ */
+export async function serveDirectModern(server: McpServer, request: DirectModernRequest, authInfo: AuthInfo, onAbort: (stop: () => void) => void): Promise<DirectAnswer | undefined> {
+  const transport = new DirectModernTransport(request.classification);
+  await server.connect(transport);
+  onAbort(() => void transport.close());
+  const answer = await transport.dispatch(request.message, authInfo);
+  if (answer === undefined) return undefined;
+  return { status: 200, body: JSON.stringify(answer) };
+}

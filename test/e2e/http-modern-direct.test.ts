@@ -1,0 +1,165 @@
+/**
+ * The direct 2026-07-28 path (src/transports/http/modern-direct.ts) must answer exactly as the
+ * SDK's modern handler does: two HTTP servers over one local API and one runtime, one with the
+ * direct path and one without, get the same raw requests, and every answer (status, content type
+ * and body, byte for byte) must match. The set covers what the direct path serves (tools/list,
+ * read tool calls with data, tool errors and argument errors, narrowed lists) and what it must
+ * leave to the SDK (unknown tools, write tools, header mismatches, unsupported versions,
+ * malformed params, progress, batches).
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseConfig } from "../../src/config.js";
+import { createLocalApi, type LocalApi } from "../../src/local/server.js";
+import { createRuntime, type Runtime, type ServerInput } from "../../src/runtime.js";
+import { startHttpServer, type RunningHttpServer } from "../../src/transports/http/server.js";
+import { createLogger } from "../../src/util/log.js";
+import { randomRootKey } from "../helpers/local-api.js";
+
+const MODERN = "2026-07-28";
+const envelope = (version = MODERN): Record<string, unknown> => ({
+  "io.modelcontextprotocol/protocolVersion": version,
+  "io.modelcontextprotocol/clientInfo": { name: "parity", version: "1" },
+  "io.modelcontextprotocol/clientCapabilities": {},
+});
+
+interface Case {
+  name: string;
+  path?: string;
+  headers: Record<string, string>;
+  body: unknown;
+  /** Whether the direct path must serve it (otherwise it must go to the SDK's handler). */
+  direct: boolean;
+}
+
+interface Answer {
+  status: number;
+  type: string | null;
+  body: string;
+}
+
+describe("2026-07-28 direct path answers byte for byte as the SDK's handler", () => {
+  let local: LocalApi;
+  let runtime: Runtime;
+  let direct: RunningHttpServer;
+  let sdk: RunningHttpServer;
+  let rootKey: string;
+  let apiId: string;
+  /** Protocol versions each server built by the runtime was asked to list (the direct path asks for 2026-07-28). */
+  const built: Array<string[] | undefined> = [];
+
+  beforeAll(async () => {
+    rootKey = randomRootKey();
+    local = await createLocalApi({ memory: true, rootKey, port: 0, validateResponses: true });
+    const config = parseConfig("http", ["--port", "0", "--api-url", local.url], {});
+    const logger = createLogger({ level: "error", format: "json", sink: () => undefined });
+    runtime = await createRuntime(config, logger);
+    const createServer = runtime.createServer;
+    runtime.createServer = (input: ServerInput) => {
+      built.push(input.protocolVersions);
+      return createServer(input);
+    };
+    direct = await startHttpServer({ config, logger, runtime });
+    sdk = await startHttpServer({ config, logger, runtime, directModern: false });
+    const res = await fetch(`${local.url}/v2/apis.createApi`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${rootKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ name: "parity" }),
+    });
+    apiId = ((await res.json()) as { data: { apiId: string } }).data.apiId;
+  });
+  afterAll(async () => {
+    await direct?.close();
+    await sdk?.close();
+    await runtime?.close();
+    await local?.close();
+  });
+
+  const base = (method: string, name?: string): Record<string, string> => ({
+    "content-type": "application/json",
+    accept: "application/json, text/event-stream",
+    "mcp-unkey-bearer-auth": rootKey,
+    "mcp-protocol-version": MODERN,
+    "mcp-method": method,
+    ...(name === undefined ? {} : { "mcp-name": name }),
+  });
+  const call = (id: number | string, name: string, args: unknown, meta: Record<string, unknown> = envelope()): Record<string, unknown> => ({
+    jsonrpc: "2.0",
+    id,
+    method: "tools/call",
+    params: { name, arguments: args, _meta: meta },
+  });
+  const list = (id: number, meta: Record<string, unknown> = envelope()): Record<string, unknown> => ({ jsonrpc: "2.0", id, method: "tools/list", params: { _meta: meta } });
+
+  const cases = (): Case[] => [
+    { name: "tools/list", headers: base("tools/list"), body: list(1), direct: true },
+    { name: "tools/list narrowed by X-MCP-Tools", headers: { ...base("tools/list"), "x-mcp-tools": "get_api,list_keys" }, body: list(2), direct: true },
+    {
+      name: "tools/list on /mcp/ratelimits/",
+      path: "/mcp/ratelimits/",
+      headers: { ...base("tools/list"), "mcp-unkey-v2-root-key": rootKey },
+      body: list(3),
+      direct: true,
+    },
+    { name: "get_api of an existing API", headers: base("tools/call", "get_api"), body: call(4, "get_api", { apiId }), direct: true },
+    { name: "get_api with a string id", headers: base("tools/call", "get_api"), body: call("req-5", "get_api", { apiId }), direct: true },
+    { name: "get_api of an unknown API (tool error)", headers: base("tools/call", "get_api"), body: call(6, "get_api", { apiId: "api_nope" }), direct: true },
+    { name: "get_api without its argument (argument error)", headers: base("tools/call", "get_api"), body: call(7, "get_api", {}), direct: true },
+    { name: "list_keys (paginated read)", headers: base("tools/call", "list_keys"), body: call(8, "list_keys", { apiId, limit: 5 }), direct: true },
+    { name: "an unknown tool", headers: base("tools/call", "nope"), body: call(9, "nope", {}), direct: false },
+    { name: "a write tool", headers: base("tools/call", "create_api"), body: call(10, "create_api", { name: "x" }), direct: false },
+    { name: "Mcp-Name that disagrees with the body (-32020)", headers: base("tools/call", "list_keys"), body: call(11, "get_api", { apiId }), direct: false },
+    { name: "Mcp-Method that disagrees with the body (-32020)", headers: base("tools/list"), body: call(12, "get_api", { apiId }), direct: false },
+    {
+      name: "an unsupported version in the envelope (-32022)",
+      headers: { ...base("tools/call", "get_api"), "mcp-protocol-version": "2099-01-01" },
+      body: call(13, "get_api", { apiId }, envelope("2099-01-01")),
+      direct: false,
+    },
+    { name: "arguments that are not an object", headers: base("tools/call", "get_api"), body: call(14, "get_api", ["x"]), direct: false },
+    {
+      name: "a call asking for progress",
+      headers: base("tools/call", "get_api"),
+      body: call(15, "get_api", { apiId }, { ...envelope(), progressToken: "p1" }),
+      direct: false,
+    },
+    { name: "a tool outside the request's narrowing", headers: { ...base("tools/call", "get_api"), "x-mcp-tools": "list_keys" }, body: call(16, "get_api", { apiId }), direct: false },
+    { name: "a batch", headers: base("tools/list"), body: [list(17)], direct: false },
+  ];
+
+  async function send(server: RunningHttpServer, c: Case): Promise<Answer> {
+    const res = await fetch(`${server.url}${c.path ?? "/mcp/v2"}`, { method: "POST", headers: c.headers, body: JSON.stringify(c.body) });
+    // Upstream request ids differ per call; everything else must be equal.
+    const body = (await res.text()).replace(/req_[A-Za-z0-9]+/g, "req_ID");
+    return { status: res.status, type: res.headers.get("content-type"), body };
+  }
+
+  it("every request gets the same status, content type and body from both servers", async () => {
+    for (const c of cases()) {
+      const viaSdk = await send(sdk, c);
+      built.length = 0;
+      const viaDirect = await send(direct, c);
+      expect(viaDirect, c.name).toEqual(viaSdk);
+      // The direct path builds its server listing 2026-07-28; the SDK's handler lets the SDK add it.
+      const tookDirect = built.some((v) => v?.includes(MODERN));
+      expect(tookDirect, `${c.name}: direct path taken`).toBe(c.direct);
+    }
+  });
+
+  it("the answers are real: data, tool errors and refusals are what the case says", async () => {
+    const ok = JSON.parse((await send(direct, cases()[3])).body) as { result: { structuredContent: { data: { id: string } }; resultType: string } };
+    expect(ok.result.structuredContent.data.id).toBe(apiId);
+    expect(ok.result.resultType).toBe("complete");
+    const missing = JSON.parse((await send(direct, cases()[5])).body) as { result: { isError: boolean } };
+    expect(missing.result.isError).toBe(true);
+    const mismatch = JSON.parse((await send(direct, cases()[10])).body) as { error: { code: number } };
+    expect(mismatch.error.code).toBe(-32020);
+    const version = JSON.parse((await send(direct, cases()[12])).body) as { error: { code: number } };
+    expect(version.error.code).toBe(-32022);
+  });
+
+  it("tool calls on the direct path are counted in the same metric as on the SDK path", async () => {
+    await send(direct, cases()[3]);
+    const metrics = await (await fetch(`${direct.url}/metrics`)).text();
+    expect(metrics).toMatch(/unkey_mcp_tool_calls_total\{tool="get_api",outcome="ok"\} [1-9]/);
+  });
+});
