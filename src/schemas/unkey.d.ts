@@ -55,7 +55,7 @@ export type paths = {
         put?: never;
         /**
          * List an API's keys
-         * @description List an API's keys, cursor-paginated.
+         * @description List an API's keys.
          *
          *     Root key needs one of `api.*.read_key`, `api.<apiId>.read_key`; and one of `api.*.read_api`, `api.<apiId>.read_api`. When `decrypt` is true, also one of `api.*.decrypt_key`, `api.<apiId>.decrypt_key`. `<apiId>` is the id of the API the call touches.
          */
@@ -99,7 +99,7 @@ export type paths = {
         put?: never;
         /**
          * Create an API key
-         * @description Issue a new API key. Its plaintext is returned only once, so pass it on. Unknown permission slugs are created; roles must already exist.
+         * @description Issue an API key; its plaintext is shown only once, so pass it on. Unknown permission slugs are created; roles must exist.
          *
          *     Root key needs one of `api.*.create_key`, `api.<apiId>.create_key`. When `recoverable` is true, also one of `api.*.encrypt_key`, `api.<apiId>.encrypt_key`. `<apiId>` is the id of the API the call touches.
          */
@@ -121,7 +121,7 @@ export type paths = {
         put?: never;
         /**
          * Get a key
-         * @description Read a key's settings, credits, limits, identity and effective permissions by keyId. Consumes nothing.
+         * @description Get a key's settings, credits, limits, identity and effective permissions. Spends nothing.
          *
          *     Root key needs one of `api.*.read_key`, `api.<apiId>.read_key`. When `decrypt` is true, also one of `api.*.decrypt_key`, `api.<apiId>.decrypt_key`. `<apiId>` is the id of the API the call touches.
          */
@@ -143,7 +143,7 @@ export type paths = {
         put?: never;
         /**
          * Identify a key by secret
-         * @description Find the key a plaintext secret belongs to and return its details. Unlike verifyKey, spends nothing.
+         * @description Find the key of a plaintext secret and return its details; unlike verify_key, spends nothing.
          *
          *     Root key needs one of `api.*.read_key`, `api.<apiId>.read_key`. `<apiId>` is the id of the API the call touches.
          */
@@ -165,7 +165,7 @@ export type paths = {
         put?: never;
         /**
          * Verify an API key
-         * @description Check a plaintext key as your app would; returns valid and a code, HTTP 200 even if denied. Spends credits (default 1) and rate-limit tokens, and logs analytics.
+         * @description Check a plaintext key as your app would: returns valid and a code (a denial is not an error). Spends credits and rate-limit tokens; logs analytics.
          *
          *     Root key needs one of `api.*.verify_key`, `api.<apiId>.verify_key`. `<apiId>` is the id of the API the call touches.
          */
@@ -187,7 +187,7 @@ export type paths = {
         put?: never;
         /**
          * Update a key
-         * @description Change some fields of a key: omitted fields stay, null clears. roles, permissions and ratelimits replace the whole set.
+         * @description Change a key: omitted fields stay, null clears; roles, permissions and ratelimits replace the whole set.
          *
          *     Root key needs one of `api.*.update_key`, `api.<apiId>.update_key`. `<apiId>` is the id of the API the call touches.
          */
@@ -209,7 +209,7 @@ export type paths = {
         put?: never;
         /**
          * Change a key's credits
-         * @description Set, add to or subtract from a key's remaining credits. set with null value makes it unlimited and drops its refill; decrement floors at 0.
+         * @description Set, add to or subtract from a key's remaining credits; decrement floors at 0.
          *
          *     Root key needs one of `api.*.update_key`, `api.<apiId>.update_key`. `<apiId>` is the id of the API the call touches.
          */
@@ -253,7 +253,7 @@ export type paths = {
         put?: never;
         /**
          * Replace a key's secret
-         * @description Issue a new key with the old one's settings, roles, permissions and limits; its plaintext is returned once. The old key then expires.
+         * @description Issue a new key with the old one's settings, roles, permissions and limits (plaintext shown once); the old key then expires.
          *
          *     Root key needs one of `api.*.create_key`, `api.<apiId>.create_key`. `<apiId>` is the id of the API the call touches.
          */
@@ -275,7 +275,7 @@ export type paths = {
         put?: never;
         /**
          * Import pre-hashed keys
-         * @description Import keys from another system by their existing hashes, so users keep their secrets. Per-key failures are listed in failed; the rest import.
+         * @description Import keys by their existing hashes so users keep their secrets; per-key failures are listed in failed, the rest import.
          *
          *     Root key needs one of `api.*.create_key`, `api.<apiId>.create_key`. `<apiId>` is the id of the API the call touches.
          */
@@ -363,7 +363,7 @@ export type paths = {
         put?: never;
         /**
          * Add roles to a key
-         * @description Assign roles (by name) to a key, keeping current ones. One unknown role fails the whole call.
+         * @description Add roles to a key, keeping current ones; one unknown role fails the whole call.
          *
          *     Root key needs one of `api.*.update_key`, `api.<apiId>.update_key`; and `rbac.*.add_role_to_key`. `<apiId>` is the id of the API the call touches.
          */
@@ -385,7 +385,7 @@ export type paths = {
         put?: never;
         /**
          * Remove roles from a key
-         * @description Unassign roles (by name) from a key; its other roles stay.
+         * @description Unassign roles from a key; its other roles stay.
          *
          *     Root key needs one of `api.*.update_key`, `api.<apiId>.update_key`. `<apiId>` is the id of the API the call touches.
          */
@@ -407,7 +407,7 @@ export type paths = {
         put?: never;
         /**
          * Replace a key's roles
-         * @description Replace all of a key's roles (by name); [] clears them. Each role must exist.
+         * @description Replace all of a key's roles; [] clears them. Each role must exist.
          *
          *     Root key needs one of `api.*.update_key`, `api.<apiId>.update_key`. `<apiId>` is the id of the API the call touches.
          */
@@ -473,7 +473,7 @@ export type paths = {
         put?: never;
         /**
          * List identities
-         * @description List identities, cursor-paginated.
+         * @description List identities.
          *
          *     Root key needs one of `identity.*.read_identity`, `identity.<identityId>.read_identity`. `<identityId>` is the id of the identity the call touches.
          */
@@ -583,7 +583,7 @@ export type paths = {
         put?: never;
         /**
          * List permissions
-         * @description List permissions, cursor-paginated.
+         * @description List permissions.
          *
          *     Root key needs `rbac.*.read_permission`.
          */
@@ -671,7 +671,7 @@ export type paths = {
         put?: never;
         /**
          * List roles
-         * @description List roles, cursor-paginated.
+         * @description List roles.
          *
          *     Root key needs `rbac.*.read_role`.
          */
@@ -781,7 +781,7 @@ export type paths = {
         put?: never;
         /**
          * Set a ratelimit override
-         * @description Upsert a limit and duration for an identifier or * pattern. An exact identifier beats the first matching pattern; limit 0 blocks.
+         * @description Upsert an identifier's limit and duration; an exact identifier beats the first matching pattern; limit 0 blocks.
          *
          *     Root key needs one of `ratelimit.*.set_override`, `ratelimit.<namespaceId>.set_override`. `<namespaceId>` is the id of the rate-limit namespace the call touches.
          */
@@ -825,7 +825,7 @@ export type paths = {
         put?: never;
         /**
          * List ratelimit overrides
-         * @description List a namespace's overrides, cursor-paginated.
+         * @description List a namespace's overrides.
          *
          *     Root key needs one of `ratelimit.*.read_override`, `ratelimit.<namespaceId>.read_override`. `<namespaceId>` is the id of the rate-limit namespace the call touches.
          */
@@ -869,7 +869,7 @@ export type paths = {
         put?: never;
         /**
          * Query key verification analytics
-         * @description One ClickHouse SELECT over key_verifications_v1 (time=unix ms, key_space_id, key_id, external_id, outcome, tags, spent_credits) or key_verifications_per_{minute,hour,day,month}_v1 (time bucket, count, spent_credits): SUM(count) … WHERE time >= now() - INTERVAL 7 DAY; sumIf(count, outcome='VALID').
+         * @description ClickHouse SELECT on key_verifications_v1 (time=unix ms, key_space_id, key_id, external_id, outcome, tags, spent_credits) or key_verifications_per_{minute,hour,day,month}_v1 (time bucket, count, spent_credits): SUM(count) … WHERE time >= now() - INTERVAL 7 DAY; sumIf(count, outcome='VALID').
          *
          *     Root key needs one of `api.*.read_analytics`, `api.<apiId>.read_analytics`. `<apiId>` is the id of the API the call touches.
          */
@@ -891,7 +891,7 @@ export type paths = {
         put?: never;
         /**
          * Query ratelimit analytics
-         * @description One ClickHouse SELECT over ratelimits_v1 (time=unix ms, namespace_id, identifier, passed) or ratelimits_per_{minute,hour,day,month}_v1 (time bucket, passed, total): SUM(total) - SUM(passed) AS denied … GROUP BY identifier.
+         * @description ClickHouse SELECT on ratelimits_v1 (time=unix ms, namespace_id, identifier, passed) or ratelimits_per_{minute,hour,day,month}_v1 (time bucket, passed, total): SUM(total) - SUM(passed) AS denied … GROUP BY identifier.
          *
          *     Root key needs one of `ratelimit.*.read_analytics`, `ratelimit.<namespaceId>.read_analytics`. `<namespaceId>` is the id of the rate-limit namespace the call touches.
          */
@@ -970,10 +970,7 @@ export type components = {
         KeyCreditsRefill: {
             /** @enum {string} */
             interval: "daily" | "monthly";
-            /**
-             * Format: int64
-             * @description remaining resets to this.
-             */
+            /** Format: int64 */
             amount: number;
             /** @description Required for monthly. */
             refillDay?: number;
@@ -1002,12 +999,9 @@ export type components = {
             autoApply: boolean;
         };
         RatelimitInput: {
-            /** @description Name verify_key uses to refer to it. */
+            /** @description Referenced by verify_key. */
             name: string;
-            /**
-             * Format: int64
-             * @description Requests allowed per duration.
-             */
+            /** Format: int64 */
             limit: number;
             /**
              * Format: int64
@@ -1015,7 +1009,7 @@ export type components = {
              */
             duration: number;
             /**
-             * @description Applied on every verify; false: only when a verify names it.
+             * @description false: only when verify_key names it.
              * @default false
              */
             autoApply: boolean;
@@ -1069,10 +1063,7 @@ export type components = {
             duration: number;
             /** @description Who is limited: user id, IP, …. */
             identifier: string;
-            /**
-             * Format: int64
-             * @description Requests allowed per duration.
-             */
+            /** Format: int64 */
             limit: number;
         };
         ValidationError: {
@@ -1510,7 +1501,7 @@ export interface operations {
                     /** @default true */
                     enabled?: boolean;
                     /**
-                     * @description Lets getKey decrypt it later.
+                     * @description get_key can then decrypt it.
                      * @default false
                      */
                     recoverable?: boolean;
@@ -1737,7 +1728,7 @@ export interface operations {
                     name?: string | null;
                     /** @description null unlinks; unknown ids create an identity. */
                     externalId?: string | null;
-                    /** @description Free JSON; replaces the stored meta; null clears. */
+                    /** @description Free JSON; replaces the stored meta. */
                     meta?: {
                         [key: string]: unknown;
                     } | null;
@@ -1753,24 +1744,21 @@ export interface operations {
                          * @description null = unlimited.
                          */
                         remaining?: number | null;
+                        /** @description Resets remaining to amount at 00:00 UTC; null drops it. */
                         refill?: {
                             /** @enum {string} */
                             interval: "daily" | "monthly";
-                            /**
-                             * Format: int64
-                             * @description remaining resets to this.
-                             */
+                            /** Format: int64 */
                             amount: number;
-                            /** @description Monthly only; required there. */
+                            /** @description Required for monthly. */
                             refillDay?: number;
                         } | null;
                     } | null;
-                    /** @description Replaces all key limits. */
                     ratelimits?: components["schemas"]["RatelimitInput"][];
                     enabled?: boolean;
-                    /** @description Role names; replaces all. */
+                    /** @description Role names. */
                     roles?: string[];
-                    /** @description Permission slugs; replaces direct ones. */
+                    /** @description Permission slugs. */
                     permissions?: string[];
                 };
             };
@@ -1809,7 +1797,7 @@ export interface operations {
                     keyId: string;
                     /**
                      * Format: int64
-                     * @description Credits; null = unlimited (set only).
+                     * @description null = unlimited, drops refill (set only).
                      */
                     value?: number | null;
                     /** @enum {string} */
@@ -2078,7 +2066,7 @@ export interface operations {
             content: {
                 "application/json": {
                     keyId: string;
-                    /** @description Permission slugs; replaces direct ones. */
+                    /** @description Permission slugs. */
                     permissions: string[];
                 };
             };
@@ -2189,7 +2177,7 @@ export interface operations {
             content: {
                 "application/json": {
                     keyId: string;
-                    /** @description Role names; replaces all. */
+                    /** @description Role names. */
                     roles: string[];
                 };
             };
@@ -2726,7 +2714,7 @@ export interface operations {
             content: {
                 "application/json": {
                     roleId: string;
-                    /** @description Permission slugs; replaces all. */
+                    /** @description Permission slugs. */
                     permissions: string[];
                 };
             };
@@ -3036,7 +3024,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** @description One SELECT; see the tool description. */
+                    /** @description One SELECT. */
                     query: string;
                 };
             };
@@ -3077,7 +3065,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** @description One SELECT; see the tool description. */
+                    /** @description One SELECT. */
                     query: string;
                 };
             };

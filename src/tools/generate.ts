@@ -10,8 +10,9 @@
  * - `inputSchema` (what the model sees) is the request body schema, flat, cleaned for tokens:
  *   no `$schema`, no numeric `format`s, no bounds beyond Number.MAX_SAFE_INTEGER, no
  *   `additionalProperties: false`, no `x-*` keywords, no examples, and no string-length limits a
- *   model cannot plausibly hit (`minLength: 1`, `maxLength` ≥ 255, `maxItems` ≥ 100) and no
- *   `pattern` on `…Id` fields (copied from results, never composed); validation still enforces
+ *   model cannot plausibly hit (`minLength: 1`, `maxLength` ≥ 128, `maxItems` and
+ *   `maxProperties` ≥ 100) and no `pattern` or `minLength` on `…Id` fields (copied from results,
+ *   never composed); validation still enforces
  *   all of them. Descriptions and the other limits stay. Schema marks (`x-mcp-time`, `x-mcp-default`)
  *   change what the model sees: see docs/x-mcp.md.
  * - `validationSchema` (what the executor checks arguments against) is the request body schema
@@ -201,12 +202,16 @@ function buildTool(op: ContractOperation, xMcp: XMcp, problems: string[], where:
   return tool;
 }
 
-/** Appended to a guarded tool's description (every word here costs tokens 17 times). */
+/**
+ * Appended to a guarded tool's description (every word here costs tokens 17 times). It alone
+ * tells the model about the confirmation step: the `confirm` argument carries no description of
+ * its own, because the preview result spells out the exact repeat call with the token.
+ */
 const CONFIRM_NOTE = " Previews first; repeat with confirm.";
 
 function withConfirmArgument(schema: JsonSchema): JsonSchema {
   const props = asObject(schema.properties) ?? {};
-  return { ...schema, properties: { ...props, [CONFIRM_ARG]: { type: "string", description: "Token from the preview." } } };
+  return { ...schema, properties: { ...props, [CONFIRM_ARG]: { type: "string" } } };
 }
 
 /**
@@ -334,10 +339,10 @@ const DROPPED_EVERYWHERE = new Set(["$schema", "example", "examples", "discrimin
 /** Numeric formats restate `type: integer/number` (int64 noise) and are unknown to plain ajv. */
 const NUMERIC_FORMATS = new Set(["int32", "int64", "float", "double"]);
 const BOUNDS = new Set(["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"]);
-/** A model never writes a name or id this long by accident; the limit stays in validation only. */
-const LONG_STRING = 255;
-/** Nor a list this long. */
-const LONG_LIST = 100;
+/** A model never writes a name, slug or id this long by accident; the limit stays in validation only. */
+const LONG_STRING = 128;
+/** Nor a list (or a free-form object's key count) this long. */
+const LONG_LIST = 50;
 /** Value limits a result schema does not need: they help a model fill input, not read output. */
 const INPUT_ONLY = new Set([
   "minimum",
@@ -371,7 +376,13 @@ export function cleanSchema(schema: JsonSchema, mode: CleanMode): JsonSchema {
     }
     if (mode === "output" && INPUT_ONLY.has(key)) continue;
     if (mode === "model" && ((key === "minLength" && value === 1) || (key === "maxLength" && typeof value === "number" && value >= LONG_STRING))) continue;
-    if (mode === "model" && key === "maxItems" && typeof value === "number" && value >= LONG_LIST) continue;
+    if (mode === "model" && (key === "maxItems" || key === "maxProperties") && typeof value === "number" && value >= LONG_LIST) continue;
+    // An omitted flag is off: `default: false` on a boolean tells a model nothing it would not assume.
+    if (mode === "model" && key === "default" && value === false && schema.type === "boolean") continue;
+    if (mode === "model" && key === "pattern" && typeof value === "string") {
+      out.pattern = compactPattern(value);
+      continue;
+    }
     if (mode !== "validation" && key === "additionalProperties" && value === false) continue;
     if (mode === "model" && key === "required" && Array.isArray(value)) {
       // A field with an MCP default may be omitted: the executor fills it in.
@@ -399,9 +410,12 @@ function cleanValue(key: string, value: unknown, mode: CleanMode): unknown {
       const s = asObject(sub);
       map[name] = s ? cleanSchema(s, mode) : sub;
       // An id (`apiId`, `keyId`) is copied from an earlier result, never composed: its pattern
-      // tells a model nothing, and validation still checks it. An external id is the caller's
-      // own, composed by the model, so its pattern stays.
-      if (mode === "model" && key === "properties" && /[a-z]Id$/.test(name) && !/^external/i.test(name) && asObject(map[name])) delete (map[name] as JsonSchema).pattern;
+      // and minimum length tell a model nothing, and validation still checks them. An external
+      // id is the caller's own, composed by the model, so its pattern stays.
+      if (mode === "model" && key === "properties" && /[a-z]Id$/.test(name) && !/^external/i.test(name) && asObject(map[name])) {
+        delete (map[name] as JsonSchema).pattern;
+        delete (map[name] as JsonSchema).minLength;
+      }
       // Results carry each unix-ms field's ISO 8601 form beside it (results.ts adds them).
       const time = s && key === "properties" && mode === "output" ? timeKindOf(s) : undefined;
       if (time !== undefined && time !== "duration") Object.assign(map, timeSiblingSchemas(name, time));
@@ -439,7 +453,77 @@ function modelTimeSchema(schema: JsonSchema, kind: TimeKind): JsonSchema {
   return {
     type: nullable ? ["integer", "string", "null"] : ["integer", "string"],
     description: rest ? `${TIME_PHRASES[kind]} ${rest[0].toUpperCase()}${rest.slice(1)}` : TIME_PHRASES[kind],
+    // What an omitted field means (an analytics window: 7 days), as for any other marked field.
+    ...("x-mcp-default" in schema ? { default: structuredClone(schema["x-mcp-default"]) } : {}),
   };
+}
+
+/** Characters a regex character class must escape (or place first/last) to mean themselves. */
+const CLASS_SPECIAL = new Set(["\\", "]", "[", "^", "-"]);
+
+/**
+ * The same pattern in fewer tokens, for the model's view only (validation keeps the original):
+ * each character class made of literal characters and ranges is rewritten with `\w` for
+ * `a-zA-Z0-9_` and without needless escapes (`[a-zA-Z0-9_:\-\.\*]` → `[\w:.*-]`). JSON Schema
+ * patterns are ECMA-262, where `\w` is exactly `[A-Za-z0-9_]`. A class with anything else in it
+ * (`\d`, `\s`, a negation, a nested class) is left as written.
+ */
+export function compactPattern(pattern: string): string {
+  let out = "";
+  let i = 0;
+  while (i < pattern.length) {
+    const c = pattern[i];
+    if (c === "\\") {
+      out += pattern.slice(i, i + 2);
+      i += 2;
+    } else if (c === "[") {
+      let j = i + 1;
+      while (j < pattern.length && pattern[j] !== "]") j += pattern[j] === "\\" ? 2 : 1;
+      if (j >= pattern.length) return pattern;
+      out += compactClass(pattern.slice(i + 1, j)) ?? pattern.slice(i, j + 1);
+      i = j + 1;
+    } else {
+      out += c;
+      i++;
+    }
+  }
+  return out;
+}
+
+const WORD_RANGES = ["a-z", "A-Z", "0-9"];
+
+/** A class body rewritten with `\w`, or undefined unless it is plain literals and ranges covering `\w`. */
+function compactClass(body: string): string | undefined {
+  if (body.startsWith("^")) return undefined;
+  const chars = new Set<string>();
+  const ranges: string[] = [];
+  let i = 0;
+  const next = (): string | undefined => {
+    if (body[i] !== "\\") return body[i++];
+    const c = body[i + 1];
+    i += 2;
+    // Only escaped punctuation is a plain literal; \d, \w, \u… and friends are not handled here.
+    return c !== undefined && /[^A-Za-z0-9]/.test(c) ? c : undefined;
+  };
+  while (i < body.length) {
+    const a = next();
+    if (a === undefined || a === "[") return undefined;
+    if (body[i] === "-" && i + 1 < body.length) {
+      i++;
+      const b = next();
+      if (b === undefined || b === "[") return undefined;
+      ranges.push(`${esc(a)}-${esc(b)}`);
+    } else chars.add(a);
+  }
+  if (!WORD_RANGES.every((r) => ranges.includes(r)) || !chars.has("_")) return undefined;
+  chars.delete("_");
+  const dash = chars.delete("-");
+  const rest = ranges.filter((r) => !WORD_RANGES.includes(r)).join("") + [...chars].map(esc).join("") + (dash ? "-" : "");
+  return rest === "" ? "\\w" : `[\\w${rest}]`;
+}
+
+function esc(c: string): string {
+  return CLASS_SPECIAL.has(c) ? `\\${c}` : c;
 }
 
 /** The result fields beside a unix-ms field `name`: `<name>Iso`, and `<name>Past` for future times. */

@@ -24,7 +24,8 @@ const NEEDS_NO_DESCRIPTION: Record<string, string> = {
   checks: "a list whose item fields are described",
   keys: "a list whose item fields are described",
   credits: "an object whose fields are described",
-  refill: "an object whose fields are described",
+  amount: "its refill object's description says remaining resets to amount",
+  confirm: "the tool description ends \"Previews first; repeat with confirm.\" and the preview result gives the exact repeat call with its token",
 };
 
 function undescribed(): string[] {

@@ -5,7 +5,7 @@ import { Ajv2020 } from "ajv/dist/2020.js";
 import { describe, expect, it } from "vitest";
 import { loadContract } from "../../src/schemas/loader.js";
 import type { JsonSchema, OpenApiDocument } from "../../src/schemas/loader.js";
-import { generateTools, ToolGenerationError } from "../../src/tools/generate.js";
+import { compactPattern, generateTools, ToolGenerationError } from "../../src/tools/generate.js";
 import { TIME_PHRASES } from "../../src/tools/times.js";
 import { isGuarded } from "../../src/tools/guard.js";
 import type { ToolDefinition } from "../../src/tools/types.js";
@@ -148,12 +148,28 @@ describe("generateTools on the contract", () => {
     // x-mcp-time: the model may write a time as ISO 8601; the executor converts it (prepare.ts).
     expect(props.expires).toEqual({ type: ["integer", "string"], description: TIME_PHRASES.future });
     expect(props.byteLength).toMatchObject({ minimum: 16, maximum: 255, default: 16 });
-    expect(props.apiId).toMatchObject({ minLength: 3 });
-    expect(props.externalId).toMatchObject({ pattern: "^[a-zA-Z0-9_.-]+$" });
-    // Lengths a model cannot plausibly miss stay in validation only.
-    expect(props.apiId).not.toHaveProperty("maxLength");
-    expect(tool("create_key").validationSchema?.properties).toMatchObject({ apiId: { maxLength: 255 } });
-    expect(tool("create_key").validationSchema?.properties).toMatchObject({ permissions: { maxItems: 1000 } });
+    expect(props.prefix).toMatchObject({ maxLength: 16 });
+    expect((props.ratelimits.items as JsonSchema).properties).toMatchObject({ name: { minLength: 3 } });
+    // The same pattern in fewer tokens: \w is [A-Za-z0-9_] in ECMA-262 (see the pattern test below).
+    expect(props.externalId).toMatchObject({ pattern: "^[\\w.-]+$" });
+    expect(tool("create_key").validationSchema?.properties).toMatchObject({ externalId: { pattern: "^[a-zA-Z0-9_.-]+$" } });
+    // Lengths and counts a model cannot plausibly miss, and an id's length (copied, never
+    // composed), stay in validation only.
+    expect(props.apiId).toEqual({ type: "string" });
+    expect(props.meta).not.toHaveProperty("maxProperties");
+    expect(props.ratelimits).not.toHaveProperty("maxItems");
+    expect(props.roles.items).not.toHaveProperty("maxLength");
+    expect(tool("create_key").validationSchema?.properties).toMatchObject({
+      apiId: { minLength: 3, maxLength: 255 },
+      meta: { maxProperties: 100 },
+      ratelimits: { maxItems: 50 },
+      roles: { items: { maxLength: 128 } },
+      permissions: { maxItems: 1000 },
+      recoverable: { default: false },
+    });
+    // An omitted flag is off; saying so costs tokens and tells a model nothing. A true default stays.
+    expect(props.recoverable).not.toHaveProperty("default");
+    expect(props.enabled).toMatchObject({ default: true });
     expect((props.credits.properties as Record<string, JsonSchema>).remaining).toEqual({
       type: ["integer", "null"],
       minimum: 0,
@@ -161,6 +177,34 @@ describe("generateTools on the contract", () => {
     });
     const refill = (props.credits.properties as Record<string, JsonSchema>).refill;
     expect((refill.properties as Record<string, JsonSchema>).interval.enum).toEqual(["daily", "monthly"]);
+  });
+
+  it("shows every pattern to the model in an equivalent, shorter form", () => {
+    const probes = [...Array.from({ length: 128 }, (_, i) => String.fromCharCode(i)), "é", "ß", "٣", "_a", "a b", "a-b", "a.b*c", "a:b", "x/y", "-", "\\", "]"];
+    let compacted = 0;
+    for (const t of tools) {
+      const model = entries(t.inputSchema).filter(([, k]) => k === "pattern").map(([p, , v]) => [p, v as string]);
+      const validation = new Map(entries(t.validationSchema).filter(([, k]) => k === "pattern").map(([p, , v]) => [p, v as string]));
+      for (const [path, shown] of model) {
+        const original = validation.get(path);
+        expect(original, `${t.name} ${path}: the model sees a pattern validation does not check`).toBeDefined();
+        if (original === undefined) continue;
+        if (shown !== original) compacted++;
+        expect(shown.length, `${t.name} ${path}`).toBeLessThanOrEqual(original.length);
+        for (const flags of ["", "u"]) {
+          const a = new RegExp(shown, flags);
+          const b = new RegExp(original, flags);
+          for (const probe of probes) expect(a.test(probe), `${t.name} ${path} /${shown}/${flags} vs /${original}/ on ${JSON.stringify(probe)}`).toBe(b.test(probe));
+        }
+      }
+    }
+    expect(compacted).toBeGreaterThan(0);
+    expect(compactPattern("^[a-zA-Z0-9_:\\-\\.\\*]+$")).toBe("^[\\w:.*-]+$");
+    expect(compactPattern("^[a-zA-Z0-9_]+$")).toBe("^\\w+$");
+    // Anything it does not fully understand is left as written.
+    for (const p of ["^[^a-zA-Z0-9_]+$", "^[a-zA-Z0-9_\\s]+$", "^[a-z0-9_]+$", "^rl_[a-zA-Z0-9]+$", "\\[a-zA-Z0-9_\\]", "[a-zA-Z0-9_"]) {
+      expect(compactPattern(p), p).toBe(p);
+    }
   });
 
   it("keeps the API's strictness in validationSchema and out of the model's view", () => {
