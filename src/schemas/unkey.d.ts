@@ -1880,7 +1880,7 @@ export interface operations {
                     keyId: string;
                     /**
                      * Format: int64
-                     * @description Ms the old key stays valid; 0 = now.
+                     * @description How long the old key stays valid; 0 = now.
                      */
                     expiration: number;
                 };

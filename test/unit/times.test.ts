@@ -64,6 +64,11 @@ describe("prepareArguments with the contract's marks", () => {
     expect(args.expires).toBe("P1D");
   });
 
+  it("takes an ISO duration for how long a rerolled key's predecessor stays valid", () => {
+    expect(prepareArguments(tool("reroll_key").argumentRules, { keyId: "key_1", expiration: "PT1H" }, NOW)).toEqual({ ok: true, args: { keyId: "key_1", expiration: 3_600_000 } });
+    expect(prepareArguments(tool("reroll_key").argumentRules, { keyId: "key_1", expiration: 0 }, NOW)).toEqual({ ok: true, args: { keyId: "key_1", expiration: 0 } });
+  });
+
   it("keeps null where the API reads null as 'clear' (update_key expires)", () => {
     expect(prepareArguments(tool("update_key").argumentRules, { keyId: "key_1", expires: null }, NOW)).toEqual({ ok: true, args: { keyId: "key_1", expires: null } });
   });
