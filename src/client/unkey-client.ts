@@ -116,7 +116,8 @@ export function createUnkeyClient(options: UnkeyClientOptions): UnkeyClient {
   const poolFor = async (o: string): Promise<Pool> => {
     let pool = pools.get(o);
     if (!pool) {
-      const { Pool } = await (undici ??= import("undici"));
+      undici ??= import("undici");
+      const { Pool } = await undici;
       if (pools.has(o)) return pools.get(o)!;
       pool = new Pool(o, {
         connections: options.connections ?? 32,

@@ -20,7 +20,7 @@ class UsageError extends Error {}
 type Options = NonNullable<ParseArgsConfig["options"]>;
 
 function parse(args: string[], options: Options, positionals: number): { values: Record<string, unknown>; positionals: string[] } {
-  let parsed;
+  let parsed: { values: Record<string, unknown>; positionals: string[] };
   try {
     parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (err) {
@@ -32,7 +32,7 @@ function parse(args: string[], options: Options, positionals: number): { values:
   if (parsed.positionals.length > positionals) {
     throw new UsageError(`unexpected argument "${parsed.positionals[positionals]}".`);
   }
-  return parsed as { values: Record<string, unknown>; positionals: string[] };
+  return parsed;
 }
 
 const DATA_DIR = { "data-dir": { type: "string" } } as const satisfies Options;

@@ -192,7 +192,7 @@ function requestTime(req: IncomingMessage, testClock: boolean): number {
 
 export async function createLocalApi(opts: LocalApiOptions = {}): Promise<LocalApi> {
   const store = await openStore({ dataDir: opts.dataDir, memory: opts.memory });
-  let boot;
+  let boot: ReturnType<typeof bootstrap>;
   try {
     boot = bootstrap(store, Date.now(), opts.rootKey);
   } catch (err) {

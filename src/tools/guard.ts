@@ -37,7 +37,7 @@ export type BeforeExecuteHook = (call: GuardCall) => Promise<CallToolResult | un
 /** True when one top-level argument condition holds. `note` conditions only the server can judge. */
 export function conditionMatches(cond: ArgumentCondition, args: Record<string, unknown>): boolean {
   if (cond.field === undefined) return false;
-  const present = Object.prototype.hasOwnProperty.call(args, cond.field);
+  const present = Object.hasOwn(args, cond.field);
   const value = args[cond.field];
   if (cond.present !== undefined) return cond.present ? present : !present;
   if (!present) return false;

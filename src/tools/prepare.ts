@@ -74,7 +74,7 @@ export function prepareArguments(rules: readonly ArgumentRule[] | undefined, arg
   for (const rule of rules) {
     if (rule.time === undefined && !("default" in rule)) continue;
     forEachSlot(out, rule.path, (holder, key, field) => {
-      const present = Object.prototype.hasOwnProperty.call(holder, key) && holder[key] !== undefined;
+      const present = Object.hasOwn(holder, key) && holder[key] !== undefined;
       if (!present) {
         if ("default" in rule) holder[key] = structuredClone(rule.default);
         return;
@@ -120,7 +120,9 @@ function forEachSlot(root: Record<string, unknown>, path: string, visit: (holder
     const last = i === segments.length - 1;
     if (seg === "[]") {
       if (!Array.isArray(node)) return;
-      node.forEach((item, index) => step(item, i + 1, `${field}[${index}]`));
+      node.forEach((item, index) => {
+        step(item, i + 1, `${field}[${index}]`);
+      });
       return;
     }
     if (!isObject(node)) return;
@@ -133,12 +135,20 @@ function forEachSlot(root: Record<string, unknown>, path: string, visit: (holder
     const parentPath = segments.slice(0, -1);
     const walkTo = (node: unknown, i: number, field: string): void => {
       if (i === parentPath.length) {
-        if (Array.isArray(node)) node.forEach((_, index) => visit(node as unknown as Record<string, unknown>, String(index), `${field}[${index}]`));
+        if (Array.isArray(node)) {
+          node.forEach((_, index) => {
+            visit(node as unknown as Record<string, unknown>, String(index), `${field}[${index}]`);
+          });
+        }
         return;
       }
       const seg = parentPath[i];
       if (seg === "[]") {
-        if (Array.isArray(node)) node.forEach((item, index) => walkTo(item, i + 1, `${field}[${index}]`));
+        if (Array.isArray(node)) {
+          node.forEach((item, index) => {
+            walkTo(item, i + 1, `${field}[${index}]`);
+          });
+        }
         return;
       }
       if (isObject(node)) walkTo(node[seg], i + 1, field === "" ? seg : `${field}.${seg}`);

@@ -11,15 +11,16 @@ import { ElicitRequestSchema, type ElicitRequest, type ElicitResult } from "@mod
 import { spawnHttpServer } from "../helpers/mcp-http.js";
 import { startLocalApi, type InProcessLocalApi } from "../helpers/local-api.js";
 import { call, expectNoSecretsInServerStderr, rememberSecret, startStdioServer, type StdioServer } from "../helpers/mcp-stdio.js";
+import type { OperationId, ResponseData } from "../../src/local/handlers/types.js";
 
 let api: InProcessLocalApi;
 const servers: StdioServer[] = [];
 const asked: Array<ElicitRequest["params"]> = [];
 let answer: (p: ElicitRequest["params"]) => Promise<ElicitResult> = async () => ({ action: "accept", content: { confirm: true } });
 
-async function raw(op: string, body: unknown): Promise<{ status: number; data: any }> {
+async function raw<Op extends OperationId>(op: Op, body: unknown): Promise<{ status: number; data: ResponseData<Op> }> {
   const res = await fetch(`${api.url}/v2/${op}`, { method: "POST", headers: { authorization: `Bearer ${api.rootKey}`, "content-type": "application/json" }, body: JSON.stringify(body) });
-  return { status: res.status, data: ((await res.json()) as { data: unknown }).data };
+  return { status: res.status, data: ((await res.json()) as { data: ResponseData<Op> }).data };
 }
 
 async function server(args: string[] = []): Promise<StdioServer> {

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLI_PATH, startLocalApi, type InProcessLocalApi } from "../helpers/local-api.js";
 import { spawnHttpServer, type SpawnedHttpServer } from "../helpers/mcp-http.js";
 import { rememberSecret } from "../helpers/mcp-stdio.js";
+import type { OperationId, ResponseData } from "../../src/local/handlers/types.js";
 
 type Answer = { action: "accept" | "decline" | "cancel"; content?: Record<string, string | boolean> };
 type Mode = "auto" | "legacy";
@@ -21,9 +22,9 @@ const clients: Client[] = [];
 let answer: () => Answer = () => ({ action: "accept", content: { confirm: true } });
 const asked: string[] = [];
 
-async function raw(op: string, body: unknown): Promise<{ status: number; data: any }> {
+async function raw<Op extends OperationId>(op: Op, body: unknown): Promise<{ status: number; data: ResponseData<Op> }> {
   const res = await fetch(`${api.url}/v2/${op}`, { method: "POST", headers: { authorization: `Bearer ${api.rootKey}`, "content-type": "application/json" }, body: JSON.stringify(body) });
-  return { status: res.status, data: ((await res.json()) as { data: unknown }).data };
+  return { status: res.status, data: ((await res.json()) as { data: ResponseData<Op> }).data };
 }
 
 function newClient(mode: Mode, elicit: boolean): Client {

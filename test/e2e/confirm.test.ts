@@ -12,13 +12,14 @@ import { startLocalApi, type InProcessLocalApi } from "../helpers/local-api.js";
 import { connectHttpClient, spawnHttpServer } from "../helpers/mcp-http.js";
 import { call, expectNoSecretsInServerStderr, ok, rememberSecret, runCli, startStdioServer, type StdioServer } from "../helpers/mcp-stdio.js";
 import { REDIS_AVAILABLE, startRedis } from "../helpers/redis.js";
+import type { OperationId, ResponseData } from "../../src/local/handlers/types.js";
 
 let api: InProcessLocalApi;
 const servers: StdioServer[] = [];
 
-async function raw(op: string, body: unknown): Promise<{ status: number; data: any }> {
+async function raw<Op extends OperationId>(op: Op, body: unknown): Promise<{ status: number; data: ResponseData<Op> }> {
   const res = await fetch(`${api.url}/v2/${op}`, { method: "POST", headers: { authorization: `Bearer ${api.rootKey}`, "content-type": "application/json" }, body: JSON.stringify(body) });
-  return { status: res.status, data: ((await res.json()) as { data: unknown }).data };
+  return { status: res.status, data: ((await res.json()) as { data: ResponseData<Op> }).data };
 }
 
 async function server(args: string[] = []): Promise<StdioServer> {

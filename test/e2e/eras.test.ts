@@ -187,7 +187,7 @@ describe("stdio: both eras from the built CLI", () => {
         expect((await client.listTools()).tools).toHaveLength(profileSize("full"));
         const created = await callTool(client, "create_api", { name: `eras-${mode}` });
         expect(created.isError, JSON.stringify(created)).toBeFalsy();
-        const apiId = (created.structuredContent?.data as { apiId: string }).apiId;
+        const apiId = (created.structuredContent!.data as { apiId: string }).apiId;
         const got = await callTool(client, "get_api", { apiId });
         expect(got.structuredContent?.data).toMatchObject({ id: apiId, name: `eras-${mode}` });
       } finally {

@@ -30,9 +30,16 @@ const KEYS_TOOLS = [
   "set_key_roles",
 ].sort();
 
-async function health(base: string): Promise<{ status: number; contentType: string | null; body: any }> {
+/** The /healthz body as the server documents it; the tests below check it with toEqual. */
+interface Health {
+  status: string;
+  sessions: number;
+  mode: string;
+}
+
+async function health(base: string): Promise<{ status: number; contentType: string | null; body: Health }> {
   const res = await fetch(`${base}/healthz`);
-  return { status: res.status, contentType: res.headers.get("content-type"), body: await res.json() };
+  return { status: res.status, contentType: res.headers.get("content-type"), body: (await res.json()) as Health };
 }
 
 let api: InProcessLocalApi;

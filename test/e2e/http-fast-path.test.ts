@@ -74,7 +74,7 @@ describe("stateless HTTP: answers as the MCP spec and SDK do", () => {
     const [msg] = messagesOf(created.type, created.text);
     expect(msg).toMatchObject({ jsonrpc: "2.0", id: 1 });
     expect(msg.result?.isError).toBeFalsy();
-    const apiId = (msg.result?.structuredContent?.data as { apiId: string }).apiId;
+    const apiId = (msg.result!.structuredContent!.data as { apiId: string }).apiId;
     expect(apiId).toMatch(/^api_/);
     // The result is the API's: the next call reads it back.
     const got = messagesOf(null, (await post(toolCall(2, "get_api", { apiId }))).text)[0];

@@ -83,19 +83,22 @@ export function text(result: CallToolResult): string {
   return result.content.map((c) => (c.type === "text" ? c.text : "")).join("\n");
 }
 
+/** The parts of a JSON-RPC answer the raw-POST tests read. */
+type RawRpcBody = { error?: { code: number; message: string; data?: unknown } };
+
 /** A raw JSON-RPC POST, as a client without the SDK would send it. */
 export async function rawPost(
   url: string,
   body: string,
   headers: Record<string, string> = {},
-): Promise<{ status: number; headers: Headers; text: string; json?: { error?: { code: number; message: string; data?: unknown } } }> {
+): Promise<{ status: number; headers: Headers; text: string; json?: RawRpcBody }> {
   const res = await fetch(url, {
     method: "POST",
     headers: { "content-type": "application/json", accept: "application/json, text/event-stream", ...headers },
     body,
   });
   const t = await res.text();
-  let json;
+  let json: RawRpcBody | undefined;
   try {
     json = JSON.parse(t);
   } catch {

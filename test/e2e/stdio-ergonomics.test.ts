@@ -8,18 +8,19 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FREE_FORM_LIMITS } from "../../src/schemas/json-schema.js";
 import { startLocalApi, type InProcessLocalApi } from "../helpers/local-api.js";
 import { call, expectNoSecretsInServerStderr, ok, rememberSecret, startStdioServer, type StdioServer } from "../helpers/mcp-stdio.js";
+import type { OperationId, ResponseData } from "../../src/local/handlers/types.js";
 
 let api: InProcessLocalApi;
 let s: StdioServer;
 let apiId = "";
 
-async function raw(path: string, body: unknown): Promise<{ status: number; data: any }> {
+async function raw<Op extends OperationId>(path: Op, body: unknown): Promise<{ status: number; data: ResponseData<Op> }> {
   const res = await fetch(`${api.url}/v2/${path}`, {
     method: "POST",
     headers: { authorization: `Bearer ${api.rootKey}`, "content-type": "application/json" },
     body: JSON.stringify(body),
   });
-  const json = (await res.json()) as { data?: unknown };
+  const json = (await res.json()) as { data: ResponseData<Op> };
   return { status: res.status, data: json.data };
 }
 
@@ -57,7 +58,7 @@ describe("rate limits mean what the person said", () => {
   it("autoApply: false is still sent as given", async () => {
     const created = await ok<{ keyId: string; key: string }>(s.client, "create_key", { apiId, ratelimits: [{ name: "named", limit: 1, duration: 60_000, autoApply: false }] });
     rememberSecret(created.key);
-    expect((await raw("keys.getKey", { keyId: created.keyId })).data.ratelimits[0].autoApply).toBe(false);
+    expect((await raw("keys.getKey", { keyId: created.keyId })).data.ratelimits![0].autoApply).toBe(false);
   });
 });
 

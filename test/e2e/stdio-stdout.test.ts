@@ -95,7 +95,7 @@ describe("stdio: stdout carries only JSON-RPC", () => {
     expect((await waitFor(1)).result).toMatchObject({ serverInfo: expect.any(Object) });
     send({ jsonrpc: "2.0", method: "notifications/initialized" });
     send({ jsonrpc: "2.0", id: 2, method: "tools/list" });
-    expect(((await waitFor(2)).result?.tools as unknown[]).length).toBe(45);
+    expect(((await waitFor(2)).result!.tools as unknown[]).length).toBe(45);
     send({ jsonrpc: "2.0", id: 3, method: "tools/call", params: { name: "create_api", arguments: { name: "stdout-check" } } });
     const created = await waitFor(3);
     expect(created.result?.isError).toBeFalsy();

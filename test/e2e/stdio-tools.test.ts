@@ -13,6 +13,7 @@ import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocalApi, type InProcessLocalApi } from "../helpers/local-api.js";
 import { call, expectNoSecretsInServerStderr, okConfirmed, rememberSecret, startStdioServer, type StdioServer } from "../helpers/mcp-stdio.js";
+import type { OperationId, ResponseData } from "../../src/local/handlers/types.js";
 
 let api: InProcessLocalApi;
 let s: StdioServer;
@@ -25,13 +26,13 @@ async function tool<T = Record<string, unknown>>(name: string, args: Record<stri
 }
 
 /** A request straight to the local API with the admin root key: the independent check. */
-async function raw(path: string, body: unknown): Promise<{ status: number; data: any; body: any }> {
+async function raw<Op extends OperationId>(path: Op, body: unknown): Promise<{ status: number; data: ResponseData<Op>; body: unknown }> {
   const res = await fetch(`${api.url}/v2/${path}`, {
     method: "POST",
     headers: { authorization: `Bearer ${api.rootKey}`, "content-type": "application/json" },
     body: JSON.stringify(body),
   });
-  const json = (await res.json()) as { data?: unknown };
+  const json = (await res.json()) as { data: ResponseData<Op> };
   return { status: res.status, data: json.data, body: json };
 }
 
@@ -104,15 +105,15 @@ describe("every tool over stdio, effects verified through the API", () => {
     const { keyId, key: plaintext } = await rawKey({ credits: { remaining: 10 } });
     const v = await tool<{ valid: boolean; code: string; keyId: string }>("verify_key", { key: plaintext });
     expect(v).toMatchObject({ valid: true, code: "VALID", keyId });
-    expect((await raw("keys.getKey", { keyId })).data.credits.remaining).toBe(9);
+    expect((await raw("keys.getKey", { keyId })).data.credits!.remaining).toBe(9);
   });
 
   it("keys: update_key_credits increments and sets", async () => {
     const { keyId } = await rawKey({ credits: { remaining: 9 } });
     expect(await tool("update_key_credits", { keyId, operation: "increment", value: 5 })).toMatchObject({ remaining: 14 });
-    expect((await raw("keys.getKey", { keyId })).data.credits.remaining).toBe(14);
+    expect((await raw("keys.getKey", { keyId })).data.credits!.remaining).toBe(14);
     await tool("update_key_credits", { keyId, operation: "set", value: 3 });
-    expect((await raw("keys.getKey", { keyId })).data.credits.remaining).toBe(3);
+    expect((await raw("keys.getKey", { keyId })).data.credits!.remaining).toBe(3);
   });
 
   it("keys: update_key keeps omitted fields and clears fields given as null", async () => {
@@ -133,7 +134,7 @@ describe("every tool over stdio, effects verified through the API", () => {
     expect(after.meta).toBeUndefined();
     expect(after.expires).toBeUndefined();
     // Omitted: unchanged.
-    expect(after.identity?.externalId).toBe(before.identity.externalId);
+    expect(after.identity?.externalId).toBe(before.identity!.externalId);
     expect(after.enabled).toBe(true);
 
     await tool("update_key", { keyId: k, enabled: false, name: "disabled-now" });
@@ -143,7 +144,7 @@ describe("every tool over stdio, effects verified through the API", () => {
   it("keys: add/remove/set permissions", async () => {
     const { keyId } = await rawKey();
     await tool("add_key_permissions", { keyId, permissions: ["documents.read", "documents.write"] });
-    expect((await raw("keys.getKey", { keyId })).data.permissions.sort()).toEqual(["documents.read", "documents.write"]);
+    expect((await raw("keys.getKey", { keyId })).data.permissions!.sort()).toEqual(["documents.read", "documents.write"]);
     await tool("remove_key_permissions", { keyId, permissions: ["documents.write"] });
     expect((await raw("keys.getKey", { keyId })).data.permissions).toEqual(["documents.read"]);
     await tool("set_key_permissions", { keyId, permissions: ["billing.read"] });
@@ -167,10 +168,10 @@ describe("every tool over stdio, effects verified through the API", () => {
     expect(roles.map((r) => r.name)).toContain(roleName);
 
     await tool("set_role_permissions", { roleId, permissions: [slug] });
-    expect((await raw("permissions.getRole", { role: roleId })).data.permissions.map((p: { slug: string }) => p.slug)).toEqual([slug]);
+    expect((await raw("permissions.getRole", { role: roleId })).data.permissions!.map((p) => p.slug)).toEqual([slug]);
 
     await tool("add_key_roles", { keyId, roles: [roleName, roleA] });
-    expect((await raw("keys.getKey", { keyId })).data.roles.sort()).toEqual([roleName, roleA].sort());
+    expect((await raw("keys.getKey", { keyId })).data.roles!.sort()).toEqual([roleName, roleA].sort());
     await tool("remove_key_roles", { keyId, roles: [roleA] });
     expect((await raw("keys.getKey", { keyId })).data.roles).toEqual([roleName]);
     await tool("set_key_roles", { keyId, roles: [roleB] });

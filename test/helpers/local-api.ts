@@ -10,6 +10,16 @@ import { createRootKey, revokeRootKey } from "../../src/local/root-keys.js";
 import { hashKey } from "../../src/local/ids.js";
 import { findRootKeyByHash } from "../../src/local/store/root-keys.js";
 import type { Store } from "../../src/local/store/store.js";
+import type { OperationId, ResponseBody } from "../../src/local/handlers/types.js";
+import type { components } from "../../src/schemas/unkey.js";
+
+/**
+ * A local API response body as a raw-HTTP test reads it: the operation's 200 body (`meta`, `data`,
+ * `pagination` where it has one) and, on an error status, `error`. Both halves are typed so a test
+ * can read the one its status assertion has pinned down; the absent half is undefined at run time,
+ * so reading into it throws and fails the test.
+ */
+export type ApiBody<Op extends OperationId> = ResponseBody<Op> & { error: components["schemas"]["ErrorDetail"] };
 
 export interface LocalApiHandle {
   /** Base URL, e.g. http://127.0.0.1:53121 (give it to the SDK as serverURL). */

@@ -3,13 +3,14 @@
  * (apis.createApi, keys.createKey, keys.verifyKey, ratelimit.limit with X-Test-Time), plus the
  * same events as plain JS objects so tests compute expected answers independently of SQL.
  */
+import type { OperationId } from "../../src/local/handlers/types.js";
 
 /** 2024-01-20T12:00:00Z: "now" for the queries; the docs' billing-period example (Jan 2024) is inside retention. */
 export const NOW = Date.UTC(2024, 0, 20, 12, 0, 0);
 export const HOUR = 3_600_000;
 export const DAY = 86_400_000;
 
-export type Post = (operationId: string, body: unknown, time: number) => Promise<{ status: number; body: Record<string, unknown> }>;
+export type Post = (operationId: OperationId, body: unknown, time: number) => Promise<{ status: number; body: Record<string, unknown> }>;
 
 export interface VerificationFact {
   time: number;
@@ -43,7 +44,7 @@ export interface Fixture {
   namespaceId: string;
 }
 
-async function ok(post: Post, op: string, body: unknown, time: number): Promise<Record<string, unknown>> {
+async function ok(post: Post, op: OperationId, body: unknown, time: number): Promise<Record<string, unknown>> {
   const r = await post(op, body, time);
   if (r.status !== 200) throw new Error(`${op} answered ${r.status}: ${JSON.stringify(r.body)}`);
   return r.body.data as Record<string, unknown>;

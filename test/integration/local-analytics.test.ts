@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createLocalApi } from "../../src/local/server.js";
 import { ANALYTICS_FILE_NAME } from "../../src/local/analytics/index.js";
-import { startHarness, type Harness } from "./local-verify-support.js";
+import { startHarness, type Harness, type RawResponse } from "./local-verify-support.js";
 import { buildFixture, DAY, HOUR, NOW, type Fixture, type VerificationFact } from "./analytics-fixture.js";
 import { QUERY_EXAMPLES as Q } from "./analytics-examples.js";
 
@@ -50,17 +50,20 @@ afterAll(async () => {
   await h?.close();
 });
 
-async function query(sql: string, opts: { rootKey?: string; op?: string } = {}): Promise<{ status: number; body: Record<string, any> }> { // eslint-disable-line @typescript-eslint/no-explicit-any
+/** The two analytics operations a query can go to. */
+type AnalyticsOp = "analytics.getVerifications" | "analytics.getRatelimits";
+
+async function query(sql: string, opts: { rootKey?: string; op?: AnalyticsOp } = {}): Promise<RawResponse<AnalyticsOp>> {
   return h.post(opts.op ?? "analytics.getVerifications", { query: sql }, { rootKey: opts.rootKey, time: NOW });
 }
 
-async function rows(sql: string, opts: { rootKey?: string; op?: string } = {}): Promise<Row[]> {
+async function rows(sql: string, opts: { rootKey?: string; op?: AnalyticsOp } = {}): Promise<Row[]> {
   const r = await query(sql, opts);
   expect(r.status, JSON.stringify(r.body)).toBe(200);
   return r.body.data as Row[];
 }
 
-async function rejected(sql: string, status: number, code: string, opts: { rootKey?: string; op?: string } = {}): Promise<string> {
+async function rejected(sql: string, status: number, code: string, opts: { rootKey?: string; op?: AnalyticsOp } = {}): Promise<string> {
   const r = await query(sql, opts);
   expect(r.status, JSON.stringify(r.body)).toBe(status);
   expect(r.body.error.type).toBe(`https://unkey.com/docs/errors/${code}`);
@@ -326,8 +329,8 @@ describe("restrictions", () => {
     expect(await rejected("SELECT * FROM duckdb_tables", 400, "user/bad_request/invalid_analytics_table")).toContain("'duckdb_tables'");
     expect(await rejected("SELECT * FROM key_verification", 400, "user/bad_request/invalid_analytics_table")).toContain("key_verifications_v1");
     // A CTE name is only a table inside its own query.
-    const escape = "SELECT 1 AS x FROM (WITH duckdb_tables AS (SELECT 1) SELECT 1) UNION ALL SELECT 1 FROM duckdb_tables";
-    expect(await rejected(escape, 400, "user/bad_request/invalid_analytics_table")).toContain("'duckdb_tables'");
+    const cteEscape = "SELECT 1 AS x FROM (WITH duckdb_tables AS (SELECT 1) SELECT 1) UNION ALL SELECT 1 FROM duckdb_tables";
+    expect(await rejected(cteEscape, 400, "user/bad_request/invalid_analytics_table")).toContain("'duckdb_tables'");
     const wrongOp = await rejected("SELECT count(*) FROM ratelimits_v1", 400, "user/bad_request/invalid_analytics_table");
     expect(wrongOp).toContain("analytics.getRatelimits");
   });

@@ -7,7 +7,9 @@ import { afterAll, beforeAll, expect, test } from "vitest";
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startLocalApi, type InProcessLocalApi } from "../helpers/local-api.js";
+import { startLocalApi, type ApiBody, type InProcessLocalApi } from "../helpers/local-api.js";
+import type { OperationId, ResponseBody } from "../../src/local/handlers/types.js";
+import type { components } from "../../src/schemas/unkey.js";
 import { openStore } from "../../src/local/store/store.js";
 import { hashKey } from "../../src/local/ids.js";
 
@@ -23,17 +25,19 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function post(
-  op: string,
+type ErrorBody = components["schemas"]["ErrorResponse"];
+
+async function post<Op extends OperationId>(
+  op: Op,
   body: string | object,
   headers: Record<string, string> = { authorization: `Bearer ${api.rootKey}` },
-): Promise<{ status: number; contentType: string | null; body: any }> {
+): Promise<{ status: number; contentType: string | null; body: ApiBody<Op> }> {
   const res = await fetch(`${api.url}/v2/${op}`, {
     method: "POST",
     headers: { "content-type": "application/json", ...headers },
     body: typeof body === "string" ? body : JSON.stringify(body),
   });
-  return { status: res.status, contentType: res.headers.get("content-type"), body: await res.json() };
+  return { status: res.status, contentType: res.headers.get("content-type"), body: (await res.json()) as ApiBody<Op> };
 }
 
 test("a missing Authorization header is 400 (as Unkey), not 401", async () => {
@@ -94,11 +98,11 @@ test("validation errors name every field, what was expected and what was given",
   const r = await post("keys.createKey", { apiId: "x", byteLength: 300, surprise: true });
   expect(r.status).toBe(400);
   expect(r.body.error.type).toBe("https://unkey.com/docs/errors/unkey/application/invalid_input");
-  const byLocation = Object.fromEntries(r.body.error.errors.map((e: { location: string; message: string }) => [e.location, e.message]));
+  const byLocation = Object.fromEntries(r.body.error.errors!.map((e) => [e.location, e.message]));
   expect(byLocation["body.surprise"]).toContain("not allowed");
   expect(byLocation["body.apiId"]).toContain('got "x"');
   expect(byLocation["body.byteLength"]).toContain("got 300");
-  expect(r.body.error.detail).toBe(r.body.error.errors[0].message);
+  expect(r.body.error.detail).toBe(r.body.error.errors![0].message);
 });
 
 test("an unreadable body is 400 request_body_unreadable", async () => {
@@ -120,10 +124,10 @@ test("error content types follow the contract: deleteIdentity errors are problem
 test("unknown routes are 404 and GET on an operation is 405, both in Unkey's envelope", async () => {
   const nf = await fetch(`${api.url}/v2/keys.doesNotExist`, { method: "POST", body: "{}" });
   expect(nf.status).toBe(404);
-  expect(((await nf.json()) as any).error.status).toBe(404);
+  expect(((await nf.json()) as ErrorBody).error.status).toBe(404);
   const m = await fetch(`${api.url}/v2/keys.createKey`);
   expect(m.status).toBe(405);
-  expect(((await m.json()) as any).error.detail).toContain("POST");
+  expect(((await m.json()) as ErrorBody).error.detail).toContain("POST");
 });
 
 test("X-Test-Time sets the request clock only when the server runs with the test clock", async () => {
@@ -136,9 +140,9 @@ test("X-Test-Time sets the request clock only when the server runs with the test
   const plain = await startLocalApi({ testClock: false });
   try {
     const auth = { authorization: `Bearer ${plain.rootKey}`, "content-type": "application/json", "x-test-time": String(t) };
-    const a: any = await (await fetch(`${plain.url}/v2/apis.createApi`, { method: "POST", headers: auth, body: JSON.stringify({ name: "real" }) })).json();
-    const k: any = await (await fetch(`${plain.url}/v2/keys.createKey`, { method: "POST", headers: auth, body: JSON.stringify({ apiId: a.data.apiId }) })).json();
-    const g: any = await (await fetch(`${plain.url}/v2/keys.getKey`, { method: "POST", headers: auth, body: JSON.stringify({ keyId: k.data.keyId }) })).json();
+    const a = (await (await fetch(`${plain.url}/v2/apis.createApi`, { method: "POST", headers: auth, body: JSON.stringify({ name: "real" }) })).json()) as ResponseBody<"apis.createApi">;
+    const k = (await (await fetch(`${plain.url}/v2/keys.createKey`, { method: "POST", headers: auth, body: JSON.stringify({ apiId: a.data.apiId }) })).json()) as ResponseBody<"keys.createKey">;
+    const g = (await (await fetch(`${plain.url}/v2/keys.getKey`, { method: "POST", headers: auth, body: JSON.stringify({ keyId: k.data.keyId }) })).json()) as ResponseBody<"keys.getKey">;
     expect(g.data.createdAt).toBeGreaterThan(t);
   } finally {
     await plain.close();
@@ -183,7 +187,7 @@ test("a body over 4 MB is answered 413 request_body_too_large (not a connection 
   });
   expect(res.status).toBe(413);
   expect(res.headers.get("connection")).toBe("close");
-  const body: any = await res.json();
+  const body = (await res.json()) as ErrorBody;
   expect(body.error).toMatchObject({
     title: "Request Entity Too Large",
     status: 413,

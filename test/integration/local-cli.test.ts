@@ -12,7 +12,8 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { CLI_PATH, randomRootKey, spawnLocalApi, startLocalApi, type SpawnedLocalApi } from "../helpers/local-api.js";
+import { CLI_PATH, randomRootKey, spawnLocalApi, startLocalApi, type ApiBody, type SpawnedLocalApi } from "../helpers/local-api.js";
+import type { OperationId } from "../../src/local/handlers/types.js";
 import { listeningAddress } from "../helpers/net.js";
 
 const run = promisify(execFile);
@@ -133,13 +134,13 @@ test("--root-key naming a revoked key refuses to start (exit 2) instead of resto
   expect(again.stderr).not.toContain(seeded);
 });
 
-async function post(url: string, key: string, op: string, body: unknown): Promise<{ status: number; body: any }> {
+async function post<Op extends OperationId>(url: string, key: string, op: Op, body: unknown): Promise<{ status: number; body: ApiBody<Op> }> {
   const res = await fetch(`${url}/v2/${op}`, {
     method: "POST",
     headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
     body: JSON.stringify(body),
   });
-  return { status: res.status, body: await res.json() };
+  return { status: res.status, body: (await res.json()) as ApiBody<Op> };
 }
 
 test("`local --memory` writes nothing to disk: not in the working directory, HOME or TMPDIR", async () => {
@@ -218,7 +219,7 @@ describe("listKeys pagination", () => {
       const tooMany = await post(api.url, api.rootKey, "apis.listKeys", { apiId, limit: 101 });
       expect(tooMany.status).toBe(400);
       expect(tooMany.body.error.type).toBe("https://unkey.com/docs/errors/unkey/application/invalid_input");
-      const locations = tooMany.body.error.errors.map((e: { location: string }) => e.location);
+      const locations = tooMany.body.error.errors!.map((e) => e.location);
       expect(locations).toContain("body.limit");
       expect(tooMany.body.error.detail).toMatch(/101/);
     } finally {

@@ -7,7 +7,8 @@ import { afterEach, expect, test } from "vitest";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { spawnLocalApi, type SpawnedLocalApi } from "../helpers/local-api.js";
+import { spawnLocalApi, type ApiBody, type SpawnedLocalApi } from "../helpers/local-api.js";
+import type { OperationId } from "../../src/local/handlers/types.js";
 
 const dirs: string[] = [];
 const procs: SpawnedLocalApi[] = [];
@@ -16,13 +17,13 @@ afterEach(async () => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-async function call(url: string, rootKey: string, op: string, body: unknown): Promise<{ status: number; body: any }> {
+async function call<Op extends OperationId>(url: string, rootKey: string, op: Op, body: unknown): Promise<{ status: number; body: ApiBody<Op> }> {
   const res = await fetch(`${url}/v2/${op}`, {
     method: "POST",
     headers: { authorization: `Bearer ${rootKey}`, "content-type": "application/json" },
     body: JSON.stringify(body),
   });
-  return { status: res.status, body: await res.json() };
+  return { status: res.status, body: (await res.json()) as ApiBody<Op> };
 }
 
 test("kill -9 during a createKey burst loses no acknowledged key", async () => {

@@ -5,7 +5,8 @@
  * was accepted and then every getIdentity / listIdentities / listKeys answered 500.
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { startLocalApi, type InProcessLocalApi } from "../helpers/local-api.js";
+import { startLocalApi, type ApiBody, type InProcessLocalApi } from "../helpers/local-api.js";
+import type { OperationId } from "../../src/local/handlers/types.js";
 import { FREE_FORM_LIMITS } from "../../src/schemas/json-schema.js";
 
 let api: InProcessLocalApi;
@@ -17,14 +18,14 @@ beforeAll(async () => {
 });
 afterAll(() => api.close());
 
-async function post(op: string, body: unknown): Promise<{ status: number; body: any }> {
+async function post<Op extends OperationId>(op: Op, body: unknown): Promise<{ status: number; body: ApiBody<Op> }> {
   const res = await fetch(`${api.url}/v2/${op}`, {
     method: "POST",
     headers: { "content-type": "application/json", authorization: `Bearer ${api.rootKey}` },
     // Built by hand: JSON.stringify itself overflows on the deepest values sent here.
     body: typeof body === "string" ? body : JSON.stringify(body),
   });
-  return { status: res.status, body: await res.json() };
+  return { status: res.status, body: (await res.json()) as ApiBody<Op> };
 }
 
 /** `{"a":{"a":…{"leaf":true}…}}` with `depth` objects, as JSON text (no recursion anywhere). */
@@ -63,13 +64,13 @@ describe("a meta nested deeper than maxDepth", () => {
   test("is refused on createIdentity and updateIdentity; the identity is not created or changed", async () => {
     const created = await post("identities.createIdentity", withMeta(`"externalId":"deep-user"`, tooDeep));
     expect(created.status).toBe(400);
-    expect(created.body.error.errors[0].location).toBe("body.meta");
+    expect(created.body.error.errors![0].location).toBe("body.meta");
     expect((await post("identities.getIdentity", { identity: "deep-user" })).status).toBe(404);
 
     expect((await post("identities.createIdentity", { externalId: "flat-user", meta: { plan: "pro" } })).status).toBe(200);
     const updated = await post("identities.updateIdentity", withMeta(`"identity":"flat-user"`, tooDeep));
     expect(updated.status).toBe(400);
-    expect(updated.body.error.errors[0].message).toContain("is nested 4100 levels deep");
+    expect(updated.body.error.errors![0].message).toContain("is nested 4100 levels deep");
     expect((await post("identities.getIdentity", { identity: "flat-user" })).body.data.meta).toEqual({ plan: "pro" });
   });
 
@@ -77,10 +78,10 @@ describe("a meta nested deeper than maxDepth", () => {
     const keyId = (await post("keys.createKey", { apiId, meta: { v: 1 } })).body.data.keyId;
     const updated = await post("keys.updateKey", withMeta(`"keyId":"${keyId}"`, tooDeep));
     expect(updated.status).toBe(400);
-    expect(updated.body.error.errors[0].location).toBe("body.meta");
+    expect(updated.body.error.errors![0].location).toBe("body.meta");
     expect((await post("keys.getKey", { keyId })).body.data.meta).toEqual({ v: 1 });
 
-    const hash = "A".repeat(42) + "A=";
+    const hash = `${"A".repeat(42)}A=`;
     const keysBefore = (await post("apis.listKeys", { apiId })).body.data.length;
     const migrated = await post(
       "keys.migrateKeys",
@@ -106,7 +107,7 @@ test("a meta exactly maxDepth deep is accepted and read back; one level more is 
   expect(JSON.stringify(read.body.data.meta)).toBe(nestedJson(FREE_FORM_LIMITS.maxDepth));
   const over = await post("keys.createKey", withMeta(`"apiId":"${apiId}"`, nestedJson(FREE_FORM_LIMITS.maxDepth + 1)));
   expect(over.status).toBe(400);
-  expect(over.body.error.errors[0].message).toBe(`body.meta is nested ${FREE_FORM_LIMITS.maxDepth + 1} levels deep, the limit is ${FREE_FORM_LIMITS.maxDepth}`);
+  expect(over.body.error.errors![0].message).toBe(`body.meta is nested ${FREE_FORM_LIMITS.maxDepth + 1} levels deep, the limit is ${FREE_FORM_LIMITS.maxDepth}`);
 });
 
 test("a meta of exactly maxBytes is accepted; one byte more is refused with its size", async () => {

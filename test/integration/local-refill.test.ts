@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startHarness, type Harness } from "./local-verify-support.js";
 import { startLocalApi } from "../helpers/local-api.js";
+import type { OperationId, ResponseData } from "../../src/local/handlers/types.js";
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -132,13 +133,13 @@ describe("refills", () => {
     const a = await startLocalApi({ dataDir });
     const b = await startLocalApi({ dataDir, rootKey: a.rootKey });
     try {
-      const call = async (server: typeof a, op: string, body: unknown, time: number): Promise<any> => {
+      const call = async <Op extends OperationId>(server: typeof a, op: Op, body: unknown, time: number): Promise<ResponseData<Op>> => {
         const res = await fetch(`${server.url}/v2/${op}`, {
           method: "POST",
           headers: { "content-type": "application/json", authorization: `Bearer ${a.rootKey}`, "x-test-time": String(time) },
           body: JSON.stringify(body),
         });
-        return ((await res.json()) as any).data;
+        return ((await res.json()) as { data: ResponseData<Op> }).data;
       };
       const day1 = Date.UTC(2025, 0, 15, 12);
       const day2 = Date.UTC(2025, 0, 16, 0, 30);

@@ -8,16 +8,18 @@ import { Unkey } from "@unkey/api";
 import { HTTPClient } from "@unkey/api/lib/http.js";
 import { createLocalApi, type LocalApi, type LocalApiOptions } from "../../src/local/server.js";
 import { createRootKey } from "../../src/local/root-keys.js";
+import type { OperationId } from "../../src/local/handlers/types.js";
+import type { ApiBody } from "../helpers/local-api.js";
 
 export interface TestClock {
   /** Unix ms sent as X-Test-Time on every request. */
   now: number;
 }
 
-export interface RawResponse {
+export interface RawResponse<Op extends OperationId = OperationId> {
   status: number;
   contentType: string;
-  body: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  body: ApiBody<Op>;
 }
 
 export interface Harness {
@@ -32,7 +34,7 @@ export interface Harness {
   /** A root key in the same workspace holding exactly `permissions`. */
   rootKeyWith(...permissions: string[]): string;
   /** POST /v2/<operationId> with the test clock; never throws on 4xx/5xx. */
-  post(operationId: string, body: unknown, opts?: { rootKey?: string; time?: number }): Promise<RawResponse>;
+  post<Op extends OperationId>(operationId: Op, body: unknown, opts?: { rootKey?: string; time?: number }): Promise<RawResponse<Op>>;
   close(): Promise<void>;
 }
 
@@ -78,7 +80,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
         },
         body: JSON.stringify(body),
       });
-      return { status: res.status, contentType: res.headers.get("content-type") ?? "", body: (await res.json()) as Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
+      return { status: res.status, contentType: res.headers.get("content-type") ?? "", body: (await res.json()) as ApiBody<typeof operationId> };
     },
     close: () => api.close(),
   };

@@ -94,7 +94,7 @@ describe("unkey-mcp/ai-sdk in generateText's tool loop", () => {
     ]);
     const result = await generateText({ model, tools: unkeyAiSdkTools(toolkit), stopWhen: stepCountIs(10), prompt: "Set up an API with a rate-limited key and check it works." });
 
-    expect(result.steps.map((s) => s.toolCalls.map((c) => c.toolName)).flat()).toEqual(["create_api", "create_key", "verify_key", "get_key"]);
+    expect(result.steps.flatMap((s) => s.toolCalls.map((c) => c.toolName))).toEqual(["create_api", "create_key", "verify_key", "get_key"]);
     expect(result.text).toBe("Created and verified the key.");
     const outputs = result.steps.flatMap((s) => s.toolResults);
     expect(outputs.every((o) => (o.output as { isError: boolean }).isError === false)).toBe(true);

@@ -111,7 +111,10 @@ describe("toolkit calls", () => {
   it("with confirm off a destructive call runs without asking anyone", async () => {
     const { keyId } = await h.freshKey();
     let asked = 0;
-    const trusted = await h.toolkit({ confirm: "off", approve: () => (asked++, false) });
+    const trusted = await h.toolkit({ confirm: "off", approve: () => {
+        asked++;
+        return false;
+      } });
     const r = await trusted.call("delete_key", { keyId });
     expect(r.isError).toBe(false);
     expect(asked).toBe(0);
@@ -120,7 +123,10 @@ describe("toolkit calls", () => {
 
   it("the preview says which argument makes a write destructive", async () => {
     const seen: ApprovalRequest[] = [];
-    const toolkit = await h.toolkit({ approve: (call) => (seen.push(call), false) });
+    const toolkit = await h.toolkit({ approve: (call) => {
+        seen.push(call);
+        return false;
+      } });
     const { keyId } = await h.freshKey();
     await toolkit.call("update_key_credits", { keyId, operation: "set", value: 0 });
     expect(seen[0].reason).toBe("update_key_credits becomes destructive with `operation`");

@@ -5,7 +5,7 @@
  * each model turn the test decides that turn's tool calls from the ToolMessages so far, as a real
  * model reads them. The calls act on the local API over HTTP.
  */
-import { AIMessage, AIMessageChunk, HumanMessage, ToolMessage, type BaseMessage } from "@langchain/core/messages";
+import { type AIMessage, AIMessageChunk, HumanMessage, type ToolMessage, type BaseMessage } from "@langchain/core/messages";
 import type { ToolCall } from "@langchain/core/messages/tool";
 import { FakeStreamingChatModel } from "@langchain/core/utils/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

@@ -34,7 +34,10 @@ let answer = false;
 
 beforeAll(async () => {
   h = await startToolkitHarness();
-  toolkit = await h.toolkit({ approve: (call) => (approvals.push(call), answer) });
+  toolkit = await h.toolkit({ approve: (call) => {
+      approvals.push(call);
+      return answer;
+    } });
 });
 afterAll(async () => {
   h.expectNoSecretsLogged();

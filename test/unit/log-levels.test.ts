@@ -39,7 +39,7 @@ afterAll(async () => {
 });
 
 /** Runs one tool call with a fresh capturing logger at `level`; returns the result and every line written. */
-async function run(level: LogLevel, name: string, args: Record<string, unknown>): Promise<{ isError: boolean; data: any; lines: Line[] }> {
+async function run(level: LogLevel, name: string, args: Record<string, unknown>): Promise<{ isError: boolean; data: unknown; lines: Line[] }> {
   const raw: string[] = [];
   const logger = createLogger({ level, format: "json", sink: (l) => void raw.push(l) });
   const r = await executeTool(tool(name), args, { rootKey: api.rootKey, client, logger });

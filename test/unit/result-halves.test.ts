@@ -38,7 +38,12 @@ function structuredOnly(r: CallToolResult): string {
   const out: string[] = [];
   const walk = (v: unknown): void => {
     if (Array.isArray(v)) v.forEach(walk);
-    else if (v && typeof v === "object") Object.entries(v).forEach(([k, x]) => (out.push(k), walk(x)));
+    else if (v && typeof v === "object") {
+      for (const [k, x] of Object.entries(v)) {
+        out.push(k);
+        walk(x);
+      }
+    }
     else out.push(String(v));
   };
   walk(r.structuredContent);

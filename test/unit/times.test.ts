@@ -92,7 +92,7 @@ describe("prepareArguments with the contract's marks", () => {
     expect(item.properties.autoApply).toMatchObject({ type: "boolean", default: true, description: expect.stringContaining("false") });
     expect(item.properties.duration).toEqual({ type: ["integer", "string"], description: "ms or ISO duration (PT1H)." });
     // The API still receives exactly what it requires.
-    const validation = (tool("create_key").validationSchema?.properties as Record<string, { items: { required: string[] } }>).ratelimits.items;
+    const validation = (tool("create_key").validationSchema!.properties as Record<string, { items: { required: string[] } }>).ratelimits.items;
     expect(validation.required).toContain("autoApply");
   });
 });

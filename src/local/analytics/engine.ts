@@ -374,7 +374,7 @@ class DuckDbAnalytics implements Analytics {
       return c;
     });
     const text = await this.deserialize({ error: false, statements: [{ node: select, named_param_map: [] }] });
-    let reader;
+    let reader: Awaited<ReturnType<DuckDBConnection["runAndReadAll"]>>;
     try {
       reader = await conn.runAndReadAll(text);
     } catch {

@@ -90,7 +90,7 @@ function spelledAt(sql: string, node: Obj, fallback: string): string {
   const loc = node.query_location;
   if (typeof loc === "number" && loc >= 0 && loc < sql.length) {
     const m = /^[A-Za-z_][A-Za-z0-9_.]*/.exec(sql.slice(loc));
-    if (m && m[0].toLowerCase().endsWith(fallback.toLowerCase())) return m[0];
+    if (m?.[0].toLowerCase().endsWith(fallback.toLowerCase())) return m[0];
   }
   return fallback;
 }
@@ -385,7 +385,7 @@ function findArrayJoins(v: Json, found: Obj[], replace: boolean): Json {
 
 function liftArrayJoins(v: Json, templates: Templates): void {
   if (Array.isArray(v)) {
-    v.forEach((x) => liftArrayJoins(x, templates));
+    for (const x of v) liftArrayJoins(x, templates);
     return;
   }
   if (!isObj(v)) return;
@@ -417,7 +417,8 @@ function liftArrayJoins(v: Json, templates: Templates): void {
 }
 
 function clampLimit(root: Obj, max: number, templates: Templates): void {
-  const modifiers = Array.isArray(root.modifiers) ? root.modifiers : (root.modifiers = []);
+  if (!Array.isArray(root.modifiers)) root.modifiers = [];
+  const modifiers = root.modifiers;
   const existing = modifiers.find((m) => isObj(m) && m.type === "LIMIT_MODIFIER") as Obj | undefined;
   const limitNode = (): Obj => {
     const m = (templates.query(`SELECT 1 LIMIT ${max}`).modifiers as Json[])[0] as Obj;

@@ -104,7 +104,10 @@ export class CounterStore {
     const after = Math.max(0, bucket(c, seq) + delta);
     if (seq === c.seq) c.cur = after;
     else if (seq === c.seq - 1) c.prev = after;
-    else (c.older ??= new Map()).set(seq, after);
+    else {
+      c.older ??= new Map();
+      c.older.set(seq, after);
+    }
     return true;
   }
 
