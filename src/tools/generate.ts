@@ -621,7 +621,9 @@ function checkXMcp(x: XMcp, op: ContractOperation, operations: Map<string, Contr
   if (x.destructiveWhen !== undefined) {
     if (x.safety !== "write") p.push(`x-mcp.destructiveWhen: only a write operation can have it, this one is ${x.safety}`);
     if (!Array.isArray(x.destructiveWhen)) p.push("x-mcp.destructiveWhen: expected a list of conditions");
-    else x.destructiveWhen.forEach((c, i) => checkCondition(c, `x-mcp.destructiveWhen[${i}]`));
+    else {
+      for (const [i, c] of x.destructiveWhen.entries()) checkCondition(c, `x-mcp.destructiveWhen[${i}]`);
+    }
   }
   if (x.permissionsIf !== undefined) {
     if (!Array.isArray(x.permissionsIf)) p.push("x-mcp.permissionsIf: expected a list");

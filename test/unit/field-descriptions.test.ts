@@ -6,7 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { tools } from "../helpers/catalog.js";
+import { tool, tools } from "../helpers/catalog.js";
 
 /** Field name → why a model cannot misread it. */
 const NEEDS_NO_DESCRIPTION: Record<string, string> = {
@@ -62,7 +62,7 @@ describe("input field descriptions", () => {
     const override = tools.find((t) => t.name === "set_ratelimit_override")?.inputSchema.properties as Record<string, { description?: string }>;
     expect(override.identifier.description).toMatch(/wildcard|\*/);
     for (const name of ["query_key_verifications", "query_ratelimit_analytics"]) {
-      expect((tools.find((t) => t.name === name)?.inputSchema.properties as Record<string, { description?: string }>).query.description, name).toBeTruthy();
+      expect((tool(name).inputSchema.properties as Record<string, { description?: string }>).query.description, name).toBeTruthy();
     }
   });
 

@@ -232,7 +232,7 @@ describe("generateTools on the contract", () => {
     expect(t.inputSchema.required).toEqual(["checks"]);
     const checks = (t.inputSchema.properties as Record<string, JsonSchema>).checks;
     expect(checks).toMatchObject({ type: "array", minItems: 1 });
-    expect((t.validationSchema?.properties as Record<string, JsonSchema>).checks).toMatchObject({ maxItems: 100 });
+    expect((t.validationSchema!.properties as Record<string, JsonSchema>).checks).toMatchObject({ maxItems: 100 });
     const validate = ajv().compile(t.validationSchema as JsonSchema);
     const check = { namespace: "api", identifier: "user_1", limit: 10, duration: 60_000 };
     expect(validate({ checks: [check] })).toBe(true);
@@ -398,7 +398,7 @@ describe("generateTools on other documents", () => {
   it("gives an empty object as data when the envelope has only meta", () => {
     const metaOnly = op("things.a", X("a"), BODY);
     metaOnly.responses = { "200": { description: "OK", content: { "application/json": { schema: { type: "object", properties: { meta: { type: "object" } } } } } } };
-    expect((generateTools(docWith({ "/a": metaOnly })).tools[0].outputSchema?.properties as JsonSchema).data).toEqual({ type: "object", properties: {} });
+    expect((generateTools(docWith({ "/a": metaOnly })).tools[0].outputSchema!.properties as JsonSchema).data).toEqual({ type: "object", properties: {} });
   });
 
   it("reports PUT, PATCH and DELETE operations as skipped instead of dropping them silently (strict mode refuses them)", () => {

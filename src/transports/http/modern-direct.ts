@@ -71,13 +71,13 @@ function header(headers: IncomingHttpHeaders, name: string): string | undefined 
  */
 export function directModernRequest(headers: IncomingHttpHeaders, body: unknown, tools: ReadonlyMap<string, ToolDefinition>): DirectModernRequest | undefined {
   if (!isPlainObject(body)) return undefined;
-  const method = body["method"];
+  const method = body.method;
   if (method !== "tools/call" && method !== "tools/list") return undefined;
   if (!isJsonContentType(headers["content-type"])) return undefined;
   if (headers["mcp-session-id"] !== undefined) return undefined;
-  const params = body["params"];
+  const params = body.params;
   if (!isPlainObject(params)) return undefined;
-  const meta = params["_meta"];
+  const meta = params._meta;
   if (!isPlainObject(meta) || Object.keys(meta).some((k) => !ENVELOPE_KEYS.has(k))) return undefined;
   const versionHeader = header(headers, "mcp-protocol-version");
   const methodHeader = header(headers, "mcp-method");
@@ -86,9 +86,9 @@ export function directModernRequest(headers: IncomingHttpHeaders, body: unknown,
   if (method === "tools/call") {
     // Only name, arguments and the envelope: requestState / inputResponses (multi-round-trip) go to the SDK.
     if (Object.keys(params).some((k) => k !== "name" && k !== "arguments" && k !== "_meta")) return undefined;
-    const name = params["name"];
+    const name = params.name;
     if (typeof name !== "string" || nameHeader !== name) return undefined;
-    const args = params["arguments"];
+    const args = params.arguments;
     if (args !== undefined && !isPlainObject(args)) return undefined;
     // A read tool never asks for confirmation, so its answer is always one final result.
     if (tools.get(name)?.safety !== "read") return undefined;

@@ -59,10 +59,10 @@ export function parseRequestNarrowing(headers: IncomingHttpHeaders, query: Recor
   }
   const out: RequestNarrowing = {};
   const toolsetsHeader = single(headers["x-mcp-toolsets"]);
-  const toolsets = toolsetsHeader ?? single(query["toolsets"]);
+  const toolsets = toolsetsHeader ?? single(query.toolsets);
   if (toolsets !== undefined) out.toolsets = nonEmptyList(toolsets, toolsetsHeader !== undefined ? "X-MCP-Toolsets" : "toolsets");
   const toolsHeader = single(headers["x-mcp-tools"]);
-  const tools = toolsHeader ?? single(query["tools"]);
+  const tools = toolsHeader ?? single(query.tools);
   if (tools !== undefined) out.tools = nonEmptyList(tools, toolsHeader !== undefined ? "X-MCP-Tools" : "tools");
   const headerRo = single(headers["x-mcp-readonly"]) ?? single(headers["x-mcp-read-only"]);
   if (headerRo !== undefined) out.readOnly = parseBoolean(headerRo, "X-MCP-Readonly");
