@@ -14,7 +14,11 @@ const CLI = join(REPO_ROOT, "dist", "cli.js");
 const log = (m) => process.stderr.write(`[bench confirm] ${m}\n`);
 
 async function post(api, op, body) {
-  const res = await fetch(`${api.url}/v2/${op}`, { method: "POST", headers: { authorization: `Bearer ${api.rootKey}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+  const res = await fetch(`${api.url}/v2/${op}`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${api.rootKey}`, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
   return (await res.json()).data;
 }
 
@@ -47,7 +51,9 @@ export async function runConfirmBench({ print = true } = {}) {
   try {
     const apiId = (await post(api, "apis.createApi", { name: "bench-confirm" })).apiId;
     log(`delete_key with --confirm off (${CALLS} calls)`);
-    const offSamples = await series(api, apiId, async (keyId) => check(await off.client.callTool({ name: "delete_key", arguments: { keyId } }), "delete_key (off)"));
+    const offSamples = await series(api, apiId, async (keyId) =>
+      check(await off.client.callTool({ name: "delete_key", arguments: { keyId } }), "delete_key (off)"),
+    );
     log(`delete_key previewed and confirmed (${CALLS} calls)`);
     const previewSamples = [];
     const confirmSamples = await series(api, apiId, async (keyId) => {
@@ -66,12 +72,16 @@ export async function runConfirmBench({ print = true } = {}) {
     };
     if (print) {
       process.stdout.write(
-        section("Confirmation cost over stdio (delete_key, p50)", ["series", "p50 ms"], [
-          ["--confirm off (acts at once)", String(result.p50Ms.off)],
-          ["first call (preview + token)", String(result.p50Ms.preview)],
-          ["preview + confirmed call", String(result.p50Ms.previewAndConfirm)],
-          ["added by confirmation", String(result.addedP50Ms)],
-        ]),
+        section(
+          "Confirmation cost over stdio (delete_key, p50)",
+          ["series", "p50 ms"],
+          [
+            ["--confirm off (acts at once)", String(result.p50Ms.off)],
+            ["first call (preview + token)", String(result.p50Ms.preview)],
+            ["preview + confirmed call", String(result.p50Ms.previewAndConfirm)],
+            ["added by confirmation", String(result.addedP50Ms)],
+          ],
+        ),
       );
     }
     return result;

@@ -102,7 +102,8 @@ try {
   const apiId = JSON.parse((await post(apiPool, auth, JSON.stringify({ name: "focus" }), "/v2/apis.createApi")).text).data.apiId;
   const args = { apiId };
   let id = 0;
-  const callBody = (meta) => JSON.stringify({ jsonrpc: "2.0", id: ++id, method: "tools/call", params: { name: "get_api", arguments: args, ...(meta ? { _meta: meta } : {}) } });
+  const callBody = (meta) =>
+    JSON.stringify({ jsonrpc: "2.0", id: ++id, method: "tools/call", params: { name: "get_api", arguments: args, ...(meta ? { _meta: meta } : {}) } });
   const base = { accept: "application/json, text/event-stream", "mcp-unkey-bearer-auth": local.rootKey };
   const envelope = {
     "io.modelcontextprotocol/protocolVersion": "2026-07-28",
@@ -118,7 +119,11 @@ try {
       if (r.status !== 200) throw new Error(`direct ${r.status}`);
     };
     const body = JSON.stringify(args);
-    series.push({ name: "direct", pid: local.pid, workers: Array.from({ length: concurrency }, () => () => post(apiPool, auth, body, "/v2/apis.getApi").then(check)) });
+    series.push({
+      name: "direct",
+      pid: local.pid,
+      workers: Array.from({ length: concurrency }, () => () => post(apiPool, auth, body, "/v2/apis.getApi").then(check)),
+    });
   }
   for (const b of builds) {
     const stateless = await startServer(b.cli, local.url, ["--stateless"]);
@@ -127,18 +132,31 @@ try {
     cleanup.push(() => pool.close());
     if (paths.includes("legacy") && !skipped.has(`${b.name}:legacy`)) {
       const check = ok(`${b.name} legacy`);
-      series.push({ name: `${b.name} 2025-stateless`, pid: stateless.pid, workers: Array.from({ length: concurrency }, () => () => post(pool, legacyHeaders, callBody()).then(check)) });
+      series.push({
+        name: `${b.name} 2025-stateless`,
+        pid: stateless.pid,
+        workers: Array.from({ length: concurrency }, () => () => post(pool, legacyHeaders, callBody()).then(check)),
+      });
     }
     if (paths.includes("modern") && !skipped.has(`${b.name}:modern`)) {
       const check = ok(`${b.name} modern`);
-      series.push({ name: `${b.name} 2026-07-28`, pid: stateless.pid, workers: Array.from({ length: concurrency }, () => () => post(pool, modernHeaders, callBody(envelope)).then(check)) });
+      series.push({
+        name: `${b.name} 2026-07-28`,
+        pid: stateless.pid,
+        workers: Array.from({ length: concurrency }, () => () => post(pool, modernHeaders, callBody(envelope)).then(check)),
+      });
     }
     if (paths.includes("session") && !skipped.has(`${b.name}:session`)) {
       const stateful = await startServer(b.cli, local.url, ["--max-sessions-per-key", "5000"]);
       cleanup.push(() => stateful.close());
       const sPool = new Pool(stateful.url, { connections: concurrency });
       cleanup.push(() => sPool.close());
-      const init = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "focus", version: "1" } } });
+      const init = JSON.stringify({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "initialize",
+        params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "focus", version: "1" } },
+      });
       const check = ok(`${b.name} session`);
       const workers = await Promise.all(
         Array.from({ length: concurrency }, async () => {
@@ -168,7 +186,9 @@ try {
   for (const [name, rps] of results) {
     const ratios = direct ? rps.map((v, i) => (v / direct[i]).toFixed(3)) : [];
     const us = cpu.get(name).map((v) => String(Math.round(v)).padStart(5));
-    rows.push(`${name.padEnd(28)} req/s ${rps.map((v) => String(Math.round(v)).padStart(6)).join(" ")}${ratios.length ? `   /direct ${ratios.join(" ")}` : ""}   server CPU us/req ${us.join(" ")}`);
+    rows.push(
+      `${name.padEnd(28)} req/s ${rps.map((v) => String(Math.round(v)).padStart(6)).join(" ")}${ratios.length ? `   /direct ${ratios.join(" ")}` : ""}   server CPU us/req ${us.join(" ")}`,
+    );
   }
   process.stdout.write(`c=${concurrency} n=${total} rounds=${rounds}\n${rows.join("\n")}\n`);
 } finally {

@@ -99,9 +99,7 @@ function errorText(err) {
 function toolListFigures(tools, count) {
   const visible = JSON.stringify(modelVisible(tools));
   const full = JSON.stringify(tools);
-  const perTool = tools
-    .map((t) => ({ name: t.name, tokens: count([t]) }))
-    .sort((a, b) => b.tokens - a.tokens);
+  const perTool = tools.map((t) => ({ name: t.name, tokens: count([t]) })).sort((a, b) => b.tokens - a.tokens);
   const tokens = count(tools);
   return {
     tools: tools.length,
@@ -193,7 +191,10 @@ function getApiArgs(tool, apiId) {
 
 function checkToolResult(label, result, apiId) {
   if (result.isError) {
-    const text = (result.content ?? []).map((c) => c.text ?? "").join(" ").slice(0, 300);
+    const text = (result.content ?? [])
+      .map((c) => c.text ?? "")
+      .join(" ")
+      .slice(0, 300);
     throw new Error(`${label}: the call returned isError: ${text}`);
   }
   const blob = JSON.stringify(result.structuredContent ?? result.content ?? result);
@@ -276,15 +277,27 @@ async function measureCalls(api, apiId, sessions, cfg) {
 export async function measureResultTokens(api, apiId, session) {
   const made = [];
   for (let i = 0; i < 100; i++) {
-    const r = await unkeyPost(api, "/v2/keys.createKey", { apiId, name: `bench-key-${i}`, meta: { plan: "pro", seat: i }, expires: Date.now() + 90 * 86_400_000 });
+    const r = await unkeyPost(api, "/v2/keys.createKey", {
+      apiId,
+      name: `bench-key-${i}`,
+      meta: { plan: "pro", seat: i },
+      expires: Date.now() + 90 * 86_400_000,
+    });
     if (r.status !== 200) throw new Error(`setup: keys.createKey answered ${r.status}`);
     made.push(r.json.data.keyId);
   }
   const halves = async (name, args) => {
     const r = await session.client.callTool({ name, arguments: args });
     if (r.isError) throw new Error(`${name}: ${JSON.stringify(r.content).slice(0, 300)}`);
-    const text = (r.content ?? []).filter((c) => c.type === "text").map((c) => c.text).join("\n");
-    return { structuredTokens: countTokens(JSON.stringify(r.structuredContent)), textTokens: countTokens(text), items: Array.isArray(r.structuredContent?.data) ? r.structuredContent.data.length : undefined };
+    const text = (r.content ?? [])
+      .filter((c) => c.type === "text")
+      .map((c) => c.text)
+      .join("\n");
+    return {
+      structuredTokens: countTokens(JSON.stringify(r.structuredContent)),
+      textTokens: countTokens(text),
+      items: Array.isArray(r.structuredContent?.data) ? r.structuredContent.data.length : undefined,
+    };
   };
   return {
     listKeys100: await halves("list_keys", { apiId, limit: 100 }),
@@ -314,12 +327,28 @@ function render(r) {
   const listRows = ["oursFull", "oursRatelimits", "oursReadOnly", "baseline"].map((k) => {
     const x = t[k];
     if (!x || x.error) return [x?.label ?? k, "error", null, null, null, null, null, null];
-    return [x.label, x.tools, x.visibleBytes, x.visibleTokens, x.tokensPerTool, x.fullTokens, `${x.schema.described}/${x.schema.properties}`, `${x.schema.limited}/${x.schema.properties}`];
+    return [
+      x.label,
+      x.tools,
+      x.visibleBytes,
+      x.visibleTokens,
+      x.tokensPerTool,
+      x.fullTokens,
+      `${x.schema.described}/${x.schema.properties}`,
+      `${x.schema.limited}/${x.schema.properties}`,
+    ];
   });
   const meta = ["oursFull", "baseline"].map((k) => {
     const x = t[k];
     if (!x || x.error) return [x?.label ?? k, null, null, null, null, null];
-    return [x.label, `${x.schema.toolsWithTitle}/${x.tools}`, `${x.schema.toolsWithAnnotations}/${x.tools}`, `${x.schema.toolsWithOutputSchema}/${x.tools}`, `${x.schema.enumerated}/${x.schema.properties}`, x.largest.map((l) => `${l.name} ${l.tokens}`).join(", ")];
+    return [
+      x.label,
+      `${x.schema.toolsWithTitle}/${x.tools}`,
+      `${x.schema.toolsWithAnnotations}/${x.tools}`,
+      `${x.schema.toolsWithOutputSchema}/${x.tools}`,
+      `${x.schema.enumerated}/${x.schema.properties}`,
+      x.largest.map((l) => `${l.name} ${l.tokens}`).join(", "),
+    ];
   });
   const cs = r.coldStart;
   const c = r.call;
@@ -337,31 +366,56 @@ function render(r) {
       listRows,
     ),
     section("MCP: tool metadata", ["server", "titles", "annotations", "outputSchema", "props enum/const", "largest tools (tokens)"], meta),
-    section(`MCP: cold start, spawn → first tools/list over stdio (ms, ${cs.oursFull?.n ?? cs.baseline?.n ?? 0} runs each)`, ["process", "median", "min", "max", "of which until initialized (median)"], [
-      ["ours (full)", cs.oursFull?.median, cs.oursFull?.min, cs.oursFull?.max, cs.oursFull?.initializeMedian],
-      ["baseline", cs.baseline?.median, cs.baseline?.min, cs.baseline?.max, cs.baseline?.initializeMedian],
-      ["node -e 0 (spawn → exit)", cs.nodeFloor?.median, cs.nodeFloor?.min, cs.nodeFloor?.max, null],
-    ]),
-    section(`MCP: one read call (get_api), c=1, after ${c.warmup} warm-up calls (ms)`, ["path", "n", "p50", "p99", "max", "added p50"], [
-      callRow("direct", "direct POST /v2/apis.getApi (undici)"),
-      callRow("oursFull", "ours get_api over stdio"),
-      callRow("baseline", "baseline apis-get-api over stdio"),
-    ]),
-    section("MCP: peak RSS (VmHWM, MB)", ["process", "after tools/list", "after the call loop"], [
-      ["ours (full)", kb(r.rss.idle.oursFull), kb(r.rss.afterCalls.oursFull)],
-      ["baseline", kb(r.rss.idle.baseline), kb(r.rss.afterCalls.baseline)],
-      ["local API (shared)", null, kb(r.rss.afterCalls.localApi)],
-    ]),
-    section("MCP: one result, each half alone (o200k tokens; budget 10,000 per half)", ["result", "structuredContent", "text", "items"], [
-      ["list_keys, 100 keys", r.resultTokens?.listKeys100?.structuredTokens ?? r.resultTokens?.error ?? null, r.resultTokens?.listKeys100?.textTokens ?? null, r.resultTokens?.listKeys100?.items ?? null],
-      ["get_key", r.resultTokens?.getKey?.structuredTokens ?? null, r.resultTokens?.getKey?.textTokens ?? null, null],
-    ]),
-    section("MCP: targets (ours vs baseline)", ["measure", "value", "target", "verdict"], [
-      ["tokens ours-full / baseline", g.tokensRatio.value, `≤ ${g.tokensRatio.target}`, verdict(g.tokensRatio.value, g.tokensRatio.target)],
-      ["cold start ours / baseline", g.coldStartRatio.value, `≤ ${g.coldStartRatio.target}`, verdict(g.coldStartRatio.value, g.coldStartRatio.target)],
-      ["added p50 per call (ms)", g.addedP50Ms.value, `≤ ${g.addedP50Ms.target}`, verdict(g.addedP50Ms.value, g.addedP50Ms.target)],
-      ["peak RSS ours / baseline", g.rssRatio.value, `≤ ${g.rssRatio.target}`, verdict(g.rssRatio.value, g.rssRatio.target)],
-    ]),
+    section(
+      `MCP: cold start, spawn → first tools/list over stdio (ms, ${cs.oursFull?.n ?? cs.baseline?.n ?? 0} runs each)`,
+      ["process", "median", "min", "max", "of which until initialized (median)"],
+      [
+        ["ours (full)", cs.oursFull?.median, cs.oursFull?.min, cs.oursFull?.max, cs.oursFull?.initializeMedian],
+        ["baseline", cs.baseline?.median, cs.baseline?.min, cs.baseline?.max, cs.baseline?.initializeMedian],
+        ["node -e 0 (spawn → exit)", cs.nodeFloor?.median, cs.nodeFloor?.min, cs.nodeFloor?.max, null],
+      ],
+    ),
+    section(
+      `MCP: one read call (get_api), c=1, after ${c.warmup} warm-up calls (ms)`,
+      ["path", "n", "p50", "p99", "max", "added p50"],
+      [
+        callRow("direct", "direct POST /v2/apis.getApi (undici)"),
+        callRow("oursFull", "ours get_api over stdio"),
+        callRow("baseline", "baseline apis-get-api over stdio"),
+      ],
+    ),
+    section(
+      "MCP: peak RSS (VmHWM, MB)",
+      ["process", "after tools/list", "after the call loop"],
+      [
+        ["ours (full)", kb(r.rss.idle.oursFull), kb(r.rss.afterCalls.oursFull)],
+        ["baseline", kb(r.rss.idle.baseline), kb(r.rss.afterCalls.baseline)],
+        ["local API (shared)", null, kb(r.rss.afterCalls.localApi)],
+      ],
+    ),
+    section(
+      "MCP: one result, each half alone (o200k tokens; budget 10,000 per half)",
+      ["result", "structuredContent", "text", "items"],
+      [
+        [
+          "list_keys, 100 keys",
+          r.resultTokens?.listKeys100?.structuredTokens ?? r.resultTokens?.error ?? null,
+          r.resultTokens?.listKeys100?.textTokens ?? null,
+          r.resultTokens?.listKeys100?.items ?? null,
+        ],
+        ["get_key", r.resultTokens?.getKey?.structuredTokens ?? null, r.resultTokens?.getKey?.textTokens ?? null, null],
+      ],
+    ),
+    section(
+      "MCP: targets (ours vs baseline)",
+      ["measure", "value", "target", "verdict"],
+      [
+        ["tokens ours-full / baseline", g.tokensRatio.value, `≤ ${g.tokensRatio.target}`, verdict(g.tokensRatio.value, g.tokensRatio.target)],
+        ["cold start ours / baseline", g.coldStartRatio.value, `≤ ${g.coldStartRatio.target}`, verdict(g.coldStartRatio.value, g.coldStartRatio.target)],
+        ["added p50 per call (ms)", g.addedP50Ms.value, `≤ ${g.addedP50Ms.target}`, verdict(g.addedP50Ms.value, g.addedP50Ms.target)],
+        ["peak RSS ours / baseline", g.rssRatio.value, `≤ ${g.rssRatio.target}`, verdict(g.rssRatio.value, g.rssRatio.target)],
+      ],
+    ),
   ].join("");
 }
 

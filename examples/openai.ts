@@ -11,7 +11,8 @@ const terminal = createInterface({ input: process.stdin, output: process.stdout 
 const toolkit = await createUnkeyToolkit({
   rootKey: process.env.UNKEY_ROOT_KEY ?? "",
   baseUrl: process.env.UNKEY_API_URL,
-  approve: async (call) => (await terminal.question(`${call.title}: ${JSON.stringify(call.arguments)} (${call.reason}). Allow? [y/N] `)).trim().toLowerCase() === "y",
+  approve: async (call) =>
+    (await terminal.question(`${call.title}: ${JSON.stringify(call.arguments)} (${call.reason}). Allow? [y/N] `)).trim().toLowerCase() === "y",
 });
 
 interface AssistantMessage {

@@ -162,25 +162,29 @@ class UnkeyServer extends Server {
 export function createMcpServer(opts: CreateMcpServerOptions): Server {
   const serverInfo = opts.serverInfo ?? { name: "unkey-mcp", title: "Unkey", version: packageVersion() };
   sharedValidator ??= new AjvJsonSchemaValidator();
-  const server = new UnkeyServer(serverInfo, {
-    jsonSchemaValidator: sharedValidator,
-    capabilities: {
-      tools: { listChanged: false },
-      prompts: { listChanged: false },
-      logging: {},
+  const server = new UnkeyServer(
+    serverInfo,
+    {
+      jsonSchemaValidator: sharedValidator,
+      capabilities: {
+        tools: { listChanged: false },
+        prompts: { listChanged: false },
+        logging: {},
+      },
+      instructions: opts.instructions,
+      // The lists depend on the request's credentials and narrowing headers, so only the requesting
+      // client may cache them (`private`), never a shared cache.
+      cacheHints: {
+        "tools/list": { ttlMs: LIST_CACHE_TTL_MS, cacheScope: "private" },
+        "prompts/list": { ttlMs: LIST_CACHE_TTL_MS, cacheScope: "private" },
+        "server/discover": { ttlMs: LIST_CACHE_TTL_MS, cacheScope: "private" },
+      },
+      ...(opts.protocolVersions ? { supportedProtocolVersions: opts.protocolVersions } : {}),
+      ...(opts.verifyRequestState || opts.safety ? { requestState: { verify: opts.verifyRequestState ?? stateVerifier(opts.safety!.confirm) } } : {}),
+      ...(opts.inputRequired ? { inputRequired: opts.inputRequired } : {}),
     },
-    instructions: opts.instructions,
-    // The lists depend on the request's credentials and narrowing headers, so only the requesting
-    // client may cache them (`private`), never a shared cache.
-    cacheHints: {
-      "tools/list": { ttlMs: LIST_CACHE_TTL_MS, cacheScope: "private" },
-      "prompts/list": { ttlMs: LIST_CACHE_TTL_MS, cacheScope: "private" },
-      "server/discover": { ttlMs: LIST_CACHE_TTL_MS, cacheScope: "private" },
-    },
-    ...(opts.protocolVersions ? { supportedProtocolVersions: opts.protocolVersions } : {}),
-    ...(opts.verifyRequestState || opts.safety ? { requestState: { verify: opts.verifyRequestState ?? stateVerifier(opts.safety!.confirm) } } : {}),
-    ...(opts.inputRequired ? { inputRequired: opts.inputRequired } : {}),
-  }, () => opts.countToolCall?.("unknown", "protocol_error"));
+    () => opts.countToolCall?.("unknown", "protocol_error"),
+  );
 
   const { listed, byName } = listingFor(opts.tools);
   const count = opts.countToolCall;
@@ -239,7 +243,10 @@ export function createMcpServer(opts: CreateMcpServerOptions): Server {
   server.setRequestHandler("prompts/get", async (request) => {
     const prompt = prompts.get(request.params.name);
     if (!prompt) {
-      throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown prompt: ${JSON.stringify(request.params.name)}. Available: ${[...prompts.keys()].join(", ")}`);
+      throw new ProtocolError(
+        ProtocolErrorCode.InvalidParams,
+        `Unknown prompt: ${JSON.stringify(request.params.name)}. Available: ${[...prompts.keys()].join(", ")}`,
+      );
     }
     let text: string;
     try {
@@ -286,7 +293,15 @@ function confirmationIo(server: Server, ctx: ServerContext, timeoutMs: number): 
   const state = ctx.mcpReq.requestState<unknown>();
   const response = ctx.mcpReq.inputResponses?.confirm as { action?: unknown; content?: Record<string, unknown> } | undefined;
   const carried =
-    typeof state === "string" ? { token: state, answer: response && typeof response.action === "string" ? answerFrom({ action: response.action, content: response.content }) : ({ action: "cancel" } as const) } : undefined;
+    typeof state === "string"
+      ? {
+          token: state,
+          answer:
+            response && typeof response.action === "string"
+              ? answerFrom({ action: response.action, content: response.content })
+              : ({ action: "cancel" } as const),
+        }
+      : undefined;
   const caps = envelope[CLIENT_CAPABILITIES_META_KEY] as { elicitation?: { form?: unknown; url?: unknown } } | undefined;
   const canAsk = caps?.elicitation !== undefined && !(caps.elicitation.url !== undefined && caps.elicitation.form === undefined);
   let pending: { token: string; form: ConfirmForm } | undefined;

@@ -5,7 +5,10 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: "string", default: "40" }, by: { type: "string", default: "function" }, inclusive: { type: "boolean", default: false } } });
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { top: { type: "string", default: "40" }, by: { type: "string", default: "function" }, inclusive: { type: "boolean", default: false } },
+});
 const profile = JSON.parse(readFileSync(positionals[0], "utf8"));
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 const self = new Map();

@@ -57,7 +57,9 @@ export async function spawnAndConnect({ command = process.execPath, args, env, l
   } catch (err) {
     await stopServer(client, transport);
     const tail = stderrTail.trim().split("\n").slice(-10).join("\n");
-    throw new Error(`${label ?? command}: could not connect and list tools: ${err instanceof Error ? err.message : String(err)}${tail ? `\n--- server stderr (tail) ---\n${tail}` : ""}`);
+    throw new Error(
+      `${label ?? command}: could not connect and list tools: ${err instanceof Error ? err.message : String(err)}${tail ? `\n--- server stderr (tail) ---\n${tail}` : ""}`,
+    );
   } finally {
     clearTimeout(timer);
   }

@@ -43,7 +43,16 @@ const LIMIT_KEYS = [
  * a model can learn about an argument before it calls the tool.
  */
 export function schemaStats(tools) {
-  const out = { tools: tools.length, properties: 0, described: 0, limited: 0, enumerated: 0, toolsWithTitle: 0, toolsWithAnnotations: 0, toolsWithOutputSchema: 0 };
+  const out = {
+    tools: tools.length,
+    properties: 0,
+    described: 0,
+    limited: 0,
+    enumerated: 0,
+    toolsWithTitle: 0,
+    toolsWithAnnotations: 0,
+    toolsWithOutputSchema: 0,
+  };
   const seen = new Set();
   const walk = (schema) => {
     if (!schema || typeof schema !== "object" || seen.has(schema)) return;

@@ -20,7 +20,12 @@ export async function runHttpCommand(argv: string[], env: NodeJS.ProcessEnv): Pr
     logger.info("MCP endpoint ready", { url: e.url, profile: e.profile, header: e.header, tools: e.toolCount });
   }
   // A plain line on stdout for scripts and tests that need the address (port 0 picks one).
-  process.stdout.write(`unkey-mcp HTTP server listening on ${server.url} (MCP: ${server.endpoints.filter((e) => e.toolCount > 0).map((e) => e.url).join(", ")})\n`);
+  process.stdout.write(
+    `unkey-mcp HTTP server listening on ${server.url} (MCP: ${server.endpoints
+      .filter((e) => e.toolCount > 0)
+      .map((e) => e.url)
+      .join(", ")})\n`,
+  );
   logger.info("unkey-mcp ready on HTTP", {
     version: packageVersion(),
     url: server.url,

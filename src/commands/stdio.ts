@@ -24,7 +24,9 @@ export async function runStdioCommand(argv: string[], env: NodeJS.ProcessEnv): P
 
   const hasRootKey = config.rootKey !== undefined;
   if (!hasRootKey) {
-    logger.warn("UNKEY_ROOT_KEY is not set: the server lists its tools, but every tool call returns an error until you set UNKEY_ROOT_KEY to an Unkey root key and restart.");
+    logger.warn(
+      "UNKEY_ROOT_KEY is not set: the server lists its tools, but every tool call returns an error until you set UNKEY_ROOT_KEY to an Unkey root key and restart.",
+    );
   }
   // One factory for both eras: serveStdio calls it per connection (and for a discover probe).
   const createServer = (): ReturnType<typeof runtime.createServer> =>

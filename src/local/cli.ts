@@ -97,7 +97,7 @@ async function serve(args: string[]): Promise<void> {
   if (api.rootKey && values["root-key"] === undefined) {
     out.push(`Root key (shown only now; only its hash is stored): ${api.rootKey}`);
   }
-  out.push(`Data: ${values.memory ? "in memory (nothing is kept)" : (values["data-dir"] as string | undefined) ?? ".unkey-local"}`);
+  out.push(`Data: ${values.memory ? "in memory (nothing is kept)" : ((values["data-dir"] as string | undefined) ?? ".unkey-local")}`);
   process.stdout.write(`${out.join("\n")}\n`);
   if (!/^(127\.|::1$|localhost$|\[::1\]$)/.test(host)) {
     process.stderr.write(`warning: the local API listens on ${host}, reachable beyond this machine.\n`);

@@ -51,9 +51,7 @@ export function requireAll(ctx: RequestContext, cnf: readonly (readonly string[]
  */
 export function insufficientPermissions(cnf: readonly (readonly string[])[]): ApiError {
   const flat = cnf.length === 1 && cnf[0].length === 1;
-  const detail = flat
-    ? `Missing permission: '${cnf[0][0]}'`
-    : `Missing one of these permissions: ${cnf.map((c) => c.join(" or ")).join(" and ")}`;
+  const detail = flat ? `Missing permission: '${cnf[0][0]}'` : `Missing one of these permissions: ${cnf.map((c) => c.join(" or ")).join(" and ")}`;
   return new ApiError(403, "unkey/authorization/insufficient_permissions", detail);
 }
 

@@ -4,19 +4,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import bs58 from "bs58";
 
-export type IdPrefix =
-  | "key"
-  | "api"
-  | "ks"
-  | "req"
-  | "id"
-  | "rl"
-  | "rlns"
-  | "rlor"
-  | "perm"
-  | "role"
-  | "ws"
-  | "mig";
+export type IdPrefix = "key" | "api" | "ks" | "req" | "id" | "rl" | "rlns" | "rlor" | "perm" | "role" | "ws" | "mig";
 
 const ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 const TIME_CHARS = 7;

@@ -19,14 +19,7 @@
  * not run with the test clock, whose timeline it would disturb.
  */
 import type { Store } from "./store/store.js";
-import {
-  claimRefillsUpTo,
-  getRefillPosition,
-  initRefillPosition,
-  oldestRefillableKeyCreatedAt,
-  refillKeysAt,
-  rewindRefillPosition,
-} from "./store/refill.js";
+import { claimRefillsUpTo, getRefillPosition, initRefillPosition, oldestRefillableKeyCreatedAt, refillKeysAt, rewindRefillPosition } from "./store/refill.js";
 import { utcDayInfo, utcMidnightAtOrBefore, utcMidnightsCrossed } from "./refill-dates.js";
 
 const lastSeen = new WeakMap<Store, number>();

@@ -71,9 +71,7 @@ export const PERMISSION_ACTIONS: Readonly<Record<string, readonly string[]>> = {
 };
 
 /** Every wildcard permission: what the bootstrap root key holds. */
-export const ALL_PERMISSIONS: readonly string[] = Object.entries(PERMISSION_ACTIONS).flatMap(([res, actions]) =>
-  actions.map((a) => `${res}.*.${a}`),
-);
+export const ALL_PERMISSIONS: readonly string[] = Object.entries(PERMISSION_ACTIONS).flatMap(([res, actions]) => actions.map((a) => `${res}.*.${a}`));
 
 const ROOT_KEY_PREFIX = "unkey";
 const ROOT_KEY_BYTES = 16;
@@ -145,14 +143,7 @@ export function bootstrap(db: Store, now: number, seed?: string): WorkspaceBoots
   });
 }
 
-function insertRootKey(
-  db: Store,
-  workspaceId: string,
-  key: string,
-  name: string | undefined,
-  permissions: readonly string[],
-  now: number,
-): string {
+function insertRootKey(db: Store, workspaceId: string, key: string, name: string | undefined, permissions: readonly string[], now: number): string {
   const id = newId("key");
   const prefix = key.startsWith(`${ROOT_KEY_PREFIX}_`) ? ROOT_KEY_PREFIX : undefined;
   insertRootKeyRow(db, {
@@ -168,10 +159,7 @@ function insertRootKey(
 }
 
 /** A new least-privilege root key. Throws on malformed permission strings. */
-export function createRootKey(
-  db: Store,
-  opts: { name?: string; permissions: string[]; now: number },
-): { id: string; key: string; workspaceId: string } {
+export function createRootKey(db: Store, opts: { name?: string; permissions: string[]; now: number }): { id: string; key: string; workspaceId: string } {
   if (opts.permissions.length === 0) throw new Error("a root key needs at least one --permission");
   const problems = opts.permissions.map(checkPermissionString).filter((p): p is string => p !== undefined);
   if (problems.length > 0) throw new Error(`invalid permission:\n- ${problems.join("\n- ")}`);
@@ -193,12 +181,12 @@ export interface RootKeySummary {
 
 export function listRootKeys(db: Store): RootKeySummary[] {
   return listLiveRootKeys(db).map((r) => ({
-      id: r.id,
-      name: r.name,
-      start: r.start,
-      permissions: JSON.parse(r.permissions) as string[],
-      createdAt: r.created_at,
-    }));
+    id: r.id,
+    name: r.name,
+    start: r.start,
+    permissions: JSON.parse(r.permissions) as string[],
+    createdAt: r.created_at,
+  }));
 }
 
 /** Soft-deletes a root key; returns false when no live key has that id. */
@@ -220,20 +208,13 @@ function permissionSet(json: string): Set<string> {
 }
 
 /** Unkey's root-key authentication: 400 missing/malformed, 401 unknown, 403 disabled/expired. */
-export function authenticate(
-  db: Store,
-  authorization: string | undefined,
-  now: number,
-): { workspaceId: string; rootKey: RootKeyInfo } {
+export function authenticate(db: Store, authorization: string | undefined, now: number): { workspaceId: string; rootKey: RootKeyInfo } {
   // pkg/zen/auth.go Bearer(): an absent or empty header is `missing`; otherwise the trimmed header
   // must start with exactly "Bearer " (case-sensitive, one space) and leave a non-empty token.
   if (authorization === undefined || authorization === "") {
-    throw new ApiError(
-      400,
-      "unkey/authentication/missing",
-      "Authorization header is required but was not provided.",
-      [{ location: "header.Authorization", message: "missing", fix: "Send Authorization: Bearer <root key>." }],
-    );
+    throw new ApiError(400, "unkey/authentication/missing", "Authorization header is required but was not provided.", [
+      { location: "header.Authorization", message: "missing", fix: "Send Authorization: Bearer <root key>." },
+    ]);
   }
   const header = authorization.trim();
   const token = header.startsWith("Bearer ") ? header.slice(7).trim() : "";

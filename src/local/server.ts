@@ -214,11 +214,14 @@ export async function createLocalApi(opts: LocalApiOptions = {}): Promise<LocalA
   // Node refuses a headers timeout longer than the request timeout.
   timeouts.headersMs = Math.min(timeouts.headersMs, timeouts.requestMs);
   // Beside the SQLite file, or in memory with it; loaded only now, and optional (412 without it).
-  const analytics = opts.analytics === false ? disabledAnalytics() : await openAnalytics({
-    file: opts.memory ? undefined : join(opts.dataDir ?? ".unkey-local", ANALYTICS_FILE_NAME),
-    limits: opts.analyticsLimits,
-    onError,
-  });
+  const analytics =
+    opts.analytics === false
+      ? disabledAnalytics()
+      : await openAnalytics({
+          file: opts.memory ? undefined : join(opts.dataDir ?? ".unkey-local", ANALYTICS_FILE_NAME),
+          limits: opts.analyticsLimits,
+          onError,
+        });
   const operations = compileOperations(opts.validateResponses === true);
   // Real-time midnights; under the test clock time only moves with X-Test-Time, so no timer.
   const stopRefills = testClock ? (): void => {} : startRefillScheduler(store);

@@ -85,13 +85,21 @@ export function freeFormErrors(body: unknown, paths: readonly string[][]): Valid
       const depth = nestingDepth(value);
       const { maxDepth, maxBytes } = FREE_FORM_LIMITS;
       if (depth > maxDepth) {
-        out.push({ location: loc, message: `${loc} is nested ${depth} levels deep, the limit is ${maxDepth}`, fix: `Flatten ${loc} to at most ${maxDepth} levels.` });
+        out.push({
+          location: loc,
+          message: `${loc} is nested ${depth} levels deep, the limit is ${maxDepth}`,
+          fix: `Flatten ${loc} to at most ${maxDepth} levels.`,
+        });
         continue;
       }
       // Within the depth limit, serialising is safe.
       const bytes = Buffer.byteLength(JSON.stringify(value));
       if (bytes > maxBytes) {
-        out.push({ location: loc, message: `${loc} is ${bytes} bytes as JSON, the limit is ${maxBytes}`, fix: `Store less in ${loc} (at most ${maxBytes} bytes).` });
+        out.push({
+          location: loc,
+          message: `${loc} is ${bytes} bytes as JSON, the limit is ${maxBytes}`,
+          fix: `Store less in ${loc} (at most ${maxBytes} bytes).`,
+        });
       }
     }
   }
@@ -114,7 +122,10 @@ function valuesAt(root: unknown, path: readonly string[], loc: string): { loc: s
 /** True when `instancePath` is a redacted field or lies inside one. */
 function isRedacted(instancePath: string, redacted: readonly string[][]): boolean {
   if (redacted.length === 0) return false;
-  const parts = instancePath.split("/").slice(1).map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
+  const parts = instancePath
+    .split("/")
+    .slice(1)
+    .map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
   return redacted.some((pattern) => pattern.length <= parts.length && pattern.every((seg, i) => seg === "*" || seg === parts[i]));
 }
 
@@ -122,11 +133,7 @@ function isRedacted(instancePath: string, redacted: readonly string[][]): boolea
  * ajv errors → Unkey's `errors[]`: each names the field, what was expected and what was given
  * (`[redacted]` instead of the value for the fields in `redacted`).
  */
-export function toValidationErrors(
-  errors: ErrorObject[] | null | undefined,
-  body: unknown,
-  redacted: readonly string[][] = [],
-): ValidationErrorItem[] {
+export function toValidationErrors(errors: ErrorObject[] | null | undefined, body: unknown, redacted: readonly string[][] = []): ValidationErrorItem[] {
   const out: ValidationErrorItem[] = [];
   const seen = new Set<string>();
   for (const e of errors ?? []) {
@@ -141,7 +148,7 @@ export function toValidationErrors(
     } else {
       const loc = location(e.instancePath);
       const shown = isRedacted(e.instancePath, redacted) ? "[redacted]" : given(valueAt(body, e.instancePath));
-      const expected = e.keyword === "enum" ? `must be one of ${JSON.stringify(params.allowedValues)}` : e.message ?? "is invalid";
+      const expected = e.keyword === "enum" ? `must be one of ${JSON.stringify(params.allowedValues)}` : (e.message ?? "is invalid");
       item = { location: loc, message: `${loc} ${expected}, got ${shown}` };
     }
     if (seen.has(item.message)) continue;

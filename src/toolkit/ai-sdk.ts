@@ -57,5 +57,7 @@ function approvalGranted(messages: readonly ModelMessage[], toolCallId: string):
     for (const part of m.content) if (part.type === "tool-approval-request" && part.toolCallId === toolCallId) approvalIds.add(part.approvalId);
   }
   if (approvalIds.size === 0) return false;
-  return messages.some((m) => m.role === "tool" && m.content.some((part) => part.type === "tool-approval-response" && approvalIds.has(part.approvalId) && part.approved));
+  return messages.some(
+    (m) => m.role === "tool" && m.content.some((part) => part.type === "tool-approval-response" && approvalIds.has(part.approvalId) && part.approved),
+  );
 }

@@ -46,7 +46,11 @@ export function anthropicTools(toolkit: UnkeyToolkit): AnthropicToolDefinition[]
   return toolkit.tools.map((def) => ({ name: def.name, description: def.description, input_schema: def.inputSchema }));
 }
 
-export async function handleToolUse(toolkit: UnkeyToolkit, block: AnthropicToolUseBlock, options: AnthropicHandleOptions = {}): Promise<AnthropicToolResultBlock> {
+export async function handleToolUse(
+  toolkit: UnkeyToolkit,
+  block: AnthropicToolUseBlock,
+  options: AnthropicHandleOptions = {},
+): Promise<AnthropicToolResultBlock> {
   const result = await toolkit.call(block.name, block.input, options);
   return { type: "tool_result", tool_use_id: block.id, content: result.text, ...(result.isError ? { is_error: true } : {}) };
 }

@@ -90,7 +90,11 @@ export function openaiResponsesTools(toolkit: UnkeyToolkit): OpenAIResponsesTool
 
 /** Executes one tool call (either API's shape) and returns the reply in the same API's shape. */
 export async function handleToolCall(toolkit: UnkeyToolkit, call: OpenAIChatToolCall, options?: OpenAIHandleOptions): Promise<OpenAIChatToolMessage>;
-export async function handleToolCall(toolkit: UnkeyToolkit, call: OpenAIResponsesFunctionCall, options?: OpenAIHandleOptions): Promise<OpenAIResponsesFunctionCallOutput>;
+export async function handleToolCall(
+  toolkit: UnkeyToolkit,
+  call: OpenAIResponsesFunctionCall,
+  options?: OpenAIHandleOptions,
+): Promise<OpenAIResponsesFunctionCallOutput>;
 export async function handleToolCall(
   toolkit: UnkeyToolkit,
   call: OpenAIChatToolCall | OpenAIResponsesFunctionCall,
@@ -109,7 +113,11 @@ export async function handleToolCall(
  * one's effect). Chat Completions: pass `message.tool_calls`; Responses: pass `response.output`
  * (items other than `function_call` are skipped).
  */
-export async function handleToolCalls(toolkit: UnkeyToolkit, calls: readonly OpenAIChatToolCall[], options?: OpenAIHandleOptions): Promise<OpenAIChatToolMessage[]>;
+export async function handleToolCalls(
+  toolkit: UnkeyToolkit,
+  calls: readonly OpenAIChatToolCall[],
+  options?: OpenAIHandleOptions,
+): Promise<OpenAIChatToolMessage[]>;
 export async function handleToolCalls(
   toolkit: UnkeyToolkit,
   output: readonly (OpenAIResponsesFunctionCall | { type: string })[],

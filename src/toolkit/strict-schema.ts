@@ -17,7 +17,25 @@ import type { JsonSchema } from "../schemas/loader.js";
 import { isRecord } from "./toolkit.js";
 
 /** Keywords strict mode accepts as they are. */
-const KEPT = new Set(["type", "description", "title", "enum", "const", "properties", "required", "additionalProperties", "items", "pattern", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "minItems", "maxItems"]);
+const KEPT = new Set([
+  "type",
+  "description",
+  "title",
+  "enum",
+  "const",
+  "properties",
+  "required",
+  "additionalProperties",
+  "items",
+  "pattern",
+  "minimum",
+  "maximum",
+  "exclusiveMinimum",
+  "exclusiveMaximum",
+  "multipleOf",
+  "minItems",
+  "maxItems",
+]);
 /** Constraints strict mode rejects but the executor enforces anyway: left out of the model's copy. */
 const DROPPED = new Set(["minLength", "maxLength", "default", "examples", "maxProperties", "minProperties", "uniqueItems"]);
 const FORMATS = new Set(["date-time", "time", "date", "duration", "email", "hostname", "ipv4", "ipv6", "uuid"]);

@@ -130,30 +130,35 @@ export async function createUnkeyToolkit(options: UnkeyToolkitOptions): Promise<
   });
   const policy = { readOnly: options.readOnly === true, allowConsume: options.allowConsume === true };
 
-  const approvalHook = (callOptions: ToolkitCallOptions): BeforeExecuteHook => async (call) => {
-    if (call.safety !== "destructive" || confirm === "off" || callOptions.approved === true) return undefined;
-    const approve = callOptions.approve ?? options.approve;
-    if (!approve) {
+  const approvalHook =
+    (callOptions: ToolkitCallOptions): BeforeExecuteHook =>
+    async (call) => {
+      if (call.safety !== "destructive" || confirm === "off" || callOptions.approved === true) return undefined;
+      const approve = callOptions.approve ?? options.approve;
+      if (!approve) {
+        return refusedResult(
+          call.tool,
+          `${call.tool.name} was not run: this call is destructive and needs a person's approval, and this agent has no approval step. Nothing was changed. ` +
+            `Tell the user what you intended to do; the developer can pass approve(call) to createUnkeyToolkit (or confirm: "off" for trusted automation).`,
+        );
+      }
+      // The same resolved preview the MCP guard shows (which key, how many keys, what is lost);
+      // a target that cannot be read is that API error, and nothing is asked or changed.
+      const resolved = await buildPreview(call.tool, call.args, { client, rootKey: call.rootKey ?? options.rootKey, signal: call.signal });
+      if (!resolved.ok) return apiErrorResult(call.tool, call.args, resolved.response, { rootKeySource: ROOT_KEY_SOURCE });
+      let approved: unknown;
+      try {
+        approved = await approve({ ...buildApprovalPreview(call, catalog), preview: resolved.preview });
+      } catch (err) {
+        logger.warn("approval callback failed", { tool: call.tool.name, error: err instanceof Error ? err.message : String(err) });
+        approved = false;
+      }
+      if (approved === true) return undefined;
       return refusedResult(
         call.tool,
-        `${call.tool.name} was not run: this call is destructive and needs a person's approval, and this agent has no approval step. Nothing was changed. ` +
-          `Tell the user what you intended to do; the developer can pass approve(call) to createUnkeyToolkit (or confirm: "off" for trusted automation).`,
+        `${call.tool.name} was not run: the person did not approve this destructive call. Nothing was changed. Do not retry it unless the user asks again.`,
       );
-    }
-    // The same resolved preview the MCP guard shows (which key, how many keys, what is lost);
-    // a target that cannot be read is that API error, and nothing is asked or changed.
-    const resolved = await buildPreview(call.tool, call.args, { client, rootKey: call.rootKey ?? options.rootKey, signal: call.signal });
-    if (!resolved.ok) return apiErrorResult(call.tool, call.args, resolved.response, { rootKeySource: ROOT_KEY_SOURCE });
-    let approved: unknown;
-    try {
-      approved = await approve({ ...buildApprovalPreview(call, catalog), preview: resolved.preview });
-    } catch (err) {
-      logger.warn("approval callback failed", { tool: call.tool.name, error: err instanceof Error ? err.message : String(err) });
-      approved = false;
-    }
-    if (approved === true) return undefined;
-    return refusedResult(call.tool, `${call.tool.name} was not run: the person did not approve this destructive call. Nothing was changed. Do not retry it unless the user asks again.`);
-  };
+    };
 
   return {
     tools: selected,
@@ -207,7 +212,9 @@ function checkOptions(options: UnkeyToolkitOptions): void {
   if (!isRecord(options)) throw new ToolkitOptionError(`createUnkeyToolkit: expected an options object, got ${typeof options}`);
   // Never echo the value: it may be a real key pasted into the wrong field.
   if (typeof options.rootKey !== "string" || options.rootKey.trim() === "") {
-    throw new ToolkitOptionError(`rootKey: expected an Unkey root key (a non-empty string), got ${options.rootKey === undefined ? "nothing" : typeof options.rootKey === "string" ? "an empty string" : typeof options.rootKey}`);
+    throw new ToolkitOptionError(
+      `rootKey: expected an Unkey root key (a non-empty string), got ${options.rootKey === undefined ? "nothing" : typeof options.rootKey === "string" ? "an empty string" : typeof options.rootKey}`,
+    );
   }
   if (options.confirm !== undefined && !CONFIRM_MODES.includes(options.confirm)) {
     throw new ToolkitOptionError(`confirm: expected one of ${CONFIRM_MODES.join(", ")}, got ${JSON.stringify(options.confirm)}`);

@@ -54,7 +54,15 @@ export function validateArguments(tool: Pick<ToolDefinition, "inputSchema" | "va
   const validate = validatorFor(schema);
   if (validate(args)) return { ok: true, args: args as Record<string, unknown> };
   // secretArgs are paths (`keys[].plaintext`); any segment with a secret's name hides a value.
-  const secretNames = new Set((tool.secretArgs ?? []).map((p) => p.split(/\.|\[\]/).filter(Boolean).pop() ?? p));
+  const secretNames = new Set(
+    (tool.secretArgs ?? []).map(
+      (p) =>
+        p
+          .split(/\.|\[\]/)
+          .filter(Boolean)
+          .pop() ?? p,
+    ),
+  );
   const problems = dedupe((validate.errors ?? []).map((e) => toProblem(e, schema, secretNames)));
   return { ok: false, problems };
 }
@@ -91,15 +99,35 @@ function toProblem(e: ErrorObject, rootSchema: JsonSchema, secretArgs: Set<strin
       };
     }
     case "type":
-      return { field: base, problem: "has the wrong type", expected: String(params.type), given: secret ? "(a secret value, not shown)" : `${describeType(e.data)} ${preview(e.data)}` };
+      return {
+        field: base,
+        problem: "has the wrong type",
+        expected: String(params.type),
+        given: secret ? "(a secret value, not shown)" : `${describeType(e.data)} ${preview(e.data)}`,
+      };
     case "enum":
-      return { field: base, problem: "is not an allowed value", expected: `one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")}`, given };
+      return {
+        field: base,
+        problem: "is not an allowed value",
+        expected: `one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")}`,
+        given,
+      };
     case "const":
       return { field: base, problem: "must be a fixed value", expected: JSON.stringify(params.allowedValue), given };
     case "minLength":
-      return { field: base, problem: "is too short", expected: `at least ${String(params.limit)} characters`, given: secret ? given : `${lengthOf(e.data)} characters` };
+      return {
+        field: base,
+        problem: "is too short",
+        expected: `at least ${String(params.limit)} characters`,
+        given: secret ? given : `${lengthOf(e.data)} characters`,
+      };
     case "maxLength":
-      return { field: base, problem: "is too long", expected: `at most ${String(params.limit)} characters`, given: secret ? given : `${lengthOf(e.data)} characters` };
+      return {
+        field: base,
+        problem: "is too long",
+        expected: `at most ${String(params.limit)} characters`,
+        given: secret ? given : `${lengthOf(e.data)} characters`,
+      };
     case "minimum":
     case "exclusiveMinimum":
     case "maximum":
@@ -111,7 +139,12 @@ function toProblem(e: ErrorObject, rootSchema: JsonSchema, secretArgs: Set<strin
       return { field: base, problem: "has too many items", expected: `at most ${String(params.limit)} items`, given: `${lengthOf(e.data)} items` };
     case "minProperties":
     case "maxProperties":
-      return { field: base, problem: e.message ?? "has the wrong number of properties", expected: `${e.keyword === "minProperties" ? "at least" : "at most"} ${String(params.limit)} properties`, given: `${lengthOf(e.data)} properties` };
+      return {
+        field: base,
+        problem: e.message ?? "has the wrong number of properties",
+        expected: `${e.keyword === "minProperties" ? "at least" : "at most"} ${String(params.limit)} properties`,
+        given: `${lengthOf(e.data)} properties`,
+      };
     case "pattern":
       return { field: base, problem: "does not match the required format", expected: `text matching ${String(params.pattern)}`, given };
     case "format":

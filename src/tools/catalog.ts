@@ -161,8 +161,7 @@ function select(all: readonly ToolDefinition[], selection: ToolSelection, wordin
       "toolsets",
       badToolsets,
       validToolsets,
-      `toolsets: ${outOfRange("toolset", badToolsets, wording)}${profileNote(selection.profile)}; ` +
-        `expected one of ${validToolsets.join(", ")}`,
+      `toolsets: ${outOfRange("toolset", badToolsets, wording)}${profileNote(selection.profile)}; ` + `expected one of ${validToolsets.join(", ")}`,
     );
   }
   const validNames = inProfile.map((t) => t.name);
@@ -172,8 +171,7 @@ function select(all: readonly ToolDefinition[], selection: ToolSelection, wordin
       "tools",
       badNames,
       validNames,
-      `tools: ${outOfRange("tool", badNames, wording)}${profileNote(selection.profile)}; ` +
-        `expected one of ${validNames.join(", ")}`,
+      `tools: ${outOfRange("tool", badNames, wording)}${profileNote(selection.profile)}; ` + `expected one of ${validNames.join(", ")}`,
     );
   }
 
@@ -182,8 +180,7 @@ function select(all: readonly ToolDefinition[], selection: ToolSelection, wordin
     chosen = inProfile.filter((t) => toolsets.includes(t.toolset) || names.includes(t.name));
   }
   if (selection.readOnly) {
-    const allowed = (t: ToolDefinition): boolean =>
-      t.safety === "read" || (t.safety === "consume" && selection.allowConsume === true);
+    const allowed = (t: ToolDefinition): boolean => t.safety === "read" || (t.safety === "consume" && selection.allowConsume === true);
     // Asking for a tool by name that read-only mode removes is a contradiction worth reporting.
     const refused = chosen.filter((t) => names.includes(t.name) && !allowed(t));
     if (refused.length > 0) {
@@ -216,10 +213,7 @@ function select(all: readonly ToolDefinition[], selection: ToolSelection, wordin
  * The server's tools are the upper bound: the request can only remove tools, and naming a
  * tool or toolset outside the server's set is a CatalogSelectionError listing the allowed ones.
  */
-export function narrowSelection(
-  serverSelection: readonly ToolDefinition[],
-  requestSelection: ToolSelection,
-): ToolDefinition[] {
+export function narrowSelection(serverSelection: readonly ToolDefinition[], requestSelection: ToolSelection): ToolDefinition[] {
   const empty =
     requestSelection.profile === undefined &&
     normalise(requestSelection.toolsets).length === 0 &&
@@ -230,21 +224,12 @@ export function narrowSelection(
   return select(serverSelection, requestSelection, "not available on this server");
 }
 
-function filterProfile(
-  all: readonly ToolDefinition[],
-  profile: string | undefined,
-  wording: Wording,
-): readonly ToolDefinition[] {
+function filterProfile(all: readonly ToolDefinition[], profile: string | undefined, wording: Wording): readonly ToolDefinition[] {
   if (profile === undefined) return all;
   const name = profile.trim();
   const valid = listProfiles(all);
   if (!valid.includes(name)) {
-    throw new CatalogSelectionError(
-      "profile",
-      [profile],
-      valid,
-      `profile: ${outOfRange("profile", [profile], wording)}; expected one of ${valid.join(", ")}`,
-    );
+    throw new CatalogSelectionError("profile", [profile], valid, `profile: ${outOfRange("profile", [profile], wording)}; expected one of ${valid.join(", ")}`);
   }
   return all.filter((t) => t.profiles.includes(name));
 }

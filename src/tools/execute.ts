@@ -103,7 +103,12 @@ export async function executeTool(tool: ToolDefinition, rawArgs: unknown, ctx: E
   const done = (result: CallToolResult, outcome: string, fields?: CallFacts): CallToolResult => {
     // Audit before the result leaves: every call that ran with side effects, and every
     // confirmation outcome (a preview that changed nothing included).
-    if (ctx.audit && fields?.safety !== undefined && (fields.safety !== "read" || fields.confirmation !== undefined) && (fields.apiCalled !== undefined || fields.confirmation !== undefined)) {
+    if (
+      ctx.audit &&
+      fields?.safety !== undefined &&
+      (fields.safety !== "read" || fields.confirmation !== undefined) &&
+      (fields.apiCalled !== undefined || fields.confirmation !== undefined)
+    ) {
       ctx.audit.append({
         tool: tool.name,
         safety: fields.safety,
@@ -134,11 +139,20 @@ export async function executeTool(tool: ToolDefinition, rawArgs: unknown, ctx: E
   // `confirm` belongs to the guard, not to the API: take it out before the API's schema sees it.
   const split = splitConfirm(tool, rawArgs);
   if (typeof split.token !== "string" && split.token !== undefined) {
-    return done(invalidArgumentsResult(tool, [{ field: CONFIRM_ARG, problem: "is not a string", expected: "the token string a preview returned", given: typeof split.token }]), "invalid_arguments", { fields: [CONFIRM_ARG] });
+    return done(
+      invalidArgumentsResult(tool, [
+        { field: CONFIRM_ARG, problem: "is not a string", expected: "the token string a preview returned", given: typeof split.token },
+      ]),
+      "invalid_arguments",
+      { fields: [CONFIRM_ARG] },
+    );
   }
   const token = split.token;
   const raw = split.args === undefined || split.args === null ? {} : split.args;
-  const prepared = typeof raw === "object" && !Array.isArray(raw) ? prepareArguments(tool.argumentRules, raw as Record<string, unknown>, now()) : { ok: true as const, args: raw };
+  const prepared =
+    typeof raw === "object" && !Array.isArray(raw)
+      ? prepareArguments(tool.argumentRules, raw as Record<string, unknown>, now())
+      : { ok: true as const, args: raw };
   if (!prepared.ok) return done(invalidArgumentsResult(tool, prepared.problems), "invalid_arguments", { fields: prepared.problems.map((p) => p.field) });
   const check = validateArguments(tool, prepared.args);
   if (!check.ok) return done(invalidArgumentsResult(tool, check.problems), "invalid_arguments", { fields: check.problems.map((p) => p.field) });
@@ -164,9 +178,13 @@ export async function executeTool(tool: ToolDefinition, rawArgs: unknown, ctx: E
     let decision: ConfirmDecision;
     const call = { tool, args, rootKey, client: ctx.client, signal: ctx.signal };
     try {
-      decision = ctx.confirmAnswer && ctx.confirm.mode !== "off" ? await ctx.confirm.answered({ ...call, ...ctx.confirmAnswer }) : await ctx.confirm.decide({ ...call, token });
+      decision =
+        ctx.confirmAnswer && ctx.confirm.mode !== "off"
+          ? await ctx.confirm.answered({ ...call, ...ctx.confirmAnswer })
+          : await ctx.confirm.decide({ ...call, token });
     } catch (err) {
-      if (err instanceof UnkeyNetworkError) return done(networkErrorResult(tool, err), "network_error", { safety, confirmation: "not_asked", apiCalled: false, reason: "preview failed" });
+      if (err instanceof UnkeyNetworkError)
+        return done(networkErrorResult(tool, err), "network_error", { safety, confirmation: "not_asked", apiCalled: false, reason: "preview failed" });
       throw err;
     }
     // A fresh question (not the retry of one) goes to the person when the session can ask.
@@ -179,11 +197,27 @@ export async function executeTool(tool: ToolDefinition, rawArgs: unknown, ctx: E
     switch (decision.kind) {
       case "unresolved":
         // The target cannot be read (not found, not readable with this key): that error, as is.
-        return done(apiErrorResult(tool, args, decision.response, hintOptions), "preview_failed", { safety, confirmation: "not_asked", apiCalled: false, status: decision.response.status, requestId: decision.response.requestId });
+        return done(apiErrorResult(tool, args, decision.response, hintOptions), "preview_failed", {
+          safety,
+          confirmation: "not_asked",
+          apiCalled: false,
+          status: decision.response.status,
+          requestId: decision.response.requestId,
+        });
       case "ask":
-        return done(confirmationResult(tool, decision), "confirmation_required", { safety, confirmation: "not_asked", apiCalled: false, ...(reason ? { reason } : {}) });
+        return done(confirmationResult(tool, decision), "confirmation_required", {
+          safety,
+          confirmation: "not_asked",
+          apiCalled: false,
+          ...(reason ? { reason } : {}),
+        });
       case "refuse":
-        return done(confirmRefusedResult(tool, decision.reason), `confirmation_${decision.outcome}`, { safety, confirmation: decision.outcome, apiCalled: false, reason: decision.reason });
+        return done(confirmRefusedResult(tool, decision.reason), `confirmation_${decision.outcome}`, {
+          safety,
+          confirmation: decision.outcome,
+          apiCalled: false,
+          reason: decision.reason,
+        });
       case "proceed":
         confirmation = decision.outcome;
         changed = decision.preview ? [decision.preview.summary, ...decision.preview.effects] : undefined;
@@ -207,16 +241,37 @@ export async function executeTool(tool: ToolDefinition, rawArgs: unknown, ctx: E
       safety,
       signal: ctx.signal,
     });
-    const fields: CallFacts = { safety, status: response.status, requestId: response.requestId, attempts: response.attempts, apiCalled: true, ...(confirmation ? { confirmation } : {}) };
+    const fields: CallFacts = {
+      safety,
+      status: response.status,
+      requestId: response.requestId,
+      attempts: response.attempts,
+      apiCalled: true,
+      ...(confirmation ? { confirmation } : {}),
+    };
     if (response.status >= 200 && response.status < 300) return done(successResult(tool, response, { ...resultOptions, changed }), "ok", fields);
     return done(apiErrorResult(tool, args, response, resultOptions), "api_error", fields);
   } catch (err) {
     if (err instanceof UnkeyApiError) {
       const r = err.response;
-      return done(apiErrorResult(tool, args, r, resultOptions), "api_error", { safety, status: r.status, requestId: r.requestId, attempts: r.attempts, operation: err.operationId });
+      return done(apiErrorResult(tool, args, r, resultOptions), "api_error", {
+        safety,
+        status: r.status,
+        requestId: r.requestId,
+        attempts: r.attempts,
+        operation: err.operationId,
+      });
     }
     if (err instanceof UnkeyNetworkError) {
-      return done(networkErrorResult(tool, err, resultOptions), err.kind === "aborted" ? "cancelled" : "network_error", { safety, kind: err.kind, code: err.code, attempts: err.attempts, apiCalled: true, reason: err.kind, ...(confirmation ? { confirmation } : {}) });
+      return done(networkErrorResult(tool, err, resultOptions), err.kind === "aborted" ? "cancelled" : "network_error", {
+        safety,
+        kind: err.kind,
+        code: err.code,
+        attempts: err.attempts,
+        apiCalled: true,
+        reason: err.kind,
+        ...(confirmation ? { confirmation } : {}),
+      });
     }
     if (err instanceof UnkeyRequestBodyError) {
       const problem = { field: "(arguments)", problem: err.message, expected: "plain JSON values", given: "a value JSON cannot carry" };
@@ -224,7 +279,12 @@ export async function executeTool(tool: ToolDefinition, rawArgs: unknown, ctx: E
     }
     const message = err instanceof Error ? err.message : String(err);
     log.error("tool failed unexpectedly", { tool: tool.name, error: err instanceof Error ? { name: err.name, message, stack: err.stack } : message });
-    return done(internalErrorResult(tool, "an unexpected error occurred (details are in the server log)"), "internal_error", { safety, apiCalled: true, reason: "internal error", ...(confirmation ? { confirmation } : {}) });
+    return done(internalErrorResult(tool, "an unexpected error occurred (details are in the server log)"), "internal_error", {
+      safety,
+      apiCalled: true,
+      reason: "internal error",
+      ...(confirmation ? { confirmation } : {}),
+    });
   }
 }
 

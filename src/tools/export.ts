@@ -123,4 +123,3 @@ async function run(args: readonly string[], io: CommandIo, env: NodeJS.ProcessEn
     return 1;
   }
 }
-

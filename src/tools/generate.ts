@@ -132,11 +132,7 @@ export function generateTools(doc: OpenApiDocument, opts: GenerateOptions = {}):
 }
 
 /** The MCP annotations of a safety class (see design.md, "Safety classes"). */
-export function annotationsFor(
-  safety: SafetyClass,
-  title: string,
-  destructiveWhen?: readonly ArgumentCondition[],
-): ToolAnnotations {
+export function annotationsFor(safety: SafetyClass, title: string, destructiveWhen?: readonly ArgumentCondition[]): ToolAnnotations {
   // openWorldHint is false: a tool acts only on the caller's own workspace, a closed set of
   // entities, not on the open web.
   const base = { title, openWorldHint: false };
@@ -305,7 +301,10 @@ function buildOutput(response: JsonSchema | undefined): JsonSchema | undefined {
  */
 function pickDescription(op: ContractOperation, xMcp: XMcp): string {
   for (const text of [op.description, op.summary]) {
-    const t = text.trim().split(/\n\s*\n/)[0].trim();
+    const t = text
+      .trim()
+      .split(/\n\s*\n/)[0]
+      .trim();
     if (t && t !== "TODO") return t;
   }
   return xMcp.title;
@@ -449,7 +448,8 @@ function timeKindOf(schema: JsonSchema): TimeKind | undefined {
 function modelTimeSchema(schema: JsonSchema, kind: TimeKind): JsonSchema {
   const types = Array.isArray(schema.type) ? schema.type : [schema.type];
   const nullable = types.includes("null");
-  const rest = typeof schema.description === "string" ? schema.description.replace(/^(unix ms|ms|milliseconds|window length in milliseconds)\b\.?;?\s*/i, "").trim() : "";
+  const rest =
+    typeof schema.description === "string" ? schema.description.replace(/^(unix ms|ms|milliseconds|window length in milliseconds)\b\.?;?\s*/i, "").trim() : "";
   return {
     type: nullable ? ["integer", "string", "null"] : ["integer", "string"],
     description: rest ? `${TIME_PHRASES[kind]} ${rest[0].toUpperCase()}${rest.slice(1)}` : TIME_PHRASES[kind],
@@ -700,10 +700,7 @@ function sanitizeName(raw: string): string {
 function unsupportedParameters(doc: OpenApiDocument, op: ContractOperation): string[] {
   const item = doc.paths[op.path] ?? {};
   const raw = asObject(item[op.method]);
-  const params = [
-    ...(Array.isArray(item.parameters) ? item.parameters : []),
-    ...(Array.isArray(raw?.parameters) ? raw.parameters : []),
-  ];
+  const params = [...(Array.isArray(item.parameters) ? item.parameters : []), ...(Array.isArray(raw?.parameters) ? raw.parameters : [])];
   const kinds = new Set<string>();
   for (const p of params) {
     const param = asObject(dereference(p, doc));

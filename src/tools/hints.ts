@@ -54,7 +54,13 @@ export const HINT_SITUATIONS: readonly { status: number; type?: string; detail?:
 ];
 
 /** The hint for an Unkey error response; undefined when there is nothing useful to add. */
-export function apiErrorHint(tool: HintTool, args: Record<string, unknown>, err: UnkeyErrorBody, response: Pick<UnkeyResponse, "status" | "headers" | "attempts">, options: HintOptions): string | undefined {
+export function apiErrorHint(
+  tool: HintTool,
+  args: Record<string, unknown>,
+  err: UnkeyErrorBody,
+  response: Pick<UnkeyResponse, "status" | "headers" | "attempts">,
+  options: HintOptions,
+): string | undefined {
   const keySource = options.rootKeySource ?? DEFAULT_KEY_SOURCE;
   const status = response.status;
   switch (status) {
@@ -81,7 +87,9 @@ export function apiErrorHint(tool: HintTool, args: Record<string, unknown>, err:
       return "the query was too expensive (time, memory or rows); narrow the time range, add filters or aggregate.";
     case 429: {
       const wait = retryAfterMs(response.headers);
-      return wait !== undefined ? `rate limited by Unkey; retry after ${Math.max(1, Math.ceil(wait / 1000))} s.` : "rate limited by Unkey; wait a little before retrying.";
+      return wait !== undefined
+        ? `rate limited by Unkey; retry after ${Math.max(1, Math.ceil(wait / 1000))} s.`
+        : "rate limited by Unkey; wait a little before retrying.";
     }
     default:
       if (status >= 500) {

@@ -84,4 +84,3 @@ function isIdValue(v: unknown): boolean {
   if (typeof v === "string" || typeof v === "number") return v !== "";
   return Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === "string" || typeof x === "number");
 }
-

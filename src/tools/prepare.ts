@@ -99,7 +99,12 @@ function structuredCopy(args: Record<string, unknown>): { ok: true; value: Recor
   } catch (err) {
     return {
       ok: false,
-      problem: { field: "(arguments)", problem: `cannot be serialised as JSON (${err instanceof Error ? err.message : String(err)})`, expected: "plain JSON values", given: "a value JSON cannot carry" },
+      problem: {
+        field: "(arguments)",
+        problem: `cannot be serialised as JSON (${err instanceof Error ? err.message : String(err)})`,
+        expected: "plain JSON values",
+        given: "a value JSON cannot carry",
+      },
     };
   }
 }

@@ -55,7 +55,10 @@ export const RESULT_TOKEN_HARD_CAP = 24_000;
  */
 const CHARS_PER_TOKEN = 2.5;
 
-type Tool = Pick<ToolDefinition, "name" | "outputSchema" | "pagination" | "secrets" | "permissions" | "permissionsIf" | "safety" | "target" | "resultTimes" | "inputSchema">;
+type Tool = Pick<
+  ToolDefinition,
+  "name" | "outputSchema" | "pagination" | "secrets" | "permissions" | "permissionsIf" | "safety" | "target" | "resultTimes" | "inputSchema"
+>;
 
 // ---------------------------------------------------------------- success
 
@@ -87,20 +90,28 @@ function shapeSuccess(tool: Tool, parts: SuccessParts, options: ResultOptions): 
   if (secrets.revealed.length > 0 && tool.safety === "read") {
     notices.push(`Contains a secret (${secrets.revealed.join(", ")}): treat it as a password; do not repeat it in logs or shared places.`);
   } else if (secrets.revealed.length > 0) {
-    notices.push(`Shown once — store it now: ${secrets.revealed.join(", ")} ${secrets.revealed.length === 1 ? "is" : "are"} secret and cannot be shown again. Do not repeat it in logs or shared places.`);
+    notices.push(
+      `Shown once — store it now: ${secrets.revealed.join(", ")} ${secrets.revealed.length === 1 ? "is" : "are"} secret and cannot be shown again. Do not repeat it in logs or shared places.`,
+    );
   }
   if (secrets.saved.length > 0) {
-    notices.push(`Secret not shown (--secrets mask): shown once, written for the person to collect — ${secrets.saved.map((x) => `${x.label} → ${x.path}`).join(", ")} (readable only by the server's user). Tell the person the path; do not read the file.`);
+    notices.push(
+      `Secret not shown (--secrets mask): shown once, written for the person to collect — ${secrets.saved.map((x) => `${x.label} → ${x.path}`).join(", ")} (readable only by the server's user). Tell the person the path; do not read the file.`,
+    );
   }
   if (secrets.withheld.length > 0) {
-    notices.push(`Secret withheld: the server operator keeps plaintext keys out of this conversation (--secrets mask); ${secrets.withheld.join(", ")} ${secrets.withheld.length === 1 ? "was" : "were"} not shown. The key works; its secret must be obtained outside the assistant (this server does not reveal it, not even by decrypting).`);
+    notices.push(
+      `Secret withheld: the server operator keeps plaintext keys out of this conversation (--secrets mask); ${secrets.withheld.join(", ")} ${secrets.withheld.length === 1 ? "was" : "were"} not shown. The key works; its secret must be obtained outside the assistant (this server does not reveal it, not even by decrypting).`,
+    );
   }
   const fitted = fitToBudget(tool, timed, options);
   if (fitted.notice) notices.push(fitted.notice);
   const cursor = nextCursor(tool, parts.pagination);
   const next =
     fitted.next ??
-    (cursor !== undefined && tool.pagination ? `call ${tool.name} again with ${tool.pagination.cursorParam}=${JSON.stringify(cursor)} and the same other arguments` : undefined);
+    (cursor !== undefined && tool.pagination
+      ? `call ${tool.name} again with ${tool.pagination.cursorParam}=${JSON.stringify(cursor)} and the same other arguments`
+      : undefined);
   const summary = parts.summary ?? summaryLine(tool, timed, cursor !== undefined, fitted.shown);
 
   const envelope: ResultEnvelope = { summary };
@@ -299,7 +310,9 @@ export function apiErrorResult(tool: Tool, args: Record<string, unknown>, respon
   const status = response.status;
   const title = err.title ?? defaultTitle(status);
   const message = `Unkey API error ${status} ${title}${err.detail ? `: ${err.detail}` : ""}`;
-  const fields = Array.isArray(err.errors) ? err.errors.map((fe) => `${fe.location ?? "(request)"}: ${fe.message ?? "invalid"}${fe.fix ? ` (fix: ${fe.fix})` : ""}`) : [];
+  const fields = Array.isArray(err.errors)
+    ? err.errors.map((fe) => `${fe.location ?? "(request)"}: ${fe.message ?? "invalid"}${fe.fix ? ` (fix: ${fe.fix})` : ""}`)
+    : [];
   const lines: string[] = [message, ...fields.map((f) => `- ${f}`)];
   if (err.type) lines.push(`Type: ${err.type}`);
   if (response.requestId) lines.push(`Request id: ${response.requestId}`);
@@ -325,7 +338,21 @@ function hintOptions(options: ResultOptions): HintOptions {
 }
 
 function defaultTitle(status: number): string {
-  const titles: Record<number, string> = { 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 409: "Conflict", 410: "Gone", 412: "Precondition Failed", 422: "Unprocessable Entity", 429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout" };
+  const titles: Record<number, string> = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    409: "Conflict",
+    410: "Gone",
+    412: "Precondition Failed",
+    422: "Unprocessable Entity",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+  };
   return titles[status] ?? "Error";
 }
 
@@ -349,8 +376,14 @@ export function networkErrorResult(tool: Tool, error: UnkeyNetworkError, options
 /** Arguments that fail the input schema (or cannot be sent at all); no request was sent. */
 export function invalidArgumentsResult(tool: Pick<ToolDefinition, "name">, problems: FieldProblem[]): CallToolResult {
   const message = `Invalid arguments for ${tool.name}; nothing was sent to Unkey.`;
-  const fields = formatProblems(problems).split("\n").map((l) => l.replace(/^- /, ""));
-  return errorResult(tool.name, `${message} Fix these and call again:\n${formatProblems(problems)}`, { message, fields, hint: "fix the listed fields and call again." });
+  const fields = formatProblems(problems)
+    .split("\n")
+    .map((l) => l.replace(/^- /, ""));
+  return errorResult(tool.name, `${message} Fix these and call again:\n${formatProblems(problems)}`, {
+    message,
+    fields,
+    hint: "fix the listed fields and call again.",
+  });
 }
 
 /** No root key is configured or supplied. */
@@ -383,9 +416,15 @@ export function confirmationResult(tool: Pick<ToolDefinition, "name">, c: Confir
   const summary = `Not done yet: ${tool.name} needs confirmation. Nothing was changed.`;
   const how = `Show the preview to the person. Only if they agree, call ${tool.name} again with the same arguments plus confirm: ${JSON.stringify(c.token)} (valid once, until ${until}).`;
   const notices = [how];
-  if (c.preview.typeToConfirm !== undefined) notices.push(`This cannot be undone: have the person type the name ${JSON.stringify(c.preview.typeToConfirm)} before you confirm.`);
+  if (c.preview.typeToConfirm !== undefined)
+    notices.push(`This cannot be undone: have the person type the name ${JSON.stringify(c.preview.typeToConfirm)} before you confirm.`);
   const lines = [summary, `Preview: ${c.preview.summary}`, ...c.preview.effects.map((e) => `- ${e}`), ...notices];
-  const envelope = { summary, next: `call ${tool.name} again with the same arguments plus confirm=${JSON.stringify(c.token)}, once the person agrees`, notices, confirmation: { token: c.token, expiresAt: until, preview: { ...c.preview } } };
+  const envelope = {
+    summary,
+    next: `call ${tool.name} again with the same arguments plus confirm=${JSON.stringify(c.token)}, once the person agrees`,
+    notices,
+    confirmation: { token: c.token, expiresAt: until, preview: { ...c.preview } },
+  };
   return { content: [{ type: "text", text: lines.join("\n") }], structuredContent: envelope };
 }
 

@@ -34,7 +34,10 @@ const SECONDS_FLOOR = 1e8;
 
 /** Converts one timestamp argument; `future` refuses times that are not after `now`. */
 export function toUnixMs(value: unknown, kind: "timestamp" | "future", now: number): Converted {
-  const expected = kind === "future" ? "a future time as unix ms, an ISO 8601 date-time, or a duration from now such as \"P90D\"" : "unix ms, an ISO 8601 date-time, or a duration from now such as \"P90D\"";
+  const expected =
+    kind === "future"
+      ? 'a future time as unix ms, an ISO 8601 date-time, or a duration from now such as "P90D"'
+      : 'unix ms, an ISO 8601 date-time, or a duration from now such as "P90D"';
   let ms: number;
   if (typeof value === "number") {
     if (!Number.isInteger(value)) return { ok: false, problem: "is not a whole number of milliseconds", expected };
@@ -68,7 +71,7 @@ export function toUnixMs(value: unknown, kind: "timestamp" | "future", now: numb
 
 /** Converts one duration argument to milliseconds; `minimumMs` explains values that look like seconds. */
 export function toDurationMs(value: unknown, minimumMs?: number): Converted {
-  const expected = "milliseconds, or an ISO 8601 duration such as \"PT1H\"";
+  const expected = 'milliseconds, or an ISO 8601 duration such as "PT1H"';
   if (typeof value === "number") {
     if (!Number.isInteger(value) || value < 0) return { ok: false, problem: "is not a whole, non-negative number of milliseconds", expected };
     if (minimumMs !== undefined && value < minimumMs && value * 1000 >= minimumMs) {
@@ -82,7 +85,7 @@ export function toDurationMs(value: unknown, minimumMs?: number): Converted {
     const d = parseIsoDuration(text);
     if (!d) return { ok: false, problem: "is not a valid ISO 8601 duration", expected };
     if (d.years !== 0 || d.months !== 0) {
-      return { ok: false, problem: "uses years or months, which have no fixed length", expected: "days or smaller units, e.g. \"P30D\"" };
+      return { ok: false, problem: "uses years or months, which have no fixed length", expected: 'days or smaller units, e.g. "P30D"' };
     }
     return { ok: true, value: Math.round(fixedMs(d)) };
   }
@@ -99,7 +102,8 @@ interface IsoDuration {
   seconds: number;
 }
 
-const DURATION = /^P(?:(\d+(?:\.\d+)?)Y)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)W)?(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/i;
+const DURATION =
+  /^P(?:(\d+(?:\.\d+)?)Y)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)W)?(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/i;
 
 /** `P90D`, `PT1H30M`, `P1Y2M`, `PT0.5S`; undefined when malformed or empty (`P`, `PT`). */
 export function parseIsoDuration(text: string): IsoDuration | undefined {

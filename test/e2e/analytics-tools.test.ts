@@ -87,7 +87,12 @@ describe("analytics helpers over stdio", () => {
     const top = await ok<{ key_id: string; verifications: number; valid: number }[]>(s.client, "analytics_top", { by: "key", window: "P30D", limit: 2 });
     expect(top.map((r) => [r.key_id, r.verifications])).toEqual(keys);
     expect(top[0]!.valid).toBe(month.filter((v) => v.keyId === keys[0]![0] && v.outcome === "VALID").length);
-    const users = [...countBy(month.filter((v) => v.externalId !== ""), (v) => v.externalId)].sort((a, b) => b[1] - a[1]);
+    const users = [
+      ...countBy(
+        month.filter((v) => v.externalId !== ""),
+        (v) => v.externalId,
+      ),
+    ].sort((a, b) => b[1] - a[1]);
     const byUser = await ok<{ external_id: string; verifications: number }[]>(s.client, "analytics_top", { by: "external_id", window: "P30D" });
     expect(byUser.map((r) => [r.external_id, r.verifications])).toEqual(users);
   });
@@ -134,7 +139,13 @@ describe("analytics helpers over stdio", () => {
     });
     const expected = ["user_a", "user_b"].map((id) => {
       const mine = week.filter((r) => r.identifier === id);
-      return { namespaceId: f.namespaceId, identifier: id, passed: mine.filter((r) => r.passed).length, denied: mine.filter((r) => !r.passed).length, total: mine.length };
+      return {
+        namespaceId: f.namespaceId,
+        identifier: id,
+        passed: mine.filter((r) => r.passed).length,
+        denied: mine.filter((r) => !r.passed).length,
+        total: mine.length,
+      };
     });
     expect(data).toEqual(expected.sort((a, b) => b.denied - a.denied));
     const one = await call(s.client, "analytics_ratelimits", { window: "P7D", identifier: "user_a" });

@@ -19,7 +19,11 @@ const asked: Array<ElicitRequest["params"]> = [];
 let answer: (p: ElicitRequest["params"]) => Promise<ElicitResult> = async () => ({ action: "accept", content: { confirm: true } });
 
 async function raw<Op extends OperationId>(op: Op, body: unknown): Promise<{ status: number; data: ResponseData<Op> }> {
-  const res = await fetch(`${api.url}/v2/${op}`, { method: "POST", headers: { authorization: `Bearer ${api.rootKey}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+  const res = await fetch(`${api.url}/v2/${op}`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${api.rootKey}`, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, data: ((await res.json()) as { data: ResponseData<Op> }).data };
 }
 

@@ -23,12 +23,19 @@ let answer: () => Answer = () => ({ action: "accept", content: { confirm: true }
 const asked: string[] = [];
 
 async function raw<Op extends OperationId>(op: Op, body: unknown): Promise<{ status: number; data: ResponseData<Op> }> {
-  const res = await fetch(`${api.url}/v2/${op}`, { method: "POST", headers: { authorization: `Bearer ${api.rootKey}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+  const res = await fetch(`${api.url}/v2/${op}`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${api.rootKey}`, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, data: ((await res.json()) as { data: ResponseData<Op> }).data };
 }
 
 function newClient(mode: Mode, elicit: boolean): Client {
-  const c = new Client({ name: "confirm-eras", version: "1.0.0" }, { versionNegotiation: { mode }, ...(elicit ? { capabilities: { elicitation: { form: {} } } } : {}) });
+  const c = new Client(
+    { name: "confirm-eras", version: "1.0.0" },
+    { versionNegotiation: { mode }, ...(elicit ? { capabilities: { elicitation: { form: {} } } } : {}) },
+  );
   if (elicit) {
     c.setRequestHandler("elicitation/create", async (request) => {
       asked.push(request.params.message);
@@ -46,7 +53,13 @@ async function connect(transport: "stdio" | "http", mode: Mode, elicit = true): 
   } else {
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith("UNKEY_")) env[k] = v;
-    await c.connect(new StdioClientTransport({ command: process.execPath, args: [CLI_PATH, "--confirm-wait", "5"], env: { ...env, UNKEY_ROOT_KEY: api.rootKey, UNKEY_API_URL: api.url, UNKEY_MCP_LOG_LEVEL: "warn" } }));
+    await c.connect(
+      new StdioClientTransport({
+        command: process.execPath,
+        args: [CLI_PATH, "--confirm-wait", "5"],
+        env: { ...env, UNKEY_ROOT_KEY: api.rootKey, UNKEY_API_URL: api.url, UNKEY_MCP_LOG_LEVEL: "warn" },
+      }),
+    );
   }
   return c;
 }

@@ -18,7 +18,11 @@ let api: InProcessLocalApi;
 const servers: StdioServer[] = [];
 
 async function raw<Op extends OperationId>(op: Op, body: unknown): Promise<{ status: number; data: ResponseData<Op> }> {
-  const res = await fetch(`${api.url}/v2/${op}`, { method: "POST", headers: { authorization: `Bearer ${api.rootKey}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+  const res = await fetch(`${api.url}/v2/${op}`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${api.rootKey}`, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, data: ((await res.json()) as { data: ResponseData<Op> }).data };
 }
 
@@ -141,28 +145,31 @@ describe("over HTTP", () => {
     }
   });
 
-  it.skipIf(!REDIS_AVAILABLE && process.env.CI !== "true")("two instances sharing a secret and a Redis: a token from one is honoured once by the other, refused on replay at either", async () => {
-    const redis = await startRedis();
-    const flags = ["--confirm-secret", "e2e-shared-confirm-secret-0123", "--redis-url", redis.url];
-    const [h1, h2] = await Promise.all([spawnHttpServer(api.url, flags), spawnHttpServer(api.url, flags)]);
-    try {
-      const headers = { "MCP-UNKEY-BEARER-AUTH": api.rootKey };
-      const [c1, c2] = await Promise.all([connectHttpClient(`${h1.url}/mcp/v2`, headers), connectHttpClient(`${h2.url}/mcp/v2`, headers)]);
-      const { keyId } = (await raw("keys.createKey", { apiId: (await freshApiWithKeys(0)).apiId, credits: { remaining: 7 } })).data;
-      // decrement by 0 leaves the key as it was: only the shared ledger can refuse the replays.
-      const args = { keyId, operation: "decrement", value: 0 };
-      const token = tokenOf(await call(c1, "update_key_credits", args));
-      const at2 = await call(c2, "update_key_credits", { ...args, confirm: token });
-      expect(at2.isError, at2.text).toBeFalsy();
-      for (const c of [c2, c1]) {
-        const replay = await call(c, "update_key_credits", { ...args, confirm: token });
-        expect(replay.isError).toBe(true);
-        expect(replay.text).toContain("already used");
+  it.skipIf(!REDIS_AVAILABLE && process.env.CI !== "true")(
+    "two instances sharing a secret and a Redis: a token from one is honoured once by the other, refused on replay at either",
+    async () => {
+      const redis = await startRedis();
+      const flags = ["--confirm-secret", "e2e-shared-confirm-secret-0123", "--redis-url", redis.url];
+      const [h1, h2] = await Promise.all([spawnHttpServer(api.url, flags), spawnHttpServer(api.url, flags)]);
+      try {
+        const headers = { "MCP-UNKEY-BEARER-AUTH": api.rootKey };
+        const [c1, c2] = await Promise.all([connectHttpClient(`${h1.url}/mcp/v2`, headers), connectHttpClient(`${h2.url}/mcp/v2`, headers)]);
+        const { keyId } = (await raw("keys.createKey", { apiId: (await freshApiWithKeys(0)).apiId, credits: { remaining: 7 } })).data;
+        // decrement by 0 leaves the key as it was: only the shared ledger can refuse the replays.
+        const args = { keyId, operation: "decrement", value: 0 };
+        const token = tokenOf(await call(c1, "update_key_credits", args));
+        const at2 = await call(c2, "update_key_credits", { ...args, confirm: token });
+        expect(at2.isError, at2.text).toBeFalsy();
+        for (const c of [c2, c1]) {
+          const replay = await call(c, "update_key_credits", { ...args, confirm: token });
+          expect(replay.isError).toBe(true);
+          expect(replay.text).toContain("already used");
+        }
+        await Promise.all([c1.close(), c2.close()]);
+      } finally {
+        await Promise.all([h1.close(), h2.close()]);
+        await redis.stop();
       }
-      await Promise.all([c1.close(), c2.close()]);
-    } finally {
-      await Promise.all([h1.close(), h2.close()]);
-      await redis.stop();
-    }
-  });
+    },
+  );
 });

@@ -18,15 +18,7 @@ const CONFORMANCE = join(ROOT, "node_modules", ".bin", "conformance");
 const BASELINE = join(ROOT, "test", "conformance-baseline.yml");
 
 /** The scenarios that test this server's protocol behaviour; each must pass every check. */
-const MUST_PASS = [
-  "server-initialize",
-  "logging-set-level",
-  "ping",
-  "tools-list",
-  "prompts-list",
-  "server-sse-multiple-streams",
-  "dns-rebinding-protection",
-];
+const MUST_PASS = ["server-initialize", "logging-set-level", "ping", "tools-list", "prompts-list", "server-sse-multiple-streams", "dns-rebinding-protection"];
 
 describe("MCP conformance suite", () => {
   let local: SpawnedLocalApi;
@@ -61,7 +53,10 @@ describe("MCP conformance suite", () => {
       expect(dir, `${scenario} ran`).toBeDefined();
       const checks = JSON.parse(await readFile(join(outDir, dir!, "checks.json"), "utf8")) as Array<{ status: string; name?: string }>;
       expect(checks.length, scenario).toBeGreaterThan(0);
-      expect(checks.filter((c) => c.status !== "SUCCESS" && c.status !== "INFO"), scenario).toEqual([]);
+      expect(
+        checks.filter((c) => c.status !== "SUCCESS" && c.status !== "INFO"),
+        scenario,
+      ).toEqual([]);
     }
   });
 });

@@ -57,7 +57,13 @@ describe("HTTP: both eras on /mcp/v2 and /mcp/ratelimits/ (stateful server)", ()
 
   const cases: Array<{ path: string; header: string; tools: number; tool: string; args: Record<string, unknown> }> = [
     { path: V2, header: "MCP-UNKEY-BEARER-AUTH", tools: profileSize("full"), tool: "list_permissions", args: {} },
-    { path: RL, header: "MCP-UNKEY-V2-ROOT-KEY", tools: profileSize("ratelimits"), tool: "check_ratelimit", args: { namespace: "eras", identifier: "u1", limit: 10, duration: 60_000 } },
+    {
+      path: RL,
+      header: "MCP-UNKEY-V2-ROOT-KEY",
+      tools: profileSize("ratelimits"),
+      tool: "check_ratelimit",
+      args: { namespace: "eras", identifier: "u1", limit: 10, duration: 60_000 },
+    },
   ];
   for (const c of cases) {
     for (const mode of ["auto", "legacy"] as Negotiation[]) {
@@ -104,7 +110,13 @@ describe("HTTP: both eras on /mcp/v2 and /mcp/ratelimits/ (stateful server)", ()
   it("2026-07-28: server/discover names the modern version and our capabilities", async () => {
     const res = await rawPost(`${url}${V2}`, modernBody(1, "server/discover"), { "MCP-UNKEY-BEARER-AUTH": stack.rootKey, ...modernHeaders("server/discover") });
     expect(res.status).toBe(200);
-    type Discover = { supportedVersions: string[]; capabilities: Record<string, unknown>; instructions: string; ttlMs: number; _meta: Record<string, { name?: string }> };
+    type Discover = {
+      supportedVersions: string[];
+      capabilities: Record<string, unknown>;
+      instructions: string;
+      ttlMs: number;
+      _meta: Record<string, { name?: string }>;
+    };
     const result = (JSON.parse(res.text) as { result: Discover }).result;
     expect(result.supportedVersions).toEqual([MODERN]);
     expect(result.capabilities).toHaveProperty("tools");
@@ -138,16 +150,25 @@ describe("HTTP: both eras on /mcp/v2 and /mcp/ratelimits/ (stateful server)", ()
     const auth = { "MCP-UNKEY-BEARER-AUTH": stack.rootKey };
     const method = await rawPost(`${url}${V2}`, modernBody(1, "tools/list"), { ...auth, ...modernHeaders("prompts/list") });
     expect(method.json?.error?.code).toBe(-32020);
-    const name = await rawPost(`${url}${V2}`, modernBody(2, "tools/call", { name: "list_permissions", arguments: {} }), { ...auth, ...modernHeaders("tools/call", "delete_key") });
+    const name = await rawPost(`${url}${V2}`, modernBody(2, "tools/call", { name: "list_permissions", arguments: {} }), {
+      ...auth,
+      ...modernHeaders("tools/call", "delete_key"),
+    });
     expect(name.json?.error?.code).toBe(-32020);
     // Control: matching headers are served.
-    const ok = await rawPost(`${url}${V2}`, modernBody(3, "tools/call", { name: "list_permissions", arguments: {} }), { ...auth, ...modernHeaders("tools/call", "list_permissions") });
+    const ok = await rawPost(`${url}${V2}`, modernBody(3, "tools/call", { name: "list_permissions", arguments: {} }), {
+      ...auth,
+      ...modernHeaders("tools/call", "list_permissions"),
+    });
     expect(ok.status).toBe(200);
     expect(JSON.parse(ok.text).result.isError).toBeFalsy();
   });
 
   it("an unsupported modern version gets -32022 naming the supported ones", async () => {
-    const res = await rawPost(`${url}${V2}`, modernBody(1, "tools/list", {}, "2099-01-01"), { "MCP-UNKEY-BEARER-AUTH": stack.rootKey, ...modernHeaders("tools/list", undefined, "2099-01-01") });
+    const res = await rawPost(`${url}${V2}`, modernBody(1, "tools/list", {}, "2099-01-01"), {
+      "MCP-UNKEY-BEARER-AUTH": stack.rootKey,
+      ...modernHeaders("tools/list", undefined, "2099-01-01"),
+    });
     expect(res.json?.error?.code).toBe(-32022);
     expect(JSON.stringify(res.json?.error)).toContain(MODERN);
   });

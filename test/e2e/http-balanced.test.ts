@@ -95,11 +95,17 @@ describe("two instances behind a round-robin proxy", () => {
       try {
         expect(client.getNegotiatedProtocolVersion()).toBe("2026-07-28");
         expect((await client.listTools()).tools).toHaveLength(profileSize("full"));
-        const created = (await client.callTool({ name: "create_api", arguments: { name: "balanced" } })) as { isError?: boolean; structuredContent?: { data?: { apiId?: string } } };
+        const created = (await client.callTool({ name: "create_api", arguments: { name: "balanced" } })) as {
+          isError?: boolean;
+          structuredContent?: { data?: { apiId?: string } };
+        };
         expect(created.isError).toBeFalsy();
         const apiId = created.structuredContent?.data?.apiId;
         for (let i = 0; i < 29; i++) {
-          const got = (await client.callTool({ name: "get_api", arguments: { apiId } })) as { isError?: boolean; structuredContent?: { data?: { name?: string } } };
+          const got = (await client.callTool({ name: "get_api", arguments: { apiId } })) as {
+            isError?: boolean;
+            structuredContent?: { data?: { name?: string } };
+          };
           expect(got.isError, `call ${i}`).toBeFalsy();
           expect(got.structuredContent?.data?.name).toBe("balanced");
         }
@@ -127,7 +133,10 @@ describe("two instances behind a round-robin proxy", () => {
     it("initializes, lists and calls across both instances", async () => {
       const client = new Client({ name: "balanced-2025", version: "1.0.0" });
       await client.connect(
-        new StreamableHTTPClientTransport(new URL(`${proxy.url}/mcp/v2`), { requestInit: { headers: { "MCP-UNKEY-BEARER-AUTH": api.rootKey } }, fetch: freshConnectionFetch }),
+        new StreamableHTTPClientTransport(new URL(`${proxy.url}/mcp/v2`), {
+          requestInit: { headers: { "MCP-UNKEY-BEARER-AUTH": api.rootKey } },
+          fetch: freshConnectionFetch,
+        }),
       );
       try {
         expect((await client.listTools()).tools).toHaveLength(profileSize("full"));

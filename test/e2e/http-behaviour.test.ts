@@ -98,7 +98,10 @@ describe("stateful sessions", () => {
     toolsets = undefined;
     const plain = new Client({ name: "http-behaviour", version: "1.0.0" });
     await plain.connect(
-      new StreamableHTTPClientTransport(new URL(`${server.url}${V2}`), { requestInit: { headers: { "MCP-UNKEY-BEARER-AUTH": api.rootKey } }, fetch: fetchWithHeader }),
+      new StreamableHTTPClientTransport(new URL(`${server.url}${V2}`), {
+        requestInit: { headers: { "MCP-UNKEY-BEARER-AUTH": api.rootKey } },
+        fetch: fetchWithHeader,
+      }),
     );
     try {
       expect((await plain.listTools()).tools).toHaveLength(45);
@@ -128,7 +131,9 @@ describe("/healthz", () => {
     const stateless = await spawnHttpServer(api.url, ["--stateless"]);
     try {
       const client = new Client({ name: "http-behaviour", version: "1.0.0" });
-      await client.connect(new StreamableHTTPClientTransport(new URL(`${stateless.url}${V2}`), { requestInit: { headers: { "MCP-UNKEY-BEARER-AUTH": api.rootKey } } }));
+      await client.connect(
+        new StreamableHTTPClientTransport(new URL(`${stateless.url}${V2}`), { requestInit: { headers: { "MCP-UNKEY-BEARER-AUTH": api.rootKey } } }),
+      );
       expect((await client.listTools()).tools).toHaveLength(45);
       const h = await health(stateless.url);
       expect(h.status).toBe(200);

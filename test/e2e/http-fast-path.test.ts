@@ -175,63 +175,64 @@ const DISCONNECT_CASES: DisconnectCase[] = [
   },
 ];
 
-for (const dc of DISCONNECT_CASES) describe(`${dc.title}: a client that disconnects mid-call`, () => {
-  let slow: Server;
-  let server: SpawnedHttpServer;
-  // Resolved when the upstream request arrives, and when its socket closes.
-  let arrived!: Promise<void>;
-  let closed!: Promise<void>;
-  let markArrived: () => void;
-  let markClosed: () => void;
-  let answered = false;
+for (const dc of DISCONNECT_CASES)
+  describe(`${dc.title}: a client that disconnects mid-call`, () => {
+    let slow: Server;
+    let server: SpawnedHttpServer;
+    // Resolved when the upstream request arrives, and when its socket closes.
+    let arrived!: Promise<void>;
+    let closed!: Promise<void>;
+    let markArrived: () => void;
+    let markClosed: () => void;
+    let answered = false;
 
-  beforeAll(async () => {
-    arrived = new Promise((r) => (markArrived = r));
-    closed = new Promise((r) => (markClosed = r));
-    // Deliberately slow: takes the request and never answers. Only a cancelled request closes it.
-    slow = createServer((req: IncomingMessage) => {
-      req.resume();
-      req.socket.once("close", () => markClosed());
-      markArrived();
+    beforeAll(async () => {
+      arrived = new Promise((r) => (markArrived = r));
+      closed = new Promise((r) => (markClosed = r));
+      // Deliberately slow: takes the request and never answers. Only a cancelled request closes it.
+      slow = createServer((req: IncomingMessage) => {
+        req.resume();
+        req.socket.once("close", () => markClosed());
+        markArrived();
+      });
+      await new Promise<void>((r) => slow.listen(0, "127.0.0.1", r));
+      // A request timeout far beyond the test's own: only the disconnect can end the upstream call.
+      server = await spawnHttpServer(`http://127.0.0.1:${(slow.address() as AddressInfo).port}`, [...dc.flags, "--request-timeout", "600"]);
     });
-    await new Promise<void>((r) => slow.listen(0, "127.0.0.1", r));
-    // A request timeout far beyond the test's own: only the disconnect can end the upstream call.
-    server = await spawnHttpServer(`http://127.0.0.1:${(slow.address() as AddressInfo).port}`, [...dc.flags, "--request-timeout", "600"]);
-  });
-  afterAll(async () => {
-    await server?.close();
-    slow?.closeAllConnections();
-    await new Promise<void>((r) => (slow ? slow.close(() => r()) : r()));
-  });
-
-  it("cancels the upstream request and stays healthy", async () => {
-    const controller = new AbortController();
-    const pending = fetch(`${server.url}${V2}`, {
-      method: "POST",
-      headers: { "MCP-UNKEY-BEARER-AUTH": "rk-disconnect-test-key", "content-type": "application/json", accept: BOTH, ...dc.headers },
-      body: JSON.stringify(dc.body),
-      signal: controller.signal,
-    }).then(
-      () => (answered = true),
-      (err: Error) => err,
-    );
-    await arrived;
-    controller.abort();
-    expect(await pending).toBeInstanceOf(Error);
-    // The MCP server dropped its upstream request when the client went away.
-    await closed;
-    expect(answered).toBe(false);
-
-    expect(server.alive()).toBe(true);
-    const health = await fetch(`${server.url}/healthz`);
-    expect(health.status).toBe(200);
-    const list = await fetch(`${server.url}${V2}`, {
-      method: "POST",
-      headers: { "MCP-UNKEY-BEARER-AUTH": "rk-disconnect-test-key", "content-type": "application/json", accept: BOTH, ...dc.list.headers },
-      body: JSON.stringify(dc.list.body),
+    afterAll(async () => {
+      await server?.close();
+      slow?.closeAllConnections();
+      await new Promise<void>((r) => (slow ? slow.close(() => r()) : r()));
     });
-    expect(list.status).toBe(200);
-    expect(messagesOf(list.headers.get("content-type"), await list.text())[0].result?.tools).toHaveLength(45);
-    expect(server.stderr()).not.toMatch(/uncaught|unhandled/i);
+
+    it("cancels the upstream request and stays healthy", async () => {
+      const controller = new AbortController();
+      const pending = fetch(`${server.url}${V2}`, {
+        method: "POST",
+        headers: { "MCP-UNKEY-BEARER-AUTH": "rk-disconnect-test-key", "content-type": "application/json", accept: BOTH, ...dc.headers },
+        body: JSON.stringify(dc.body),
+        signal: controller.signal,
+      }).then(
+        () => (answered = true),
+        (err: Error) => err,
+      );
+      await arrived;
+      controller.abort();
+      expect(await pending).toBeInstanceOf(Error);
+      // The MCP server dropped its upstream request when the client went away.
+      await closed;
+      expect(answered).toBe(false);
+
+      expect(server.alive()).toBe(true);
+      const health = await fetch(`${server.url}/healthz`);
+      expect(health.status).toBe(200);
+      const list = await fetch(`${server.url}${V2}`, {
+        method: "POST",
+        headers: { "MCP-UNKEY-BEARER-AUTH": "rk-disconnect-test-key", "content-type": "application/json", accept: BOTH, ...dc.list.headers },
+        body: JSON.stringify(dc.list.body),
+      });
+      expect(list.status).toBe(200);
+      expect(messagesOf(list.headers.get("content-type"), await list.text())[0].result?.tools).toHaveLength(45);
+      expect(server.stderr()).not.toMatch(/uncaught|unhandled/i);
+    });
   });
-});

@@ -60,11 +60,7 @@ export async function startHttpStack(flags: string[] = [], extra: { testMode?: b
   };
 }
 
-export async function connectClient(
-  url: string,
-  headers: Record<string, string>,
-  opts: { fetch?: typeof fetch; name?: string } = {},
-): Promise<Client> {
+export async function connectClient(url: string, headers: Record<string, string>, opts: { fetch?: typeof fetch; name?: string } = {}): Promise<Client> {
   const client = new Client({ name: opts.name ?? "http-e2e", version: "1.0.0" });
   const transport = new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers }, ...(opts.fetch ? { fetch: opts.fetch } : {}) });
   await client.connect(transport);

@@ -38,7 +38,19 @@ describe("MCP Inspector CLI over HTTP", () => {
     expect(list.code, list.stderr).toBe(0);
     expect((JSON.parse(list.stdout) as { tools: unknown[] }).tools).toHaveLength(45);
 
-    const created = await inspector([url, "--transport", "http", "--header", header, "--method", "tools/call", "--tool-name", "create_api", "--tool-arg", "name=from-inspector"]);
+    const created = await inspector([
+      url,
+      "--transport",
+      "http",
+      "--header",
+      header,
+      "--method",
+      "tools/call",
+      "--tool-name",
+      "create_api",
+      "--tool-arg",
+      "name=from-inspector",
+    ]);
     expect(created.code, created.stderr).toBe(0);
     const result = JSON.parse(created.stdout) as { isError?: boolean; structuredContent: { data: { apiId: string } } };
     expect(result.isError).toBeFalsy();

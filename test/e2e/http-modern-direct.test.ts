@@ -88,7 +88,12 @@ describe("2026-07-28 direct path answers byte for byte as the SDK's handler", ()
     method: "tools/call",
     params: { name, arguments: args, _meta: meta },
   });
-  const list = (id: number, meta: Record<string, unknown> = envelope()): Record<string, unknown> => ({ jsonrpc: "2.0", id, method: "tools/list", params: { _meta: meta } });
+  const list = (id: number, meta: Record<string, unknown> = envelope()): Record<string, unknown> => ({
+    jsonrpc: "2.0",
+    id,
+    method: "tools/list",
+    params: { _meta: meta },
+  });
 
   const cases = (): Case[] => [
     { name: "tools/list", headers: base("tools/list"), body: list(1), direct: true },
@@ -122,7 +127,12 @@ describe("2026-07-28 direct path answers byte for byte as the SDK's handler", ()
       body: call(15, "get_api", { apiId }, { ...envelope(), progressToken: "p1" }),
       direct: false,
     },
-    { name: "a tool outside the request's narrowing", headers: { ...base("tools/call", "get_api"), "x-mcp-tools": "list_keys" }, body: call(16, "get_api", { apiId }), direct: false },
+    {
+      name: "a tool outside the request's narrowing",
+      headers: { ...base("tools/call", "get_api"), "x-mcp-tools": "list_keys" },
+      body: call(16, "get_api", { apiId }),
+      direct: false,
+    },
     { name: "a batch", headers: base("tools/list"), body: [list(17)], direct: false },
   ];
 

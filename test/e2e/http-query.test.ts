@@ -15,7 +15,13 @@ afterAll(async () => {
 
 const listTools = { jsonrpc: "2.0", id: 1, method: "tools/list", params: {} };
 
-async function post(path: string, header: string): Promise<{ status: number; body: { result?: { tools: { name: string }[] }; error?: { code: number; message: string; data?: { given?: string[]; valid?: string[] } } } }> {
+async function post(
+  path: string,
+  header: string,
+): Promise<{
+  status: number;
+  body: { result?: { tools: { name: string }[] }; error?: { code: number; message: string; data?: { given?: string[]; valid?: string[] } } };
+}> {
   const res = await fetch(`${stack.http.url}${path}`, {
     method: "POST",
     headers: { "content-type": "application/json", accept: "application/json, text/event-stream", [header]: stack.rootKey },

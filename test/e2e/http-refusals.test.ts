@@ -61,7 +61,13 @@ describe.each(["2025", "2026"] as Era[])("refusals, era %s", (era) => {
   it("forged Host: 403", async () => {
     const res = await fetch(url, {
       method: "POST",
-      headers: { host: "evil.example", "content-type": "application/json", accept: "application/json, text/event-stream", [KEY_HEADER]: stack.rootKey, ...served.headers },
+      headers: {
+        host: "evil.example",
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+        [KEY_HEADER]: stack.rootKey,
+        ...served.headers,
+      },
       body: served.body,
     }).catch((err: Error) => err);
     // fetch may not let a test forge Host; fall back to node:http for that header.
@@ -70,7 +76,19 @@ describe.each(["2025", "2026"] as Era[])("refusals, era %s", (era) => {
       const status = await new Promise<{ status: number; text: string }>((resolve, reject) => {
         const u = new URL(url);
         const req = request(
-          { host: u.hostname, port: u.port, path: u.pathname, method: "POST", headers: { host: "evil.example", "content-type": "application/json", accept: "application/json, text/event-stream", [KEY_HEADER]: stack.rootKey, ...served.headers } },
+          {
+            host: u.hostname,
+            port: u.port,
+            path: u.pathname,
+            method: "POST",
+            headers: {
+              host: "evil.example",
+              "content-type": "application/json",
+              accept: "application/json, text/event-stream",
+              [KEY_HEADER]: stack.rootKey,
+              ...served.headers,
+            },
+          },
           (r) => {
             let t = "";
             r.on("data", (c: Buffer) => (t += c.toString()));
@@ -94,9 +112,15 @@ describe.each(["2025", "2026"] as Era[])("refusals, era %s", (era) => {
   });
 
   it("oversize body: 413 naming the limit", async () => {
-    const big = era === "2025"
-      ? JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "x".repeat(4000), version: "1" } } })
-      : body(era, 1, "tools/list", { padding: "x".repeat(4000) });
+    const big =
+      era === "2025"
+        ? JSON.stringify({
+            jsonrpc: "2.0",
+            id: 1,
+            method: "initialize",
+            params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "x".repeat(4000), version: "1" } },
+          })
+        : body(era, 1, "tools/list", { padding: "x".repeat(4000) });
     const res = await rawPost(url, big, { [KEY_HEADER]: stack.rootKey, ...served.headers });
     expect(res.status).toBe(413);
     expect(res.json?.error?.message).toContain("2048 bytes");
@@ -146,7 +170,11 @@ describe.each(["2025", "2026"] as Era[])("refusals, era %s", (era) => {
 
   if (era === "2025") {
     it("unknown session: 404", async () => {
-      const res = await rawPost(url, body(era, 1, "tools/list"), { [KEY_HEADER]: stack.rootKey, "mcp-session-id": "no-such-session", "mcp-protocol-version": "2025-06-18" });
+      const res = await rawPost(url, body(era, 1, "tools/list"), {
+        [KEY_HEADER]: stack.rootKey,
+        "mcp-session-id": "no-such-session",
+        "mcp-protocol-version": "2025-06-18",
+      });
       expect(res.status).toBe(404);
       expect(res.json?.error?.message).toMatch(/Session not found/);
     });
@@ -167,7 +195,11 @@ describe.each(["2025", "2026"] as Era[])("refusals, era %s", (era) => {
       expect(errorOf(res.text)?.code).toBe(-32020);
     });
     it("an unsupported version: -32022 naming 2026-07-28", async () => {
-      const res = await rawPost(url, served.body.replace(MODERN, "2030-01-01"), { [KEY_HEADER]: stack.rootKey, ...served.headers, "mcp-protocol-version": "2030-01-01" });
+      const res = await rawPost(url, served.body.replace(MODERN, "2030-01-01"), {
+        [KEY_HEADER]: stack.rootKey,
+        ...served.headers,
+        "mcp-protocol-version": "2030-01-01",
+      });
       const error = errorOf(res.text);
       expect(error?.code).toBe(-32022);
       expect(res.text).toContain(MODERN);

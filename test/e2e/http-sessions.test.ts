@@ -34,7 +34,8 @@ function answerOf(text: string): { result?: { isError?: boolean; structuredConte
   return JSON.parse(line ? line.slice(5) : text);
 }
 
-const listPermissions = (id: number): string => JSON.stringify({ jsonrpc: "2.0", id, method: "tools/call", params: { name: "list_permissions", arguments: {} } });
+const listPermissions = (id: number): string =>
+  JSON.stringify({ jsonrpc: "2.0", id, method: "tools/call", params: { name: "list_permissions", arguments: {} } });
 
 describe("a session answers only the key that opened it", () => {
   let stack: HttpStack;

@@ -100,7 +100,13 @@ describe("HTTP transport (stateful, default flags)", () => {
     const port = stack.http.port;
     const status = await new Promise<number>((resolve, reject) => {
       const req = request(
-        { host: "127.0.0.1", port, path: V2, method: "POST", headers: { host: "evil.example", "content-type": "application/json", "MCP-UNKEY-BEARER-AUTH": stack.rootKey } },
+        {
+          host: "127.0.0.1",
+          port,
+          path: V2,
+          method: "POST",
+          headers: { host: "evil.example", "content-type": "application/json", "MCP-UNKEY-BEARER-AUTH": stack.rootKey },
+        },
         (res) => {
           res.resume();
           resolve(res.statusCode ?? 0);
@@ -323,10 +329,14 @@ describe("HTTP transport (--stateless)", () => {
   });
 
   it("tolerates a stale Mcp-Session-Id (a load balancer may send it to any instance)", async () => {
-    const res = await rawPost(`${stack.http.url}${V2}`, JSON.stringify({ jsonrpc: "2.0", id: 5, method: "tools/call", params: { name: "list_roles", arguments: {} } }), {
-      "MCP-UNKEY-BEARER-AUTH": stack.rootKey,
-      "mcp-session-id": "stale-session-from-another-instance",
-    });
+    const res = await rawPost(
+      `${stack.http.url}${V2}`,
+      JSON.stringify({ jsonrpc: "2.0", id: 5, method: "tools/call", params: { name: "list_roles", arguments: {} } }),
+      {
+        "MCP-UNKEY-BEARER-AUTH": stack.rootKey,
+        "mcp-session-id": "stale-session-from-another-instance",
+      },
+    );
     expect(res.status).toBe(200);
     expect(res.text).toContain('"result"');
   });
@@ -370,7 +380,11 @@ describe("HTTP transport: the built CLI (node dist/cli.js http) against the loca
   });
 
   it("never writes a root key into the logs or error bodies, whichever header carries it (--log-level debug)", async () => {
-    const variants: Array<Record<string, string>> = [{ Authorization: `Bearer ${ROOT}` }, { "MCP-UNKEY-BEARER-AUTH": ROOT }, { "MCP-UNKEY-BEARER-AUTH": `Bearer ${ROOT}` }];
+    const variants: Array<Record<string, string>> = [
+      { Authorization: `Bearer ${ROOT}` },
+      { "MCP-UNKEY-BEARER-AUTH": ROOT },
+      { "MCP-UNKEY-BEARER-AUTH": `Bearer ${ROOT}` },
+    ];
     for (const headers of variants) {
       const label = Object.keys(headers)[0];
       const client = await connectHttpClient(`${debug.url}${V2}`, headers);

@@ -72,7 +72,13 @@ describe("mcp-remote bridge", () => {
   for (const protocol of ["legacy", "auto"] as const) {
     it(`--protocol ${protocol}: lists and calls on /mcp/v2 (${protocol === "auto" ? "2026-07-28, no session opened" : "a 2025 session"})`, async () => {
       const before = stack.http.sessionCount();
-      const { client, stderr } = await viaMcpRemote(`${stack.http.url}/mcp/v2`, "MCP-UNKEY-BEARER-AUTH", { UNKEY_ROOT_KEY: stack.rootKey }, configDir, protocol);
+      const { client, stderr } = await viaMcpRemote(
+        `${stack.http.url}/mcp/v2`,
+        "MCP-UNKEY-BEARER-AUTH",
+        { UNKEY_ROOT_KEY: stack.rootKey },
+        configDir,
+        protocol,
+      );
       try {
         expect((await client.listTools()).tools).toHaveLength(profileSize("full"));
         const created = (await client.callTool({ name: "create_api", arguments: { name: `via-mcp-remote-${protocol}` } })) as CallToolResult;
@@ -91,9 +97,22 @@ describe("mcp-remote bridge", () => {
 
   it("--protocol auto: a delete_api question (input_required) reaches the client as elicitation; decline keeps the API, the typed name deletes it", async () => {
     let reply: ElicitResult = { action: "decline" };
-    const { client, stderr } = await viaMcpRemote(`${stack.http.url}/mcp/v2`, "MCP-UNKEY-BEARER-AUTH", { UNKEY_ROOT_KEY: stack.rootKey }, configDir, "auto", () => reply);
+    const { client, stderr } = await viaMcpRemote(
+      `${stack.http.url}/mcp/v2`,
+      "MCP-UNKEY-BEARER-AUTH",
+      { UNKEY_ROOT_KEY: stack.rootKey },
+      configDir,
+      "auto",
+      () => reply,
+    );
     const exists = async (apiId: string): Promise<number> =>
-      (await fetch(`${stack.local.url}/v2/apis.getApi`, { method: "POST", headers: { authorization: `Bearer ${stack.rootKey}`, "content-type": "application/json" }, body: JSON.stringify({ apiId }) })).status;
+      (
+        await fetch(`${stack.local.url}/v2/apis.getApi`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${stack.rootKey}`, "content-type": "application/json" },
+          body: JSON.stringify({ apiId }),
+        })
+      ).status;
     try {
       const name = `bridged-${Math.random().toString(36).slice(2, 8)}`;
       const created = (await client.callTool({ name: "create_api", arguments: { name } })) as CallToolResult;

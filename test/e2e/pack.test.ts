@@ -115,7 +115,13 @@ describe("the packed package, installed into an empty prefix", () => {
   it("local + stdio: the SDK Client lists the tools and creates and reads an API", async () => {
     const rootKey = randomRootKey();
     const local = await launch(["local", "--memory", "--port", "0", "--root-key", rootKey], /listening on (http:\/\/\S+)/);
-    const transport = new StdioClientTransport({ command: process.execPath, args: [cli, "stdio"], cwd: work, env: cleanEnv({ UNKEY_ROOT_KEY: rootKey, UNKEY_API_URL: local.match[1] }), stderr: "pipe" });
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [cli, "stdio"],
+      cwd: work,
+      env: cleanEnv({ UNKEY_ROOT_KEY: rootKey, UNKEY_API_URL: local.match[1] }),
+      stderr: "pipe",
+    });
     const client = new Client({ name: "pack-e2e", version: "1.0.0" });
     await client.connect(transport);
     try {

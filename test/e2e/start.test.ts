@@ -46,7 +46,14 @@ async function start(args: string[], cwd: string): Promise<Started> {
   return { child, stdout: () => out, stderr: () => err, exit };
 }
 
-function parseBanner(out: string): { mcpUrl: string; header: string; rlUrl: string; rlHeader: string; rootKey?: string; claude: { mcpServers: { unkey: { args: string[]; env: Record<string, string> } } } } {
+function parseBanner(out: string): {
+  mcpUrl: string;
+  header: string;
+  rlUrl: string;
+  rlHeader: string;
+  rootKey?: string;
+  claude: { mcpServers: { unkey: { args: string[]; env: Record<string, string> } } };
+} {
   const full = /MCP \(full\)\s+(\S+)\s+header (\S+)/.exec(out);
   const rl = /MCP \(ratelimits\)\s+(\S+)\s+header (\S+)/.exec(out);
   const key = /Root key \(all permissions; shown only now[^)]*\): (\S+)/.exec(out);

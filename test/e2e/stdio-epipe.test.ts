@@ -11,14 +11,21 @@ describe("stdio: the client closes stdout", () => {
   it("exits 0 without a stack trace when a reply meets a closed pipe (EPIPE)", async () => {
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith("UNKEY_")) env[k] = v;
-    const child = spawn(process.execPath, [CLI_PATH], { env: { ...env, UNKEY_ROOT_KEY: "unkey_epipeTestKey000000", UNKEY_MCP_LOG_LEVEL: "info" }, stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [CLI_PATH], {
+      env: { ...env, UNKEY_ROOT_KEY: "unkey_epipeTestKey000000", UNKEY_MCP_LOG_LEVEL: "info" },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
     let stderr = "";
     child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.once("exit", (code, signal) => resolve({ code, signal })),
+    );
 
     // A working exchange first, so the server is up and has written to stdout.
     const first = new Promise<void>((resolve) => child.stdout.once("data", () => resolve()));
-    child.stdin.write(`${JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "epipe", version: "1" } } })}\n`);
+    child.stdin.write(
+      `${JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "epipe", version: "1" } } })}\n`,
+    );
     await first;
     child.stdin.write(`${JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" })}\n`);
 

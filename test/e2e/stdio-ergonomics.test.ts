@@ -56,7 +56,10 @@ describe("rate limits mean what the person said", () => {
   });
 
   it("autoApply: false is still sent as given", async () => {
-    const created = await ok<{ keyId: string; key: string }>(s.client, "create_key", { apiId, ratelimits: [{ name: "named", limit: 1, duration: 60_000, autoApply: false }] });
+    const created = await ok<{ keyId: string; key: string }>(s.client, "create_key", {
+      apiId,
+      ratelimits: [{ name: "named", limit: 1, duration: 60_000, autoApply: false }],
+    });
     rememberSecret(created.key);
     expect((await raw("keys.getKey", { keyId: created.keyId })).data.ratelimits![0].autoApply).toBe(false);
   });
@@ -99,7 +102,12 @@ describe("times a model can express", () => {
   });
 
   it('duration: "PT1H" equals 3,600,000 ms', async () => {
-    const r = await ok<{ limit: number; remaining: number }>(s.client, "check_ratelimit", { namespace: "ergonomics", identifier: "u1", limit: 5, duration: "PT1H" });
+    const r = await ok<{ limit: number; remaining: number }>(s.client, "check_ratelimit", {
+      namespace: "ergonomics",
+      identifier: "u1",
+      limit: 5,
+      duration: "PT1H",
+    });
     expect(r).toMatchObject({ limit: 5, remaining: 4 });
     await ok(s.client, "set_ratelimit_override", { namespace: "ergonomics", identifier: "vip", limit: 100, duration: "PT1H" });
     const override = (await raw("ratelimit.getOverride", { namespace: "ergonomics", identifier: "vip" })).data;

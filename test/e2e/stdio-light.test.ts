@@ -43,7 +43,9 @@ describe("stdio startup path", () => {
     const stdio = reachable(resolve(DIST, "commands/stdio.js"));
     const files = [...stdio.files].map((f) => f.slice(DIST.length));
     // The walk really covers the server: executor, client, results.
-    expect(files).toEqual(expect.arrayContaining(["commands/stdio.js", "runtime.js", "server.js", "tools/execute.js", "client/unkey-client.js", "tools/results.js"]));
+    expect(files).toEqual(
+      expect.arrayContaining(["commands/stdio.js", "runtime.js", "server.js", "tools/execute.js", "client/unkey-client.js", "tools/results.js"]),
+    );
     expect(files.filter((f) => f.startsWith("local/"))).toEqual([]);
     expect(files.filter((f) => f.startsWith("transports/http/"))).toEqual([]);
     // undici and yaml load on first use (a tool call, a --spec document), not at startup.

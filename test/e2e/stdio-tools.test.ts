@@ -305,7 +305,10 @@ describe("every tool over stdio, effects verified through the API", () => {
     expect((await raw("ratelimit.getOverride", { namespace: ns, identifier: "vip_*" })).data).toMatchObject({ overrideId, limit: 1000 });
     expect(await tool("get_ratelimit_override", { namespace: ns, identifier: "vip_*" })).toMatchObject({ overrideId, limit: 1000, duration: 60_000 });
     // The override applies to a matching identifier.
-    expect((await raw("ratelimit.limit", { namespace: ns, identifier: "vip_42", limit: 1, duration: 60_000 })).data).toMatchObject({ limit: 1000, success: true });
+    expect((await raw("ratelimit.limit", { namespace: ns, identifier: "vip_42", limit: 1, duration: 60_000 })).data).toMatchObject({
+      limit: 1000,
+      success: true,
+    });
 
     const first = await call(s.client, "list_ratelimit_overrides", { namespace: ns, limit: 1 });
     called.add("list_ratelimit_overrides");

@@ -9,7 +9,16 @@ import type { AddressInfo } from "node:net";
 import { McpError } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocalApi, type InProcessLocalApi } from "../helpers/local-api.js";
-import { call, expectNoSecretsInServerStderr, ok, rememberSecret, runCli, secretCheckCoverage, startStdioServer, type StdioServer } from "../helpers/mcp-stdio.js";
+import {
+  call,
+  expectNoSecretsInServerStderr,
+  ok,
+  rememberSecret,
+  runCli,
+  secretCheckCoverage,
+  startStdioServer,
+  type StdioServer,
+} from "../helpers/mcp-stdio.js";
 
 let api: InProcessLocalApi;
 const servers: StdioServer[] = [];
@@ -90,7 +99,16 @@ describe("tool catalog over stdio", () => {
       server({ env: { UNKEY_MCP_TOOLSETS: "identities", UNKEY_MCP_READ_ONLY: "true" } }),
     ]);
     expect(await names(rl)).toEqual(
-      ["analytics_ratelimits", "check_ratelimit", "check_ratelimits", "delete_ratelimit_override", "get_ratelimit_override", "list_ratelimit_overrides", "query_ratelimit_analytics", "set_ratelimit_override"].sort(),
+      [
+        "analytics_ratelimits",
+        "check_ratelimit",
+        "check_ratelimits",
+        "delete_ratelimit_override",
+        "get_ratelimit_override",
+        "list_ratelimit_overrides",
+        "query_ratelimit_analytics",
+        "set_ratelimit_override",
+      ].sort(),
     );
     const keyTools = await names(keys);
     expect(keyTools).toHaveLength(15);
@@ -203,7 +221,11 @@ describe("arguments and protocol faults", () => {
         ["create_api", { name: "ab" }, /name: is too short \(expected at least 3 characters; given 2 characters\)/],
         ["create_api", {}, /name: is required/],
         ["create_key", { apiId: "api_12345678", byteLength: "sixteen" }, /byteLength: has the wrong type \(expected integer; given string "sixteen"\)/],
-        ["update_key_credits", { keyId: "key_12345678", operation: "double" }, /operation: is not an allowed value \(expected one of "set", "increment", "decrement"/],
+        [
+          "update_key_credits",
+          { keyId: "key_12345678", operation: "double" },
+          /operation: is not an allowed value \(expected one of "set", "increment", "decrement"/,
+        ],
         ["check_ratelimits", { checks: [{ namespace: "n", identifier: "i", limit: 1 }] }, /checks\[0\]\.duration: is required/],
         ["get_key", { keyId: "key_12345678", colour: "red" }, /colour: is not a known argument/],
       ];

@@ -20,7 +20,8 @@ import { FRAMEWORKS, importWithout, runWithout } from "../helpers/module-guard.j
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const work = mkdtempSync(join(tmpdir(), "unkey-mcp-pack-"));
-const devVersion = (name: string): string => (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { devDependencies: Record<string, string> }).devDependencies[name];
+const devVersion = (name: string): string =>
+  (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { devDependencies: Record<string, string> }).devDependencies[name];
 const npm = (args: string[], cwd: string): Promise<{ stdout: string; stderr: string }> =>
   run("npm", [...args, "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"], { cwd, maxBuffer: 16 * 1024 * 1024, timeout: 240_000 });
 
@@ -64,7 +65,11 @@ it("the packed package installs without frameworks, and each subpath imports wit
     expect(tools).toBe(catalog.length);
     expect(reply.is_error).toBeUndefined();
     const apiId = /"apiId":"(api_\w+)"/.exec(reply.content)![1];
-    const stored = await fetch(`${api.url}/v2/apis.getApi`, { method: "POST", headers: { authorization: `Bearer ${api.rootKey}`, "content-type": "application/json" }, body: JSON.stringify({ apiId }) });
+    const stored = await fetch(`${api.url}/v2/apis.getApi`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${api.rootKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ apiId }),
+    });
     expect(((await stored.json()) as { data: { name: string } }).data.name).toBe("from-the-tarball");
   } finally {
     await api.close();

@@ -63,7 +63,9 @@ describe("toolkit and MCP server parity", () => {
     const viaToolkit = await toolkit.call("get_api", { apiId: "api_doesnotexist1" });
     expect(viaToolkit.isError).toBe(true);
     const withoutRequestId = (t: string): string => t.replace(/req_\w+/g, "req_…");
-    expect(withoutRequestId(viaToolkit.text).replace("the rootKey option of createUnkeyToolkit", "the UNKEY_ROOT_KEY environment variable")).toBe(withoutRequestId(viaServer.text));
+    expect(withoutRequestId(viaToolkit.text).replace("the rootKey option of createUnkeyToolkit", "the UNKEY_ROOT_KEY environment variable")).toBe(
+      withoutRequestId(viaServer.text),
+    );
 
     const invalidServer = await call(server.client, "create_key", { apiId: 42 });
     const invalidToolkit = await toolkit.call("create_key", { apiId: 42 });

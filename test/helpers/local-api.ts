@@ -96,9 +96,7 @@ export const CLI_PATH = fileURLToPath(new URL("../../dist/cli.js", import.meta.u
  * `node dist/cli.js local --port 0 --root-key K [--memory | --data-dir D] [--test-clock]`, resolved
  * once the process prints its base URL. `close()` sends SIGTERM and waits for the exit.
  */
-export async function spawnLocalApi(
-  opts: { dataDir?: string; testClock?: boolean; rootKey?: string; extraArgs?: string[] } = {},
-): Promise<SpawnedLocalApi> {
+export async function spawnLocalApi(opts: { dataDir?: string; testClock?: boolean; rootKey?: string; extraArgs?: string[] } = {}): Promise<SpawnedLocalApi> {
   const rootKey = opts.rootKey ?? randomRootKey();
   const args = [CLI_PATH, "local", "--port", "0", "--root-key", rootKey];
   if (opts.dataDir) args.push("--data-dir", opts.dataDir);

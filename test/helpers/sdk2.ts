@@ -25,7 +25,11 @@ export async function connectStdio2(apiUrl: string, rootKey: string, mode: Negot
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith("UNKEY_")) env[k] = v;
   const client = newClient(mode);
   await client.connect(
-    new StdioClientTransport({ command: process.execPath, args: [CLI_PATH], env: { ...env, UNKEY_ROOT_KEY: rootKey, UNKEY_API_URL: apiUrl, UNKEY_MCP_LOG_LEVEL: "warn" } }),
+    new StdioClientTransport({
+      command: process.execPath,
+      args: [CLI_PATH],
+      env: { ...env, UNKEY_ROOT_KEY: rootKey, UNKEY_API_URL: apiUrl, UNKEY_MCP_LOG_LEVEL: "warn" },
+    }),
   );
   return client;
 }

@@ -40,7 +40,11 @@ describe.skipIf(!REDIS_AVAILABLE && process.env.CI !== "true")("used-token ledge
 
   const ctx = (confirm: ConfirmGuard): ExecuteContext => ({ rootKey: api.rootKey, client, logger, confirm });
   const direct = async (op: string, body: unknown): Promise<{ status: number; data: Record<string, unknown> }> => {
-    const res = await fetch(`${api.url}/v2/${op}`, { method: "POST", headers: { authorization: `Bearer ${api.rootKey}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+    const res = await fetch(`${api.url}/v2/${op}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${api.rootKey}`, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
     return { status: res.status, data: ((await res.json()) as { data: Record<string, unknown> }).data };
   };
 
@@ -79,7 +83,8 @@ describe.skipIf(!REDIS_AVAILABLE && process.env.CI !== "true")("used-token ledge
     const g = createConfirmGuard({ mode: "auto", secret: SECRET, ttlMs: 60_000, ledger: await redisLedger(other.url, () => undefined) });
     const { data: created } = await direct("apis.createApi", { name: "redis-down" });
     const { data: key } = await direct("keys.createKey", { apiId: created.apiId });
-    const token = ((await executeTool(tool("delete_key"), { keyId: key.keyId }, ctx(g))).structuredContent as { confirmation: { token: string } }).confirmation.token;
+    const token = ((await executeTool(tool("delete_key"), { keyId: key.keyId }, ctx(g))).structuredContent as { confirmation: { token: string } }).confirmation
+      .token;
     await other.stop();
     const r = await Promise.race([
       executeTool(tool("delete_key"), { keyId: key.keyId, confirm: token }, ctx(g)),

@@ -39,7 +39,11 @@ function guard(mode: ConfirmMode = "auto", ttlMs = 300_000): ConfirmGuard {
 
 /** A direct call to the local API with the admin key (set-up and independent checks). */
 async function direct<T = Record<string, unknown>>(op: string, body: unknown, key = ROOT): Promise<{ status: number; data: T }> {
-  const res = await fetch(`${api.url}/v2/${op}`, { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+  const res = await fetch(`${api.url}/v2/${op}`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, data: ((await res.json()) as { data: T }).data };
 }
 
@@ -82,7 +86,11 @@ async function newKey(extra: Record<string, unknown> = {}): Promise<{ keyId: str
 }
 async function newIdentity(): Promise<string> {
   const externalId = uniq("ext-");
-  await direct("identities.createIdentity", { externalId, meta: { plan: "pro" }, ratelimits: [{ name: "requests", limit: 10, duration: 60_000, autoApply: true }] });
+  await direct("identities.createIdentity", {
+    externalId,
+    meta: { plan: "pro" },
+    ratelimits: [{ name: "requests", limit: 10, duration: 60_000, autoApply: true }],
+  });
   return externalId;
 }
 async function newOverride(): Promise<{ namespace: string; identifier: string }> {
@@ -261,7 +269,10 @@ afterAll(async () => {
 
 describe("which calls are guarded", () => {
   it("every destructive tool and every write with destructiveWhen rules, and no other", () => {
-    const guarded = tools.filter(isGuarded).map((t) => t.name).sort();
+    const guarded = tools
+      .filter(isGuarded)
+      .map((t) => t.name)
+      .sort();
     expect(guarded).toEqual([...new Set(CASES.map((c) => c.name))].sort());
     for (const t of tools) {
       const props = Object.keys(t.inputSchema.properties as object);
@@ -340,40 +351,76 @@ describe("refused tokens change nothing and say why", () => {
     expect(ok.isError, text(ok)).toBeUndefined();
     const observe = keyState(keyId);
     const before = await observe();
-    await expectRefused(await executeTool(tool("update_key_credits"), { keyId, operation: "decrement", value: 0, confirm: token }, ctx({ confirm: g })), /already used/, observe, before);
+    await expectRefused(
+      await executeTool(tool("update_key_credits"), { keyId, operation: "decrement", value: 0, confirm: token }, ctx({ confirm: g })),
+      /already used/,
+      observe,
+      before,
+    );
   });
 
   it("other arguments", async () => {
     const { keyId, token, observe, g } = await preparedDelete();
     const before = await observe();
-    await expectRefused(await executeTool(tool("delete_key"), { keyId, permanent: true, confirm: token }, ctx({ confirm: g })), /issued for other arguments/, observe, before);
+    await expectRefused(
+      await executeTool(tool("delete_key"), { keyId, permanent: true, confirm: token }, ctx({ confirm: g })),
+      /issued for other arguments/,
+      observe,
+      before,
+    );
   });
 
   it("other tool", async () => {
     const { keyId, token, observe, g } = await preparedDelete();
     const before = await observe();
-    await expectRefused(await executeTool(tool("update_key"), { keyId, enabled: false, confirm: token }, ctx({ confirm: g })), /the token confirms delete_key, not update_key/, observe, before);
+    await expectRefused(
+      await executeTool(tool("update_key"), { keyId, enabled: false, confirm: token }, ctx({ confirm: g })),
+      /the token confirms delete_key, not update_key/,
+      observe,
+      before,
+    );
   });
 
   it("other root key", async () => {
     const { keyId, token, observe, g } = await preparedDelete();
     const before = await observe();
     const other = api.createRootKey(["api.*.read_key", "api.*.delete_key"]);
-    await expectRefused(await executeTool(tool("delete_key"), { keyId, confirm: token }, ctx({ confirm: g, rootKey: other })), /issued to another root key/, observe, before);
+    await expectRefused(
+      await executeTool(tool("delete_key"), { keyId, confirm: token }, ctx({ confirm: g, rootKey: other })),
+      /issued to another root key/,
+      observe,
+      before,
+    );
   });
 
   it("target changed since the preview", async () => {
     const { keyId, token, observe, g } = await preparedDelete();
     await direct("keys.updateKey", { keyId, name: "changed-meanwhile" });
     const before = await observe();
-    await expectRefused(await executeTool(tool("delete_key"), { keyId, confirm: token }, ctx({ confirm: g })), /the target changed since the preview/, observe, before);
+    await expectRefused(
+      await executeTool(tool("delete_key"), { keyId, confirm: token }, ctx({ confirm: g })),
+      /the target changed since the preview/,
+      observe,
+      before,
+    );
   });
 
   it("forged or signed with another secret", async () => {
     const { keyId, token, observe } = await preparedDelete();
     const before = await observe();
-    const otherSecret = createConfirmGuard({ mode: "auto", secret: Buffer.from("another-secret-entirely-0000000"), ttlMs: 300_000, ledger: memoryLedger(), now });
-    await expectRefused(await executeTool(tool("delete_key"), { keyId, confirm: token }, ctx({ confirm: otherSecret })), /not one this server issued/, observe, before);
+    const otherSecret = createConfirmGuard({
+      mode: "auto",
+      secret: Buffer.from("another-secret-entirely-0000000"),
+      ttlMs: 300_000,
+      ledger: memoryLedger(),
+      now,
+    });
+    await expectRefused(
+      await executeTool(tool("delete_key"), { keyId, confirm: token }, ctx({ confirm: otherSecret })),
+      /not one this server issued/,
+      observe,
+      before,
+    );
     const tampered = token.slice(0, -2) + (token.endsWith("AA") ? "BB" : "AA");
     await expectRefused(await executeTool(tool("delete_key"), { keyId, confirm: tampered }, ctx()), /not one this server issued/, observe, before);
   });
@@ -407,22 +454,35 @@ describe("answers carried by a later request (the 2026-07-28 retry shape)", () =
     expect(g.verifyState(token)).toBe(true);
     expect(g.verifyState(`${token}x`)).toBe(false);
     expect((await direct("keys.getKey", { keyId })).status).toBe(200);
-    const retry = await executeTool(tool("delete_key"), { keyId }, ctx({ confirm: g, confirmAnswer: { token, answer: { action: "accept", confirmed: true } } }));
+    const retry = await executeTool(
+      tool("delete_key"),
+      { keyId },
+      ctx({ confirm: g, confirmAnswer: { token, answer: { action: "accept", confirmed: true } } }),
+    );
     expect(retry.isError, text(retry)).toBeUndefined();
     expect((await direct("keys.getKey", { keyId })).status).toBe(404);
-    const again = await executeTool(tool("delete_key"), { keyId }, ctx({ confirm: g, confirmAnswer: { token, answer: { action: "accept", confirmed: true } } }));
+    const again = await executeTool(
+      tool("delete_key"),
+      { keyId },
+      ctx({ confirm: g, confirmAnswer: { token, answer: { action: "accept", confirmed: true } } }),
+    );
     expect(again.isError).toBe(true);
   });
 
   it("decline and a wrong typed name change nothing; cancel answers the token result", async () => {
     const { keyId } = await newKey();
     const g = guard();
-    const ask = async (args: Record<string, unknown>): Promise<string> => confirmationOf(await executeTool(tool("delete_key"), args, ctx({ confirm: g, confirmChannel: pending }))).token;
+    const ask = async (args: Record<string, unknown>): Promise<string> =>
+      confirmationOf(await executeTool(tool("delete_key"), args, ctx({ confirm: g, confirmChannel: pending }))).token;
     const t1 = await ask({ keyId });
     const declined = await executeTool(tool("delete_key"), { keyId }, ctx({ confirm: g, confirmAnswer: { token: t1, answer: { action: "decline" } } }));
     expect(text(declined)).toContain("the person declined");
     const t2 = await ask({ keyId, permanent: true });
-    const typo = await executeTool(tool("delete_key"), { keyId, permanent: true }, ctx({ confirm: g, confirmAnswer: { token: t2, answer: { action: "accept", typedName: "nope" } } }));
+    const typo = await executeTool(
+      tool("delete_key"),
+      { keyId, permanent: true },
+      ctx({ confirm: g, confirmAnswer: { token: t2, answer: { action: "accept", typedName: "nope" } } }),
+    );
     expect(text(typo)).toContain("the typed name did not match");
     const t3 = await ask({ keyId });
     const cancelled = await executeTool(tool("delete_key"), { keyId }, ctx({ confirm: g, confirmAnswer: { token: t3, answer: { action: "cancel" } } }));
@@ -468,7 +528,10 @@ describe("audit log", () => {
     audit.close();
 
     const raw = readFileSync(file, "utf8");
-    const lines = raw.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = raw
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines.map((l) => [l.tool, l.confirmation, l.apiCalled])).toEqual([
       ["create_key", "not_required", true],
       ["delete_key", "not_asked", false],
@@ -499,7 +562,10 @@ describe("audit log", () => {
     expect(text(r1)).toContain("the person declined");
     expect(text(r2)).toContain("the typed name did not match");
     expect((await direct("keys.getKey", { keyId })).status).toBe(200);
-    const lines = readFileSync(file, "utf8").trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = readFileSync(file, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines.map((l) => [l.confirmation, l.apiCalled])).toEqual([
       ["declined", false],
       ["mismatched", false],

@@ -249,10 +249,7 @@ async function namespaceIdOf(api: InProcessLocalApi, namespace: string): Promise
 }
 
 function substitute(permission: string, f: Fixture): string {
-  const out = permission
-    .replaceAll("<apiId>", f.apiId)
-    .replaceAll("<identityId>", f.identityId)
-    .replaceAll("<namespaceId>", f.namespaceId);
+  const out = permission.replaceAll("<apiId>", f.apiId).replaceAll("<identityId>", f.identityId).replaceAll("<namespaceId>", f.namespaceId);
   if (/[<>]/.test(out)) throw new Error(`unknown placeholder in contract permission "${permission}"`);
   return out;
 }
@@ -277,10 +274,7 @@ interface Clause {
 function requiredClauses(xMcp: XMcp, body: unknown, c: Case): Clause[] {
   const base: PermissionRequirement = xMcp.permissions;
   const conditional = (xMcp.permissionsIf ?? []).filter((r) => conditionMatches(r.when, body, c)).flatMap((r) => r.require);
-  return [
-    ...base.map((alternatives) => ({ alternatives, conditional: false })),
-    ...conditional.map((alternatives) => ({ alternatives, conditional: true })),
-  ];
+  return [...base.map((alternatives) => ({ alternatives, conditional: false })), ...conditional.map((alternatives) => ({ alternatives, conditional: true }))];
 }
 
 let shared: InProcessLocalApi;

@@ -124,7 +124,13 @@ describe("every documented example query returns the right numbers", () => {
     expect(await rows(Q.outcomes_one_row)).toEqual([pivot(m30, dayBucketsSince(30).length)]);
     const perKey = [...new Set(dayBucketsSince(30).map((v) => v.keyId))].map((keyId) => {
       const mine = dayBucketsSince(30).filter((v) => v.keyId === keyId);
-      return { key_id: keyId, ...pivot(tally(mine, (v) => v.outcome), mine.length) };
+      return {
+        key_id: keyId,
+        ...pivot(
+          tally(mine, (v) => v.outcome),
+          mine.length,
+        ),
+      };
     });
     expect((await rows(Q.outcomes_per_key)).sort(byKeyDesc("total"))).toEqual(perKey.sort(byKeyDesc("total")));
 
@@ -159,7 +165,11 @@ describe("every documented example query returns the right numbers", () => {
   it("by key space and by key", async () => {
     const d30 = dayBucketsSince(30);
     const perKs = [...new Set(d30.map((v) => v.keySpaceId))]
-      .map((ks) => ({ key_space_id: ks, total_verifications: d30.filter((v) => v.keySpaceId === ks).length, successful: d30.filter((v) => v.keySpaceId === ks && ok(v)).length }))
+      .map((ks) => ({
+        key_space_id: ks,
+        total_verifications: d30.filter((v) => v.keySpaceId === ks).length,
+        successful: d30.filter((v) => v.keySpaceId === ks && ok(v)).length,
+      }))
       .sort(byKeyDesc("total_verifications"));
     expect(await rows(Q.per_keyspace)).toEqual(perKs);
     const a = d30.filter((v) => v.keySpaceId === f.apiA.keySpaceId);
@@ -212,7 +222,13 @@ describe("every documented example query returns the right numbers", () => {
 
   it("billing: credits per user and period, tiers, daily cost", async () => {
     const month = retained().filter((v) => dayStart(v.time) >= Date.UTC(2024, 0, 1) && v.externalId !== "");
-    const credits = [...tally(month, (v) => v.externalId, (v) => v.spentCredits)]
+    const credits = [
+      ...tally(
+        month,
+        (v) => v.externalId,
+        (v) => v.spentCredits,
+      ),
+    ]
       .map(([external_id, total_credits]) => ({ external_id, month: "2024-01-01", total_credits }))
       .sort(byKeyDesc("total_credits"));
     expect(await rows(Q.monthly_credits)).toEqual(credits);
@@ -221,7 +237,13 @@ describe("every documented example query returns the right numbers", () => {
     expect(jan).toBeGreaterThan(0);
     expect(await rows(Q.billing_period)).toEqual([{ external_id: "user_123", credits_this_period: jan }]);
     expect(await rows(Q.credit_tier)).toEqual([{ external_id: "user_123", total_credits: jan, tier: jan <= 1000 ? "free" : "starter" }]);
-    const daily = [...tally(u123.filter((v) => dayStart(v.time) >= NOW - 30 * DAY), (v) => isoDate(v.time), (v) => v.spentCredits)].sort();
+    const daily = [
+      ...tally(
+        u123.filter((v) => dayStart(v.time) >= NOW - 30 * DAY),
+        (v) => isoDate(v.time),
+        (v) => v.spentCredits,
+      ),
+    ].sort();
     const got = await rows(Q.daily_credits);
     expect(got.map((r) => [r.date, r.credits_used])).toEqual(daily);
     for (const r of got) expect(r.estimated_cost).toBeCloseTo((r.credits_used as number) * 0.001, 9);
@@ -297,7 +319,9 @@ describe("aggregates agree with the raw rows, and the test clock is now()", () =
       return { identifier: id, passed: mine.filter((r) => r.passed).length, total: mine.length };
     });
     expect(expected[0]!.passed).toBeLessThan(expected[0]!.total);
-    expect(await rows("SELECT identifier, countIf(passed) AS passed, count(*) AS total FROM ratelimits_v1 GROUP BY identifier ORDER BY identifier", { op })).toEqual(expected);
+    expect(
+      await rows("SELECT identifier, countIf(passed) AS passed, count(*) AS total FROM ratelimits_v1 GROUP BY identifier ORDER BY identifier", { op }),
+    ).toEqual(expected);
     for (const g of ["minute", "hour", "day", "month"]) {
       const sql = `SELECT identifier, sum(passed) AS passed, sum(total) AS total FROM ratelimits_per_${g}_v1 GROUP BY identifier ORDER BY identifier`;
       expect(await rows(sql, { op }), g).toEqual(expected);
@@ -336,7 +360,9 @@ describe("restrictions", () => {
   });
 
   it("refuses functions off the allow-list, table functions included, naming them", async () => {
-    expect(await rejected("SELECT file('/etc/passwd') FROM key_verifications_v1", 400, "user/bad_request/invalid_analytics_function")).toContain("Function 'file'");
+    expect(await rejected("SELECT file('/etc/passwd') FROM key_verifications_v1", 400, "user/bad_request/invalid_analytics_function")).toContain(
+      "Function 'file'",
+    );
     expect(await rejected("SELECT * FROM file('/etc/passwd')", 400, "user/bad_request/invalid_analytics_function")).toContain("'file'");
     expect(await rejected("SELECT * FROM read_csv('/etc/passwd')", 400, "user/bad_request/invalid_analytics_function")).toContain("'read_csv'");
     expect(await rejected("SELECT md5(key_id) FROM key_verifications_v1", 400, "user/bad_request/invalid_analytics_function")).toContain("'md5'");
@@ -346,7 +372,9 @@ describe("restrictions", () => {
   it("refuses a second statement, SETTINGS, parameters, oversize and overcomplex queries", async () => {
     expect(await rejected("SELECT 1; SELECT 2", 400, "user/bad_request/invalid_analytics_query")).toContain("2 statements");
     expect(await rejected("SELECT 1; DROP TABLE key_verifications_v1", 400, "user/bad_request/invalid_analytics_query")).toContain("2 statements");
-    expect(await rejected("SELECT count(*) FROM key_verifications_v1 SETTINGS max_threads = 1", 400, "user/bad_request/invalid_analytics_query")).toContain("SETTINGS");
+    expect(await rejected("SELECT count(*) FROM key_verifications_v1 SETTINGS max_threads = 1", 400, "user/bad_request/invalid_analytics_query")).toContain(
+      "SETTINGS",
+    );
     expect(await rejected("SELECT $1", 400, "user/bad_request/invalid_analytics_query")).toContain("parameters");
     expect(await rejected(`SELECT '${"x".repeat(17 * 1024)}'`, 400, "user/bad_request/invalid_analytics_query")).toContain("16 KiB");
     expect(await rejected(`SELECT ${Array(2100).fill("1").join("+")}`, 400, "user/bad_request/invalid_analytics_query")).toContain("too complex");
@@ -359,7 +387,11 @@ describe("restrictions", () => {
   it("refuses a lower time bound older than the 90-day retention, on raw and aggregated tables", async () => {
     await rejected("SELECT count(*) FROM key_verifications_v1 WHERE time >= now() - INTERVAL 120 DAY", 400, "user/bad_request/query_range_exceeds_retention");
     await rejected("SELECT count(*) FROM key_verifications_v1 WHERE time > 1600000000000", 400, "user/bad_request/query_range_exceeds_retention");
-    await rejected("SELECT sum(count) FROM key_verifications_per_day_v1 WHERE time BETWEEN toDate('2023-01-01') AND now()", 400, "user/bad_request/query_range_exceeds_retention");
+    await rejected(
+      "SELECT sum(count) FROM key_verifications_per_day_v1 WHERE time BETWEEN toDate('2023-01-01') AND now()",
+      400,
+      "user/bad_request/query_range_exceeds_retention",
+    );
     // Exactly 90 days is fine, and history older than that is simply not there.
     expect(await rows("SELECT count(*) AS n FROM key_verifications_v1 WHERE time >= now() - INTERVAL 90 DAY")).toEqual([{ n: retained().length }]);
     expect(await rows("SELECT count(*) AS n FROM key_verifications_v1")).toEqual([{ n: retained().length }]);
@@ -400,7 +432,10 @@ describe("restrictions", () => {
     const mine = h.rootKeyWith(`ratelimit.${f.namespaceId}.read_analytics`);
     const other = h.rootKeyWith("ratelimit.rlns_other.read_analytics");
     expect(await rows("SELECT count(*) AS n FROM ratelimits_v1", { op, rootKey: mine })).toEqual([{ n: f.ratelimits.length }]);
-    expect(await rows("SELECT count(*) AS n FROM ratelimits_v1 UNION ALL SELECT sum(total) FROM ratelimits_per_day_v1", { op, rootKey: other })).toEqual([{ n: 0 }, { n: 0 }]);
+    expect(await rows("SELECT count(*) AS n FROM ratelimits_v1 UNION ALL SELECT sum(total) FROM ratelimits_per_day_v1", { op, rootKey: other })).toEqual([
+      { n: 0 },
+      { n: 0 },
+    ]);
     expect((await query("SELECT 1", { op, rootKey: h.rootKeyWith(`api.${f.apiA.id}.read_analytics`) })).status).toBe(403);
   });
 });
@@ -475,9 +510,7 @@ describe("limits: 422s, LIMIT clamp, errors that quote no rows", () => {
 describe("the official SDK and persistence", () => {
   it("@unkey/api runs both operations unchanged and validates the responses", async () => {
     const v = await h.unkey.analytics.getVerifications({ query: "SELECT outcome, count(*) AS n FROM key_verifications_v1 GROUP BY outcome ORDER BY outcome" });
-    expect(v.data).toEqual(
-      [...tally(retained(), (x) => x.outcome)].sort().map(([outcome, n]) => ({ outcome, n })),
-    );
+    expect(v.data).toEqual([...tally(retained(), (x) => x.outcome)].sort().map(([outcome, n]) => ({ outcome, n })));
     const r = await h.unkey.analytics.getRatelimits({ query: "SELECT count(*) AS n FROM ratelimits_v1" });
     expect(r.data).toEqual([{ n: f.ratelimits.length }]);
   });
@@ -496,7 +529,9 @@ describe("the official SDK and persistence", () => {
       expect(existsSync(join(dir, ANALYTICS_FILE_NAME))).toBe(true);
       const second = await createLocalApi({ dataDir: dir, port: 0, testClock: true, rootKey: first.rootKey });
       try {
-        const got = await call(second.url, "analytics.getVerifications", { query: "SELECT count(*) AS n, sum(count) AS s FROM (SELECT 1 AS count FROM key_verifications_v1)" });
+        const got = await call(second.url, "analytics.getVerifications", {
+          query: "SELECT count(*) AS n, sum(count) AS s FROM (SELECT 1 AS count FROM key_verifications_v1)",
+        });
         expect(got.data).toEqual([{ n: 1, s: 1 }]);
       } finally {
         await second.close();

@@ -140,9 +140,15 @@ test("X-Test-Time sets the request clock only when the server runs with the test
   const plain = await startLocalApi({ testClock: false });
   try {
     const auth = { authorization: `Bearer ${plain.rootKey}`, "content-type": "application/json", "x-test-time": String(t) };
-    const a = (await (await fetch(`${plain.url}/v2/apis.createApi`, { method: "POST", headers: auth, body: JSON.stringify({ name: "real" }) })).json()) as ResponseBody<"apis.createApi">;
-    const k = (await (await fetch(`${plain.url}/v2/keys.createKey`, { method: "POST", headers: auth, body: JSON.stringify({ apiId: a.data.apiId }) })).json()) as ResponseBody<"keys.createKey">;
-    const g = (await (await fetch(`${plain.url}/v2/keys.getKey`, { method: "POST", headers: auth, body: JSON.stringify({ keyId: k.data.keyId }) })).json()) as ResponseBody<"keys.getKey">;
+    const a = (await (
+      await fetch(`${plain.url}/v2/apis.createApi`, { method: "POST", headers: auth, body: JSON.stringify({ name: "real" }) })
+    ).json()) as ResponseBody<"apis.createApi">;
+    const k = (await (
+      await fetch(`${plain.url}/v2/keys.createKey`, { method: "POST", headers: auth, body: JSON.stringify({ apiId: a.data.apiId }) })
+    ).json()) as ResponseBody<"keys.createKey">;
+    const g = (await (
+      await fetch(`${plain.url}/v2/keys.getKey`, { method: "POST", headers: auth, body: JSON.stringify({ keyId: k.data.keyId }) })
+    ).json()) as ResponseBody<"keys.getKey">;
     expect(g.data.createdAt).toBeGreaterThan(t);
   } finally {
     await plain.close();

@@ -56,7 +56,10 @@ test("first start prints a working root key once; the database holds only its ha
   });
   try {
     expect(await status(child.url, child.key, "apis.createApi", { name: "boot" })).toBe(200);
-    const db = readdirSync(fresh).filter((f) => f.startsWith("unkey-local.db")).map((f) => readFileSync(join(fresh, f)).toString("latin1")).join("");
+    const db = readdirSync(fresh)
+      .filter((f) => f.startsWith("unkey-local.db"))
+      .map((f) => readFileSync(join(fresh, f)).toString("latin1"))
+      .join("");
     expect(db).not.toContain(child.key);
   } finally {
     child.proc.kill("SIGTERM");
@@ -72,7 +75,18 @@ test("root-key create works at once against the running server; revoke turns it 
   const dataDir = tempDir();
   const server = await spawnLocalApi({ dataDir });
   procs.push(server);
-  const created = await run(process.execPath, [CLI_PATH, "local", "root-key", "create", "--data-dir", dataDir, "--name", "ci", "--permission", "api.*.create_api"]);
+  const created = await run(process.execPath, [
+    CLI_PATH,
+    "local",
+    "root-key",
+    "create",
+    "--data-dir",
+    dataDir,
+    "--name",
+    "ci",
+    "--permission",
+    "api.*.create_api",
+  ]);
   const key = created.stdout.trim();
   expect(key).toMatch(/^unkey_/);
   expect(await status(server.url, key, "apis.createApi", { name: "from-cli-key" })).toBe(200);
@@ -111,7 +125,16 @@ test("liveness and GET /openapi.yaml answer; SIGTERM exits cleanly", async () =>
 
 test("root-key create refuses URN permissions, which the local API cannot match yet", async () => {
   const dataDir = tempDir();
-  const urn = await run(process.execPath, [CLI_PATH, "local", "root-key", "create", "--data-dir", dataDir, "--permission", "unkey:v1:ws_1:keyspaces/*#read_key"]).catch((e) => e);
+  const urn = await run(process.execPath, [
+    CLI_PATH,
+    "local",
+    "root-key",
+    "create",
+    "--data-dir",
+    dataDir,
+    "--permission",
+    "unkey:v1:ws_1:keyspaces/*#read_key",
+  ]).catch((e) => e);
   expect(urn.code).toBe(2);
   expect(urn.stderr).toContain("URN permissions are not supported by the local API yet; use tuples like api.*.read_key");
   expect(urn.stdout).toBe("");
@@ -122,12 +145,17 @@ test("--root-key naming a revoked key refuses to start (exit 2) instead of resto
   const first = await spawnLocalApi({ dataDir });
   const seeded = first.rootKey;
   const listed = await run(process.execPath, [CLI_PATH, "local", "root-key", "list", "--data-dir", dataDir]);
-  const id = listed.stdout.split("\n").find((l) => l.includes("\tseeded\t"))!.split("\t")[0];
+  const id = listed.stdout
+    .split("\n")
+    .find((l) => l.includes("\tseeded\t"))!
+    .split("\t")[0];
   await run(process.execPath, [CLI_PATH, "local", "root-key", "revoke", id, "--data-dir", dataDir]);
   expect(await status(first.url, seeded, "apis.createApi", { name: "revoked" })).toBe(401);
   await first.close();
 
-  const again = await run(process.execPath, [CLI_PATH, "local", "--port", "0", "--data-dir", dataDir, "--root-key", seeded], { timeout: 15_000 }).catch((e) => e); // without the fix it would serve until killed
+  const again = await run(process.execPath, [CLI_PATH, "local", "--port", "0", "--data-dir", dataDir, "--root-key", seeded], { timeout: 15_000 }).catch(
+    (e) => e,
+  ); // without the fix it would serve until killed
   expect(again.code).toBe(2);
   expect(again.stderr).toContain("was revoked");
   expect(again.stderr).toContain("root-key create");

@@ -68,11 +68,17 @@ describe("over the CLI with --request-timeout 1", () => {
     let lines: string[] = [];
     for (let waited = 0; waited < 5000 && lines.length < aborts; waited += 50) {
       await new Promise((r) => setTimeout(r, 50));
-      lines = api.output().stderr.slice(before.length).split("\n").filter((l) => l !== "");
+      lines = api
+        .output()
+        .stderr.slice(before.length)
+        .split("\n")
+        .filter((l) => l !== "");
     }
     expect(lines).toHaveLength(aborts);
     for (const line of lines) {
-      expect(line).toMatch(/^\[unkey-local\] req_\w+ apis\.createApi: connection closed before the body arrived \(client abort or request timeout\); nothing done$/);
+      expect(line).toMatch(
+        /^\[unkey-local\] req_\w+ apis\.createApi: connection closed before the body arrived \(client abort or request timeout\); nothing done$/,
+      );
     }
     expect(api.output().stderr).not.toMatch(/^\s+at /m);
     expect(api.output().stderr).not.toContain(api.rootKey);

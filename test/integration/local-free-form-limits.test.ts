@@ -88,7 +88,9 @@ describe("a meta nested deeper than maxDepth", () => {
       `{"apiId":"${apiId}","migrationId":"mig_free_form","keys":[{"hash":"${"B".repeat(42)}A="},{"hash":"${hash}","meta":${nestedJson(40)}}]}`,
     );
     expect(migrated.status).toBe(400);
-    expect(migrated.body.error.errors).toEqual([expect.objectContaining({ location: "body.keys[1].meta", message: expect.stringContaining("nested 40 levels deep") })]);
+    expect(migrated.body.error.errors).toEqual([
+      expect.objectContaining({ location: "body.keys[1].meta", message: expect.stringContaining("nested 40 levels deep") }),
+    ]);
     // The whole request is refused: the valid first item is not migrated either.
     expect((await post("apis.listKeys", { apiId })).body.data.length).toBe(keysBefore);
   });
@@ -107,7 +109,9 @@ test("a meta exactly maxDepth deep is accepted and read back; one level more is 
   expect(JSON.stringify(read.body.data.meta)).toBe(nestedJson(FREE_FORM_LIMITS.maxDepth));
   const over = await post("keys.createKey", withMeta(`"apiId":"${apiId}"`, nestedJson(FREE_FORM_LIMITS.maxDepth + 1)));
   expect(over.status).toBe(400);
-  expect(over.body.error.errors![0].message).toBe(`body.meta is nested ${FREE_FORM_LIMITS.maxDepth + 1} levels deep, the limit is ${FREE_FORM_LIMITS.maxDepth}`);
+  expect(over.body.error.errors![0].message).toBe(
+    `body.meta is nested ${FREE_FORM_LIMITS.maxDepth + 1} levels deep, the limit is ${FREE_FORM_LIMITS.maxDepth}`,
+  );
 });
 
 test("a meta of exactly maxBytes is accepted; one byte more is refused with its size", async () => {

@@ -20,7 +20,6 @@ function as(permissions: string[]): Unkey {
   return new Unkey({ rootKey: api.createRootKey(permissions), serverURL: api.url, retryConfig: { strategy: "none" } });
 }
 
-
 async function forbidden(p: Promise<unknown>): Promise<string> {
   const err = await failure(p);
   expect(err).toBeInstanceOf(ForbiddenErrorResponse);
@@ -85,9 +84,7 @@ describe("keys", () => {
 
   test("getKey and whoami need read_key (403, not masked)", async () => {
     const reader = as([`api.${otherApiId}.read_key`]);
-    expect(await forbidden(reader.keys.getKey({ keyId }))).toBe(
-      `Missing one of these permissions: api.*.read_key or api.${apiId}.read_key`,
-    );
+    expect(await forbidden(reader.keys.getKey({ keyId }))).toBe(`Missing one of these permissions: api.*.read_key or api.${apiId}.read_key`);
     await forbidden(reader.keys.whoami({ key: plaintext }));
     expect((await as([`api.${apiId}.read_key`]).keys.getKey({ keyId })).data.keyId).toBe(keyId);
   });
@@ -106,13 +103,9 @@ describe("keys", () => {
       "Missing permission: 'rbac.*.add_permission_to_key'",
     );
     const editor = as([`api.${apiId}.update_key`, "rbac.*.add_permission_to_key"]);
-    expect(await forbidden(editor.keys.addPermissions({ keyId, permissions: ["brand.new"] }))).toBe(
-      "Missing permission: 'rbac.*.create_permission'",
-    );
+    expect(await forbidden(editor.keys.addPermissions({ keyId, permissions: ["brand.new"] }))).toBe("Missing permission: 'rbac.*.create_permission'");
     await admin.permissions.createPermission({ name: "exists", slug: "exists.already" });
-    expect((await editor.keys.addPermissions({ keyId, permissions: ["exists.already"] })).data.map((p) => p.slug)).toEqual([
-      "exists.already",
-    ]);
+    expect((await editor.keys.addPermissions({ keyId, permissions: ["exists.already"] })).data.map((p) => p.slug)).toEqual(["exists.already"]);
     await forbidden(editor.keys.setPermissions({ keyId, permissions: [] }));
     await forbidden(editor.keys.removePermissions({ keyId, permissions: ["exists.already"] }));
     await forbidden(as([`api.${apiId}.update_key`]).keys.addRoles({ keyId, roles: ["any"] }));
@@ -158,9 +151,7 @@ describe("identities, permissions, ratelimit", () => {
 
   test("identity writes and rbac operations need their wildcard tuples", async () => {
     const nobody = as(["api.*.read_api"]);
-    expect(await forbidden(nobody.identities.createIdentity({ externalId: "x_y" }))).toBe(
-      "Missing permission: 'identity.*.create_identity'",
-    );
+    expect(await forbidden(nobody.identities.createIdentity({ externalId: "x_y" }))).toBe("Missing permission: 'identity.*.create_identity'");
     await forbidden(nobody.identities.deleteIdentity({ identity: "perm_row_a" }));
     await forbidden(nobody.permissions.createPermission({ name: "n", slug: "n.n" }));
     await forbidden(nobody.permissions.listRoles({}));

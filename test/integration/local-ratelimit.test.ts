@@ -22,7 +22,9 @@ const limit = (namespace: string, identifier: string, extra: { limit?: number; d
   h.unkey.ratelimit.limit({ namespace, identifier, limit: extra.limit ?? 5, duration: extra.duration ?? W, cost: extra.cost }).then((r) => r.data);
 
 /** The namespace's rows in ratelimits_v1, in the order they were recorded (read from the analytics engine). */
-async function events(namespaceId: string): Promise<{ identifier: string; passed: boolean; limit: number; remaining: number; override_id: string; tokens: number }[]> {
+async function events(
+  namespaceId: string,
+): Promise<{ identifier: string; passed: boolean; limit: number; remaining: number; override_id: string; tokens: number }[]> {
   const rows = await h.api.analytics.query(
     "ratelimits",
     `SELECT identifier, passed, "limit", remaining, override_id, tokens FROM ratelimits_v1 WHERE namespace_id = '${namespaceId}'`,

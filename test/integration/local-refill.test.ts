@@ -32,9 +32,7 @@ async function credits(h: Harness, key: string, cost = 1): Promise<number | unde
 describe("refills", () => {
   it("refills a daily key at 00:00 UTC, setting the balance back to the amount", async () => {
     const { h, apiId } = await setup(Date.UTC(2025, 0, 15, 12));
-    const { key, keyId } = (
-      await h.unkey.keys.createKey({ apiId, credits: { remaining: 10, refill: { interval: "daily", amount: 10 } } })
-    ).data;
+    const { key, keyId } = (await h.unkey.keys.createKey({ apiId, credits: { remaining: 10, refill: { interval: "daily", amount: 10 } } })).data;
     expect(await credits(h, key, 3)).toBe(7);
     h.clock.now = Date.UTC(2025, 0, 15, 23, 59, 59, 999);
     expect(await credits(h, key)).toBe(6);
@@ -46,9 +44,7 @@ describe("refills", () => {
 
   it("never raises a balance that is already at or above the amount", async () => {
     const { h, apiId } = await setup(Date.UTC(2025, 0, 15, 12));
-    const { key, keyId } = (
-      await h.unkey.keys.createKey({ apiId, credits: { remaining: 50, refill: { interval: "daily", amount: 10 } } })
-    ).data;
+    const { key, keyId } = (await h.unkey.keys.createKey({ apiId, credits: { remaining: 50, refill: { interval: "daily", amount: 10 } } })).data;
     expect(await credits(h, key)).toBe(49);
     h.clock.now += DAY;
     expect(await credits(h, key, 0)).toBe(49);
@@ -65,9 +61,7 @@ describe("refills", () => {
 
   it("refills a monthly key on its refillDay and not before", async () => {
     const { h, apiId } = await setup(Date.UTC(2025, 0, 15, 12));
-    const { key } = (
-      await h.unkey.keys.createKey({ apiId, credits: { remaining: 3, refill: { interval: "monthly", amount: 3, refillDay: 20 } } })
-    ).data;
+    const { key } = (await h.unkey.keys.createKey({ apiId, credits: { remaining: 3, refill: { interval: "monthly", amount: 3, refillDay: 20 } } })).data;
     expect(await credits(h, key, 3)).toBe(0);
     h.clock.now = Date.UTC(2025, 0, 19, 23, 0);
     expect((await h.unkey.keys.verifyKey({ key })).data).toMatchObject({ code: "USAGE_EXCEEDED", credits: 0 });
@@ -83,9 +77,7 @@ describe("refills", () => {
 
   it("clamps refillDay 31 to the last day of February (28 in 2025)", async () => {
     const { h, apiId } = await setup(Date.UTC(2025, 1, 27, 12));
-    const { key } = (
-      await h.unkey.keys.createKey({ apiId, credits: { remaining: 4, refill: { interval: "monthly", amount: 4, refillDay: 31 } } })
-    ).data;
+    const { key } = (await h.unkey.keys.createKey({ apiId, credits: { remaining: 4, refill: { interval: "monthly", amount: 4, refillDay: 31 } } })).data;
     expect(await credits(h, key, 4)).toBe(0);
     h.clock.now = Date.UTC(2025, 1, 28, 0, 0, 1);
     expect(await credits(h, key, 0)).toBe(4);
@@ -97,9 +89,7 @@ describe("refills", () => {
 
   it("clamps refillDay 31 to 29 February in a leap year, not the 28th", async () => {
     const { h, apiId } = await setup(Date.UTC(2024, 1, 27, 12));
-    const { key } = (
-      await h.unkey.keys.createKey({ apiId, credits: { remaining: 4, refill: { interval: "monthly", amount: 4, refillDay: 31 } } })
-    ).data;
+    const { key } = (await h.unkey.keys.createKey({ apiId, credits: { remaining: 4, refill: { interval: "monthly", amount: 4, refillDay: 31 } } })).data;
     expect(await credits(h, key, 4)).toBe(0);
     h.clock.now = Date.UTC(2024, 1, 28, 12);
     expect(await credits(h, key, 0)).toBe(0);

@@ -51,7 +51,13 @@ export interface HarnessOptions {
 
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
   const start = opts.start ?? START;
-  const api = await createLocalApi({ memory: true, port: 0, testClock: true, validateResponses: opts.validateResponses ?? true, analyticsLimits: opts.analyticsLimits });
+  const api = await createLocalApi({
+    memory: true,
+    port: 0,
+    testClock: true,
+    validateResponses: opts.validateResponses ?? true,
+    analyticsLimits: opts.analyticsLimits,
+  });
   const clock: TestClock = { now: start };
   const rootKey = api.rootKey!;
   const sdkWith = (key: string): Unkey => {

@@ -130,7 +130,7 @@ describe("verifyKey: NOT_FOUND never leaks existence", () => {
     h.api.store.run("INSERT INTO workspaces (id, name, enabled, created_at) VALUES ('ws_other', 'other', 1, 0)");
     h.api.store.run("UPDATE keys SET workspace_id = 'ws_other' WHERE id = ?", keyId);
     expect(await verify({ key })).toEqual({ valid: false, code: "NOT_FOUND" });
-    expect((await verificationRows(keyId))).toHaveLength(0);
+    expect(await verificationRows(keyId)).toHaveLength(0);
   });
 });
 
@@ -153,20 +153,14 @@ describe("verifyKey: get-stage codes", () => {
   it("answers FORBIDDEN when the keyspace has an IP whitelist the request cannot match", async () => {
     const other = (await h.unkey.apis.createApi({ name: "whitelisted" })).data.apiId;
     const { key } = (await h.unkey.keys.createKey({ apiId: other, credits: { remaining: 3 } })).data;
-    h.api.store.run(
-      "UPDATE key_spaces SET ip_whitelist = '10.0.0.1, 10.0.0.2' WHERE id = (SELECT key_space_id FROM apis WHERE id = ?)",
-      other,
-    );
+    h.api.store.run("UPDATE key_spaces SET ip_whitelist = '10.0.0.1, 10.0.0.2' WHERE id = (SELECT key_space_id FROM apis WHERE id = ?)", other);
     expect(await verify({ key })).toMatchObject({ valid: false, code: "FORBIDDEN", credits: 3 });
   });
 
   it("lets a caller whose address is on the keyspace's IP whitelist through", async () => {
     const listed = (await h.unkey.apis.createApi({ name: "whitelisted-loopback" })).data.apiId;
     const { key } = (await h.unkey.keys.createKey({ apiId: listed, credits: { remaining: 3 } })).data;
-    h.api.store.run(
-      "UPDATE key_spaces SET ip_whitelist = '10.0.0.1, 127.0.0.1' WHERE id = (SELECT key_space_id FROM apis WHERE id = ?)",
-      listed,
-    );
+    h.api.store.run("UPDATE key_spaces SET ip_whitelist = '10.0.0.1, 127.0.0.1' WHERE id = (SELECT key_space_id FROM apis WHERE id = ?)", listed);
     expect(await verify({ key })).toMatchObject({ valid: true, code: "VALID", credits: 2 });
   });
 
@@ -259,9 +253,7 @@ describe("verifyKey: credits", () => {
 
   it("gives exactly 50 VALID out of 200 concurrent verifications of a key with 50 credits", async () => {
     const { key, keyId } = await newKey({ credits: { remaining: 50 } });
-    const results = await Promise.all(
-      Array.from({ length: 200 }, () => h.post("keys.verifyKey", { key }).then((r) => r.body.data.code as string)),
-    );
+    const results = await Promise.all(Array.from({ length: 200 }, () => h.post("keys.verifyKey", { key }).then((r) => r.body.data.code as string)));
     expect(results.filter((c) => c === "VALID")).toHaveLength(50);
     expect(results.filter((c) => c === "USAGE_EXCEEDED")).toHaveLength(150);
     expect((await h.unkey.keys.getKey({ keyId })).data.credits?.remaining).toBe(0);
@@ -319,9 +311,7 @@ describe("verifyKey: rate limits", () => {
     const res = await h.post("keys.verifyKey", { key: plain.key, ratelimits: [{ name: "ghost" }] });
     expect(res.status).toBe(412);
     expect(res.body.error).toMatchObject({ type: "https://unkey.com/docs/errors/unkey/application/precondition_failed" });
-    expect(res.body.error.detail).toBe(
-      `ratelimit 'ghost' was requested but does not exist for key '${plain.keyId}' and there is no identity connected.`,
-    );
+    expect(res.body.error.detail).toBe(`ratelimit 'ghost' was requested but does not exist for key '${plain.keyId}' and there is no identity connected.`);
     const withIdentity = await newKey({ externalId: "user_412" });
     const res2 = await h.post("keys.verifyKey", { key: withIdentity.key, ratelimits: [{ name: "ghost" }] });
     expect(res2.status).toBe(412);

@@ -28,7 +28,6 @@ function sdk(rootKey: string): Unkey {
   return new Unkey({ rootKey, serverURL: api.url, retryConfig: { strategy: "none" } });
 }
 
-
 async function newApi(name = "test-api"): Promise<string> {
   const r = await unkey.apis.createApi({ name });
   return r.data.apiId;
@@ -96,9 +95,7 @@ describe("apis", () => {
       await runLocalCli(["api", "protect", data.apiId, "--data-dir", dir]);
       const err = await failure(client.apis.deleteApi({ apiId: data.apiId }));
       expect(err).toBeInstanceOf(PreconditionFailedErrorResponse);
-      expect((err as PreconditionFailedErrorResponse).error.type).toBe(
-        "https://unkey.com/docs/errors/unkey/application/protected_resource",
-      );
+      expect((err as PreconditionFailedErrorResponse).error.type).toBe("https://unkey.com/docs/errors/unkey/application/protected_resource");
       expect((await client.apis.getApi({ apiId: data.apiId })).data.name).toBe("protected");
       await runLocalCli(["api", "protect", data.apiId, "--off", "--data-dir", dir]);
       await client.apis.deleteApi({ apiId: data.apiId });
@@ -145,9 +142,7 @@ describe("keys: create, get, whoami", () => {
     });
     // The deduplicated union of direct and role-derived permissions.
     expect(got.permissions).toEqual(["documents.read", "documents.write"]);
-    expect(got.ratelimits).toEqual([
-      { id: expect.stringMatching(/^rl_/), name: "requests", limit: 10, duration: 60_000, autoApply: true },
-    ]);
+    expect(got.ratelimits).toEqual([{ id: expect.stringMatching(/^rl_/), name: "requests", limit: 10, duration: 60_000, autoApply: true }]);
   });
 
   test("createKey without a prefix makes a bare base58 key; the SDK default byteLength is 16", async () => {
@@ -177,9 +172,7 @@ describe("keys: create, get, whoami", () => {
   });
 
   test("createKey credit rules: refill needs remaining; monthly needs refillDay", async () => {
-    const noRemaining = await failure(
-      unkey.keys.createKey({ apiId, credits: { remaining: null, refill: { interval: "daily", amount: 5 } } }),
-    );
+    const noRemaining = await failure(unkey.keys.createKey({ apiId, credits: { remaining: null, refill: { interval: "daily", amount: 5 } } }));
     expect(noRemaining).toBeInstanceOf(BadRequestErrorResponse);
     const noDay = await failure(unkey.keys.createKey({ apiId, credits: { remaining: 5, refill: { interval: "monthly", amount: 5 } } }));
     expect(noDay).toBeInstanceOf(BadRequestErrorResponse);
@@ -276,9 +269,7 @@ describe("keys: update, credits, delete, reroll, migrate", () => {
 
   test("updateKey: a daily refill with refillDay is 400; an unknown key is 404", async () => {
     const { data } = await unkey.keys.createKey({ apiId, credits: { remaining: 1 } });
-    const err = await failure(
-      unkey.keys.updateKey({ keyId: data.keyId, credits: { refill: { interval: "daily", amount: 3, refillDay: 2 } } }),
-    );
+    const err = await failure(unkey.keys.updateKey({ keyId: data.keyId, credits: { refill: { interval: "daily", amount: 3, refillDay: 2 } } }));
     expect(err).toBeInstanceOf(BadRequestErrorResponse);
     expect(await failure(unkey.keys.updateKey({ keyId: "key_missing", name: "x" }))).toBeInstanceOf(NotFoundErrorResponse);
   });
@@ -295,13 +286,9 @@ describe("keys: update, credits, delete, reroll, migrate", () => {
     expect(unlimited.data).toEqual({ remaining: null });
     expect((await unkey.keys.getKey({ keyId: data.keyId })).data.credits).toBeUndefined();
     // increment/decrement need a value and a limited key.
-    expect(await failure(unkey.keys.updateCredits({ keyId: data.keyId, operation: "increment", value: 1 }))).toBeInstanceOf(
-      BadRequestErrorResponse,
-    );
+    expect(await failure(unkey.keys.updateCredits({ keyId: data.keyId, operation: "increment", value: 1 }))).toBeInstanceOf(BadRequestErrorResponse);
     await unkey.keys.updateCredits({ keyId: data.keyId, operation: "set", value: 1 });
-    expect(await failure(unkey.keys.updateCredits({ keyId: data.keyId, operation: "decrement" }))).toBeInstanceOf(
-      BadRequestErrorResponse,
-    );
+    expect(await failure(unkey.keys.updateCredits({ keyId: data.keyId, operation: "decrement" }))).toBeInstanceOf(BadRequestErrorResponse);
   });
 
   test("deleteKey soft and permanent both make the key 404", async () => {
@@ -405,9 +392,7 @@ describe("keys: permissions and roles", () => {
 
   test("add/remove/setRoles list the key's roles with their permissions; unknown roles are 404", async () => {
     const added = await unkey.keys.addRoles({ keyId, roles: ["editor"] });
-    expect(added.data).toEqual([
-      { id: expect.stringMatching(/^role_/), name: "editor", permissions: [expect.objectContaining({ slug: "doc.edit" })] },
-    ]);
+    expect(added.data).toEqual([{ id: expect.stringMatching(/^role_/), name: "editor", permissions: [expect.objectContaining({ slug: "doc.edit" })] }]);
     expect((await unkey.keys.getKey({ keyId })).data.permissions).toContain("doc.edit");
     const set = await unkey.keys.setRoles({ keyId, roles: ["viewer", "editor"] });
     expect(set.data.map((r) => r.name)).toEqual(["editor", "viewer"]);
@@ -430,9 +415,7 @@ describe("identities", () => {
     const byExt = await unkey.identities.getIdentity({ identity: "org_1" });
     expect(byId.data).toEqual(byExt.data);
     expect(byId.data).toMatchObject({ id: data.identityId, externalId: "org_1", meta: { tier: "pro" } });
-    expect(byId.data.ratelimits).toEqual([
-      { id: expect.stringMatching(/^rl_/), name: "tokens", limit: 100, duration: 60_000, autoApply: true },
-    ]);
+    expect(byId.data.ratelimits).toEqual([{ id: expect.stringMatching(/^rl_/), name: "tokens", limit: 100, duration: 60_000, autoApply: true }]);
     const dup = await failure(unkey.identities.createIdentity({ externalId: "org_1" }));
     expect(dup).toBeInstanceOf(ConflictErrorResponse);
     expect((dup as ConflictErrorResponse).error.type).toBe("https://unkey.com/docs/errors/unkey/data/identity_already_exists");
@@ -453,7 +436,13 @@ describe("identities", () => {
     expect(updated.data.ratelimits?.find((r) => r.name === "xxx")).toMatchObject({ id: before.ratelimits![0].id, limit: 9 });
     expect(updated.data.ratelimits).toHaveLength(2);
     const dup = await failure(
-      unkey.identities.updateIdentity({ identity: "org_2", ratelimits: [{ name: "zzz", limit: 1, duration: 1000 }, { name: "zzz", limit: 2, duration: 1000 }] }),
+      unkey.identities.updateIdentity({
+        identity: "org_2",
+        ratelimits: [
+          { name: "zzz", limit: 1, duration: 1000 },
+          { name: "zzz", limit: 2, duration: 1000 },
+        ],
+      }),
     );
     expect(dup).toBeInstanceOf(BadRequestErrorResponse);
     expect(await failure(unkey.identities.updateIdentity({ identity: "org_missing", meta: {} }))).toBeInstanceOf(NotFoundErrorResponse);
@@ -527,9 +516,7 @@ describe("permissions and roles", () => {
     const set = await unkey.permissions.setRolePermissions({ roleId: data.roleId, permissions: ["ops.b", "ops.c"] });
     expect(set.data.map((p) => p.slug)).toEqual(["ops.b", "ops.c"]);
     expect((await unkey.permissions.setRolePermissions({ roleId: data.roleId, permissions: [] })).data).toEqual([]);
-    expect(await failure(unkey.permissions.setRolePermissions({ roleId: "role_missing", permissions: [] }))).toBeInstanceOf(
-      NotFoundErrorResponse,
-    );
+    expect(await failure(unkey.permissions.setRolePermissions({ roleId: "role_missing", permissions: [] }))).toBeInstanceOf(NotFoundErrorResponse);
   });
 });
 

@@ -92,7 +92,12 @@ describe("unkey-mcp/ai-sdk in generateText's tool loop", () => {
       (r) => [call("get_key", { keyId: dataOfText(last(r, "create_key").text).keyId })],
       () => [say("Created and verified the key.")],
     ]);
-    const result = await generateText({ model, tools: unkeyAiSdkTools(toolkit), stopWhen: stepCountIs(10), prompt: "Set up an API with a rate-limited key and check it works." });
+    const result = await generateText({
+      model,
+      tools: unkeyAiSdkTools(toolkit),
+      stopWhen: stepCountIs(10),
+      prompt: "Set up an API with a rate-limited key and check it works.",
+    });
 
     expect(result.steps.flatMap((s) => s.toolCalls.map((c) => c.toolName))).toEqual(["create_api", "create_key", "verify_key", "get_key"]);
     expect(result.text).toBe("Created and verified the key.");
@@ -146,7 +151,10 @@ describe("unkey-mcp/ai-sdk in generateText's tool loop", () => {
     const messages: ModelMessage[] = [{ role: "user", content: `Delete ${keyId}` }];
     const first = await generateText({ model, tools, stopWhen: stepCountIs(5), messages });
     const request = first.content.find((p) => p.type === "tool-approval-request")!;
-    messages.push(...first.response.messages, { role: "tool", content: [{ type: "tool-approval-response", approvalId: request.approvalId, approved: false, reason: "not this one" }] });
+    messages.push(...first.response.messages, {
+      role: "tool",
+      content: [{ type: "tool-approval-response", approvalId: request.approvalId, approved: false, reason: "not this one" }],
+    });
     const before = h.requests.length;
     await generateText({ model, tools, stopWhen: stepCountIs(5), messages });
 

@@ -22,7 +22,9 @@ afterAll(async () => {
 
 describe("createUnkeyToolkit options", () => {
   it("a missing root key is an error that names the option and never echoes a value", async () => {
-    await expect(createUnkeyToolkit({ rootKey: "" })).rejects.toThrow(new ToolkitOptionError("rootKey: expected an Unkey root key (a non-empty string), got an empty string"));
+    await expect(createUnkeyToolkit({ rootKey: "" })).rejects.toThrow(
+      new ToolkitOptionError("rootKey: expected an Unkey root key (a non-empty string), got an empty string"),
+    );
     await expect(createUnkeyToolkit({} as UnkeyToolkitOptions)).rejects.toThrow(/^rootKey: .*got nothing$/);
   });
 
@@ -36,7 +38,9 @@ describe("createUnkeyToolkit options", () => {
     const err = await createUnkeyToolkit({ rootKey: "k", toolsets: ["keyz"] }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CatalogSelectionError);
     expect((err as CatalogSelectionError).message).toMatch(/^toolsets: unknown toolset "keyz"; expected one of .*keys/);
-    await expect(createUnkeyToolkit({ rootKey: "k", readOnly: true, tools: ["delete_key"] })).rejects.toThrow(/read-only mode excludes delete_key \(destructive\)/);
+    await expect(createUnkeyToolkit({ rootKey: "k", readOnly: true, tools: ["delete_key"] })).rejects.toThrow(
+      /read-only mode excludes delete_key \(destructive\)/,
+    );
   });
 });
 
@@ -46,7 +50,11 @@ describe("toolkit calls", () => {
     const created = await toolkit.call("create_api", { name: "core-api" });
     expect(created.isError).toBe(false);
     expect(created.text).toMatch(/^create_api: done \(request req_\w+\)/);
-    expect(created.structured).toEqual({ summary: "create_api: done", data: { apiId: expect.stringMatching(/^api_/) }, requestId: expect.stringMatching(/^req_/) });
+    expect(created.structured).toEqual({
+      summary: "create_api: done",
+      data: { apiId: expect.stringMatching(/^api_/) },
+      requestId: expect.stringMatching(/^req_/),
+    });
     expect(created.result.structuredContent).toBe(created.structured);
     const stored = await h.read("apis.getApi", { apiId: (created.structured!.data as { apiId: string }).apiId });
     expect(stored.data.name).toBe("core-api");
@@ -60,7 +68,10 @@ describe("toolkit calls", () => {
     const toolkit = await h.toolkit({ toolsets: ["apis"] });
     const before = h.requests.length;
     const r = await toolkit.call("create_key", { apiId: "api_1" });
-    expect(r).toMatchObject({ isError: true, text: 'Unknown tool "create_key"; nothing was sent to Unkey. Available tools: create_api, get_api, list_keys, delete_api' });
+    expect(r).toMatchObject({
+      isError: true,
+      text: 'Unknown tool "create_key"; nothing was sent to Unkey. Available tools: create_api, get_api, list_keys, delete_api',
+    });
     expect(h.requests.length).toBe(before);
   });
 
@@ -111,10 +122,13 @@ describe("toolkit calls", () => {
   it("with confirm off a destructive call runs without asking anyone", async () => {
     const { keyId } = await h.freshKey();
     let asked = 0;
-    const trusted = await h.toolkit({ confirm: "off", approve: () => {
+    const trusted = await h.toolkit({
+      confirm: "off",
+      approve: () => {
         asked++;
         return false;
-      } });
+      },
+    });
     const r = await trusted.call("delete_key", { keyId });
     expect(r.isError).toBe(false);
     expect(asked).toBe(0);
@@ -123,10 +137,12 @@ describe("toolkit calls", () => {
 
   it("the preview says which argument makes a write destructive", async () => {
     const seen: ApprovalRequest[] = [];
-    const toolkit = await h.toolkit({ approve: (call) => {
+    const toolkit = await h.toolkit({
+      approve: (call) => {
         seen.push(call);
         return false;
-      } });
+      },
+    });
     const { keyId } = await h.freshKey();
     await toolkit.call("update_key_credits", { keyId, operation: "set", value: 0 });
     expect(seen[0].reason).toBe("update_key_credits becomes destructive with `operation`");

@@ -110,7 +110,9 @@ describe("unkey-mcp/langchain", () => {
 
   it("invalid arguments come back as the executor's field errors (not LangChain's generic schema error) and reach no API", async () => {
     const before = h.requests.length;
-    const { toolMessages } = await runLoop(langchainTools(toolkit), [() => [{ name: "create_key", args: { apiId: 42, ratelimits: [{ name: "requests", limit: "ten" }] } }]]);
+    const { toolMessages } = await runLoop(langchainTools(toolkit), [
+      () => [{ name: "create_key", args: { apiId: 42, ratelimits: [{ name: "requests", limit: "ten" }] } }],
+    ]);
     expect(h.requests.length).toBe(before);
     expect(toolMessages[0].status).toBe("error");
     const text = contentOf(toolMessages[0]);

@@ -34,17 +34,23 @@ let answer = false;
 
 beforeAll(async () => {
   h = await startToolkitHarness();
-  toolkit = await h.toolkit({ approve: (call) => {
+  toolkit = await h.toolkit({
+    approve: (call) => {
       approvals.push(call);
       return answer;
-    } });
+    },
+  });
 });
 afterAll(async () => {
   h.expectNoSecretsLogged();
   await h.close();
 });
 
-const chatCall = (name: string, args: unknown, id = "call_x"): OpenAIChatToolCall => ({ id, type: "function", function: { name, arguments: typeof args === "string" ? args : JSON.stringify(args) } });
+const chatCall = (name: string, args: unknown, id = "call_x"): OpenAIChatToolCall => ({
+  id,
+  type: "function",
+  function: { name, arguments: typeof args === "string" ? args : JSON.stringify(args) },
+});
 
 describe("unkey-mcp/openai", () => {
   it("Chat Completions: a recorded conversation creates an API, a rate-limited key, verifies it and reads it back", async () => {
@@ -146,7 +152,10 @@ describe("unkey-mcp/openai", () => {
     // All optional properties became required and nullable, and nothing else is allowed.
     const listKeys = chat.get("list_keys")!;
     expect(listKeys.strict).toBe(true);
-    expect(listKeys.parameters).toMatchObject({ additionalProperties: false, required: ["apiId", "limit", "cursor", "externalId", "decrypt", "revalidateKeysCache"] });
+    expect(listKeys.parameters).toMatchObject({
+      additionalProperties: false,
+      required: ["apiId", "limit", "cursor", "externalId", "decrypt", "revalidateKeysCache"],
+    });
     expect((listKeys.parameters.properties as Record<string, { type: unknown }>).cursor.type).toEqual(["string", "null"]);
     // A free-form map (meta) or a property where null already means something (expires: null) cannot be strict.
     expect(chat.get("create_key")!.strict).toBe(false);
@@ -157,7 +166,10 @@ describe("unkey-mcp/openai", () => {
 
   it("nulls a strict-mode model sends for optional arguments are dropped before validation", async () => {
     const api = await h.read("apis.createApi", { name: "strict-nulls" });
-    const reply = await handleToolCall(toolkit, chatCall("list_keys", { apiId: api.data.apiId, limit: null, cursor: null, externalId: null, decrypt: null, revalidateKeysCache: null }));
+    const reply = await handleToolCall(
+      toolkit,
+      chatCall("list_keys", { apiId: api.data.apiId, limit: null, cursor: null, externalId: null, decrypt: null, revalidateKeysCache: null }),
+    );
     expect(reply.content).toMatch(/^list_keys: 0 items/);
   });
 });

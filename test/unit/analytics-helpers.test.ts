@@ -52,7 +52,9 @@ describe("windows and tables", () => {
       `SELECT outcome, SUM(count) AS verifications, SUM(spent_credits) AS spent_credits FROM key_verifications_per_hour_v1 WHERE time >= fromUnixTimestamp64Milli(toInt64(${start})) GROUP BY outcome ORDER BY verifications DESC`,
     );
     expect(topSql(w, "external_id", 500, {}).sql).toContain("AND external_id != '' GROUP BY external_id ORDER BY verifications DESC, external_id LIMIT 100");
-    expect(timeSeriesSql(w, "day", { keyId: "key_1" })).toContain("FROM key_verifications_per_day_v1 WHERE time >= fromUnixTimestamp64Milli(toInt64(1705104000000)) AND key_id = 'key_1' GROUP BY time");
+    expect(timeSeriesSql(w, "day", { keyId: "key_1" })).toContain(
+      "FROM key_verifications_per_day_v1 WHERE time >= fromUnixTimestamp64Milli(toInt64(1705104000000)) AND key_id = 'key_1' GROUP BY time",
+    );
     expect(ratelimitSql(w, { identifier: "user_123" }).sql).toContain("FROM ratelimits_per_hour_v1 WHERE");
   });
 
@@ -70,7 +72,11 @@ describe("rows into figures", () => {
     expect(points[1]).toEqual({ time: "2024-01-18T00:00:00.000Z", total: 5, valid: 4, rateLimited: 1, other: 0 });
     expect(points[0]!.total + points[2]!.total + points[3]!.total).toBe(0);
     const hours = fillSeries([{ time: "2024-01-20 11:00:00", total: 2, valid: 2, rate_limited: 0 }], makeWindow(2 * H, NOW), "hour");
-    expect(hours.map((p) => [p.time, p.total])).toEqual([["2024-01-20T10:00:00.000Z", 0], ["2024-01-20T11:00:00.000Z", 2], ["2024-01-20T12:00:00.000Z", 0]]);
+    expect(hours.map((p) => [p.time, p.total])).toEqual([
+      ["2024-01-20T10:00:00.000Z", 0],
+      ["2024-01-20T11:00:00.000Z", 2],
+      ["2024-01-20T12:00:00.000Z", 0],
+    ]);
   });
 
   it("summarises usage and rate limits in one paragraph with the numbers", () => {
@@ -86,7 +92,9 @@ describe("rows into figures", () => {
     expect(u.data).toEqual({ total: 100, valid: 90, spentCredits: 12, byOutcome: { VALID: 90, RATE_LIMITED: 10 } });
     expect(u.summary).toBe("100 verifications since 2024-01-13T12:00Z (hour buckets): 90 VALID (90%), 10 RATE_LIMITED; 12 credits spent.");
     const r = summariseRatelimits([{ namespace_id: "ns_1", identifier: "user_a", passed: 4, denied: 2, total: 6 }], w, "hour", { identifier: "user_a" });
-    expect(r.summary).toBe("6 rate-limit checks for identifier user_a since 2024-01-13T12:00Z (hour buckets): 4 passed, 2 denied (33.3%). Most denied: user_a 2/6.");
+    expect(r.summary).toBe(
+      "6 rate-limit checks for identifier user_a since 2024-01-13T12:00Z (hour buckets): 4 passed, 2 denied (33.3%). Most denied: user_a 2/6.",
+    );
     expect(summariseUsage([], w, "hour").summary).toBe("No verifications since 2024-01-13T12:00Z (hour buckets).");
   });
 });

@@ -93,7 +93,9 @@ describe("unkey-mcp tools", () => {
     expect(format.err).toBe('unkey-mcp tools: --format: expected one of json, openai, anthropic, got "yaml"\n');
     const flag = await run(["--readonly"]);
     expect(flag.code).toBe(2);
-    expect(flag.err).toMatch(/unknown flag --readonly for "tools"; valid flags: --format, --profile, --toolsets, --tools, --read-only, --allow-consume, --spec, --help/);
+    expect(flag.err).toMatch(
+      /unknown flag --readonly for "tools"; valid flags: --format, --profile, --toolsets, --tools, --read-only, --allow-consume, --spec, --help/,
+    );
     const set = await run(["--toolsets", "keys,ratelimits"]);
     expect(set.code).toBe(2);
     expect(set.err).toMatch(/toolsets: unknown toolset "ratelimits" in profile full; expected one of analytics, apis/);

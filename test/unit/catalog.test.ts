@@ -3,14 +3,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { loadContract } from "../../src/schemas/loader.js";
-import {
-  CatalogSelectionError,
-  listProfiles,
-  listToolsets,
-  narrowSelection,
-  selectTools,
-  validateSelection,
-} from "../../src/tools/catalog.js";
+import { CatalogSelectionError, listProfiles, listToolsets, narrowSelection, selectTools, validateSelection } from "../../src/tools/catalog.js";
 import type { ToolSelection } from "../../src/tools/catalog.js";
 import { generateTools } from "../../src/tools/generate.js";
 import type { ToolDefinition } from "../../src/tools/types.js";

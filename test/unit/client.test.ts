@@ -64,7 +64,10 @@ afterEach(async () => {
 async function setup(steps: Step[], opts: Partial<Parameters<typeof createUnkeyClient>[0]> = {}): Promise<{ server: Faulty; client: UnkeyClient }> {
   const server = await faultyServer(steps);
   const client = createUnkeyClient({ baseUrl: server.url, backoffMs: 1, ...opts });
-  cleanups.push(() => server.close(), () => client.close());
+  cleanups.push(
+    () => server.close(),
+    () => client.close(),
+  );
   return { server, client };
 }
 
@@ -95,7 +98,10 @@ describe("UnkeyClient", () => {
   it("keeps a path prefix of the base URL", async () => {
     const server = await faultyServer([ok]);
     const client = createUnkeyClient({ baseUrl: `${server.url}/proxy/` });
-    cleanups.push(() => server.close(), () => client.close());
+    cleanups.push(
+      () => server.close(),
+      () => client.close(),
+    );
     await client.request({ path: "/v2/keys.getKey", body: {}, safety: "read" });
     expect(server.seen[0].url).toBe("/proxy/v2/keys.getKey");
   });
@@ -136,7 +142,11 @@ describe("UnkeyClient", () => {
   });
 
   it("honours a short Retry-After on 429 for reads", async () => {
-    const limited = json(429, { meta: { requestId: "r" }, error: { title: "Too Many Requests", detail: "slow down", status: 429, type: "t" } }, { "retry-after": "0" });
+    const limited = json(
+      429,
+      { meta: { requestId: "r" }, error: { title: "Too Many Requests", detail: "slow down", status: 429, type: "t" } },
+      { "retry-after": "0" },
+    );
     const { server, client } = await setup([limited, ok]);
     const res = await client.request({ path: "/v2/keys.getKey", body: {}, safety: "read" });
     expect(res.status).toBe(200);
@@ -201,10 +211,12 @@ describe("UnkeyClient", () => {
   });
 
   it("returns a non-JSON body as text", async () => {
-    const { client } = await setup([(res) => {
-      res.writeHead(502, { "content-type": "text/html" });
-      res.end("<h1>bad gateway</h1>");
-    }]);
+    const { client } = await setup([
+      (res) => {
+        res.writeHead(502, { "content-type": "text/html" });
+        res.end("<h1>bad gateway</h1>");
+      },
+    ]);
     const res = await client.request({ path: "/v2/keys.createKey", body: {}, safety: "write" });
     expect(res.status).toBe(502);
     expect(res.body).toBe("<h1>bad gateway</h1>");

@@ -24,10 +24,14 @@ describe("parseConfig (stdio)", () => {
   });
 
   it("reads every catalog flag and lets flags win over environment variables", () => {
-    const c = parseConfig("stdio", ["--profile", "ratelimits", "--toolsets=ratelimit,analytics", "--tools", "check_ratelimit", "--read-only", "--allow-consume"], {
-      UNKEY_MCP_PROFILE: "full",
-      UNKEY_MCP_TOOLSETS: "keys",
-    });
+    const c = parseConfig(
+      "stdio",
+      ["--profile", "ratelimits", "--toolsets=ratelimit,analytics", "--tools", "check_ratelimit", "--read-only", "--allow-consume"],
+      {
+        UNKEY_MCP_PROFILE: "full",
+        UNKEY_MCP_TOOLSETS: "keys",
+      },
+    );
     expect(c.catalog).toEqual({ profile: "ratelimits", toolsets: ["ratelimit", "analytics"], tools: ["check_ratelimit"], readOnly: true, allowConsume: true });
   });
 
@@ -76,14 +80,47 @@ describe("parseConfig (stdio)", () => {
 describe("parseConfig (http / start)", () => {
   it("parses the HTTP flags with safe defaults", () => {
     const c = parseConfig("http", [], {}) as HttpConfig;
-    expect(c).toMatchObject({ command: "http", host: "127.0.0.1", port: 3000, stateless: false, sessionTtlSeconds: 1800, maxSessions: 10_000, maxSessionsPerKey: 100, allowedHosts: [], allowedOrigins: [], bodyLimitBytes: 1048576 });
+    expect(c).toMatchObject({
+      command: "http",
+      host: "127.0.0.1",
+      port: 3000,
+      stateless: false,
+      sessionTtlSeconds: 1800,
+      maxSessions: 10_000,
+      maxSessionsPerKey: 100,
+      allowedHosts: [],
+      allowedOrigins: [],
+      bodyLimitBytes: 1048576,
+    });
     // An HTTP server acts with each request's key, never one of its own.
     expect(parseConfig("http", [], { UNKEY_ROOT_KEY: "unkey_abcdefgh1234" }).rootKey).toBeUndefined();
   });
 
   it("reads host, port, sessions and allow-lists", () => {
-    const c = parseConfig("http", ["--host", "0.0.0.0", "--port", "8080", "--stateless", "--session-ttl", "60", "--allowed-hosts", "mcp.example.com", "--allowed-origins=https://a.example,https://b.example"], {}) as HttpConfig;
-    expect(c).toMatchObject({ host: "0.0.0.0", port: 8080, stateless: true, sessionTtlSeconds: 60, allowedHosts: ["mcp.example.com"], allowedOrigins: ["https://a.example", "https://b.example"] });
+    const c = parseConfig(
+      "http",
+      [
+        "--host",
+        "0.0.0.0",
+        "--port",
+        "8080",
+        "--stateless",
+        "--session-ttl",
+        "60",
+        "--allowed-hosts",
+        "mcp.example.com",
+        "--allowed-origins=https://a.example,https://b.example",
+      ],
+      {},
+    ) as HttpConfig;
+    expect(c).toMatchObject({
+      host: "0.0.0.0",
+      port: 8080,
+      stateless: true,
+      sessionTtlSeconds: 60,
+      allowedHosts: ["mcp.example.com"],
+      allowedOrigins: ["https://a.example", "https://b.example"],
+    });
   });
 
   it("reads the session caps, and refuses a cap of 0", () => {
@@ -121,7 +158,9 @@ describe("environment variables belong to their command", () => {
 
   it("start takes --root-key from UNKEY_LOCAL_ROOT_KEY, so the key need not sit in argv; the flag wins", () => {
     expect((parseConfig("start", [], { UNKEY_LOCAL_ROOT_KEY: " unkey_fromenv1234 " }) as HttpConfig).seedRootKey).toBe("unkey_fromenv1234");
-    expect((parseConfig("start", ["--root-key", "unkey_fromflag1234"], { UNKEY_LOCAL_ROOT_KEY: "unkey_fromenv1234" }) as HttpConfig).seedRootKey).toBe("unkey_fromflag1234");
+    expect((parseConfig("start", ["--root-key", "unkey_fromflag1234"], { UNKEY_LOCAL_ROOT_KEY: "unkey_fromenv1234" }) as HttpConfig).seedRootKey).toBe(
+      "unkey_fromflag1234",
+    );
     // Only start seeds a key.
     expect((parseConfig("http", [], { UNKEY_LOCAL_ROOT_KEY: "unkey_fromenv1234" }) as HttpConfig).seedRootKey).toBeUndefined();
     expect(() => parseConfig("start", [], { UNKEY_LOCAL_ROOT_KEY: "${KEY}" })).toThrow(/UNKEY_LOCAL_ROOT_KEY holds the unexpanded placeholder/);

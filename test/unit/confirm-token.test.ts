@@ -6,7 +6,14 @@ import { memoryLedger } from "../../src/tools/confirm/ledger.js";
 import { canonicalJson, digest, openToken, rootKeyFingerprint, signToken, type TokenClaims } from "../../src/tools/confirm/token.js";
 
 const SECRET = Buffer.from("unit-test-secret-0123456789abcdef");
-const claims: TokenClaims = { tool: "delete_key", args: digest({ keyId: "key_1" }), target: digest({ a: 1 }), key: rootKeyFingerprint("root"), exp: 1_000, nonce: "n1" };
+const claims: TokenClaims = {
+  tool: "delete_key",
+  args: digest({ keyId: "key_1" }),
+  target: digest({ a: 1 }),
+  key: rootKeyFingerprint("root"),
+  exp: 1_000,
+  nonce: "n1",
+};
 
 describe("tokens", () => {
   it("canonical JSON ignores key order at every depth, not array order", () => {

@@ -89,7 +89,9 @@ describe.skipIf(!present)("contract drift against Unkey's upstream spec", () => 
       const upOk = ((upResponses["200"]?.content as Node)?.["application/json"] as Node)?.schema as Node | undefined;
       compare(dataOf(op.responseSchema), dataOf(upOk), `${op.operationId} response.data`, differences, false);
       const ourStatuses = op.errors.map((e) => e.status);
-      const upStatuses = Object.keys(upResponses).map(Number).filter((s) => s >= 400);
+      const upStatuses = Object.keys(upResponses)
+        .map(Number)
+        .filter((s) => s >= 400);
       for (const s of ourStatuses.filter((s) => !upStatuses.includes(s))) {
         differences.push(`${op.operationId} errors: ours declares ${s}, upstream does not`);
       }
@@ -108,8 +110,7 @@ describe.skipIf(!present)("contract drift against Unkey's upstream spec", () => 
     const unexpected = differences.filter((d) => !allow.some((a) => a.difference === d));
     const stale = allow.filter((a) => !differences.includes(a.difference)).map((a) => a.difference);
     console.log(
-      `[drift] ${matched}/${listOperations(ours).length} operations match upstream ` +
-        `(${differences.length - unexpected.length} allow-listed differences)`,
+      `[drift] ${matched}/${listOperations(ours).length} operations match upstream ` + `(${differences.length - unexpected.length} allow-listed differences)`,
     );
     expect(unexpected, "differences not in test/drift-allowlist.yaml").toEqual([]);
     expect(stale, "allow-list entries that no longer occur").toEqual([]);

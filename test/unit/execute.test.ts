@@ -56,7 +56,13 @@ function recordingProxy(target: URL): Server {
           let answer = "";
           up.on("data", (c: Buffer) => (answer += c.toString()));
           up.on("end", () => {
-            received.push({ url: req.url ?? "", auth: req.headers.authorization, body: JSON.parse(raw || "null"), status: up.statusCode ?? 0, response: JSON.parse(answer || "null") });
+            received.push({
+              url: req.url ?? "",
+              auth: req.headers.authorization,
+              body: JSON.parse(raw || "null"),
+              status: up.statusCode ?? 0,
+              response: JSON.parse(answer || "null"),
+            });
             res.writeHead(up.statusCode ?? 502, up.headers);
             res.end(answer);
           });
@@ -119,10 +125,16 @@ function handWritten(name: string, handler: ToolHandler): ToolDefinition {
 describe("executeTool against the local API", () => {
   it("sends the flat arguments as the body with the root key, and shapes the answer", async () => {
     const r = await executeTool(tool("create_api"), { name: "payments" }, { rootKey: ROOT, client, logger });
-    expect(received.map(({ url, auth, body }) => ({ url, auth, body }))).toEqual([{ url: "/v2/apis.createApi", auth: `Bearer ${ROOT}`, body: { name: "payments" } }]);
+    expect(received.map(({ url, auth, body }) => ({ url, auth, body }))).toEqual([
+      { url: "/v2/apis.createApi", auth: `Bearer ${ROOT}`, body: { name: "payments" } },
+    ]);
     expect(r.isError).toBeUndefined();
     const apiId = (r.structuredContent as { data: { apiId: string } }).data.apiId;
-    expect(r.structuredContent).toEqual({ summary: "create_api: done", data: { apiId: expect.stringMatching(/^api_/) }, requestId: expect.stringMatching(/^req_/) });
+    expect(r.structuredContent).toEqual({
+      summary: "create_api: done",
+      data: { apiId: expect.stringMatching(/^api_/) },
+      requestId: expect.stringMatching(/^req_/),
+    });
     // The API really has it.
     expect((await direct<{ name: string }>("apis.getApi", { apiId })).data.name).toBe("payments");
   });
@@ -188,15 +200,19 @@ describe("executeTool against the local API", () => {
 
   it("passes the effective safety to the confirmation hook, which can stop the call", async () => {
     const seen: string[] = [];
-    const r = await executeTool(tool("update_key"), { keyId: "key_1", enabled: false }, {
-      rootKey: ROOT,
-      client,
-      logger,
-      beforeExecute: ({ safety }) => {
-        seen.push(safety);
-        return { isError: true, content: [{ type: "text", text: "confirmation required" }] };
+    const r = await executeTool(
+      tool("update_key"),
+      { keyId: "key_1", enabled: false },
+      {
+        rootKey: ROOT,
+        client,
+        logger,
+        beforeExecute: ({ safety }) => {
+          seen.push(safety);
+          return { isError: true, content: [{ type: "text", text: "confirmation required" }] };
+        },
       },
-    });
+    );
     expect(seen).toEqual(["destructive"]);
     expect(text(r)).toBe("confirmation required");
     expect(received).toHaveLength(0);
@@ -211,7 +227,9 @@ describe("executeTool against the local API", () => {
   });
 
   it("a hand-written tool's call goes through the client with the caller's root key, and its API error is shaped like a generated tool's", async () => {
-    const handwritten = handWritten("api_name", async (args, ctx) => ({ data: { name: ((await ctx.call("apis.getApi", { apiId: args.apiId })) as { name: string }).name } }));
+    const handwritten = handWritten("api_name", async (args, ctx) => ({
+      data: { name: ((await ctx.call("apis.getApi", { apiId: args.apiId })) as { name: string }).name },
+    }));
     const r = await executeTool(handwritten, { apiId: "api_missing" }, { rootKey: ROOT, client, logger });
     expect(r.isError).toBe(true);
     expect(received).toHaveLength(1);

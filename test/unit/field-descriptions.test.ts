@@ -25,7 +25,7 @@ const NEEDS_NO_DESCRIPTION: Record<string, string> = {
   keys: "a list whose item fields are described",
   credits: "an object whose fields are described",
   amount: "its refill object's description says remaining resets to amount",
-  confirm: "the tool description ends \"Previews first; repeat with confirm.\" and the preview result gives the exact repeat call with its token",
+  confirm: 'the tool description ends "Previews first; repeat with confirm." and the preview result gives the exact repeat call with its token',
 };
 
 function undescribed(): string[] {
@@ -56,7 +56,10 @@ describe("input field descriptions", () => {
   });
 
   it("the fields the issue named as misread are described", () => {
-    const create = tools.find((t) => t.name === "create_key")?.inputSchema.properties as Record<string, { description?: string; items?: { properties: Record<string, { description?: string }> } }>;
+    const create = tools.find((t) => t.name === "create_key")?.inputSchema.properties as Record<
+      string,
+      { description?: string; items?: { properties: Record<string, { description?: string }> } }
+    >;
     for (const f of ["meta", "roles", "permissions", "prefix", "byteLength", "expires"]) expect(create[f].description, f).toBeTruthy();
     expect(create.ratelimits.items?.properties.autoApply.description).toMatch(/false/);
     const override = tools.find((t) => t.name === "set_ratelimit_override")?.inputSchema.properties as Record<string, { description?: string }>;

@@ -23,7 +23,9 @@ describe("token budget", () => {
     // The helpers are counted too: the budget is for what tools/list shows, not a subset.
     expect(full.filter((t) => t.handler !== undefined).length).toBeGreaterThan(0);
     const tokens = countToolListTokens(full);
-    expect(tokens, `the ${full.length} tools of the full profile cost ${tokens} tokens; budget ${FULL_PROFILE_BUDGET}`).toBeLessThanOrEqual(FULL_PROFILE_BUDGET);
+    expect(tokens, `the ${full.length} tools of the full profile cost ${tokens} tokens; budget ${FULL_PROFILE_BUDGET}`).toBeLessThanOrEqual(
+      FULL_PROFILE_BUDGET,
+    );
   });
 
   it("counts what the model sees, so a selection with fewer tools costs less (ratelimits, read-only)", () => {

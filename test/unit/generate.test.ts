@@ -183,8 +183,14 @@ describe("generateTools on the contract", () => {
     const probes = [...Array.from({ length: 128 }, (_, i) => String.fromCharCode(i)), "é", "ß", "٣", "_a", "a b", "a-b", "a.b*c", "a:b", "x/y", "-", "\\", "]"];
     let compacted = 0;
     for (const t of tools) {
-      const model = entries(t.inputSchema).filter(([, k]) => k === "pattern").map(([p, , v]) => [p, v as string]);
-      const validation = new Map(entries(t.validationSchema).filter(([, k]) => k === "pattern").map(([p, , v]) => [p, v as string]));
+      const model = entries(t.inputSchema)
+        .filter(([, k]) => k === "pattern")
+        .map(([p, , v]) => [p, v as string]);
+      const validation = new Map(
+        entries(t.validationSchema)
+          .filter(([, k]) => k === "pattern")
+          .map(([p, , v]) => [p, v as string]),
+      );
       for (const [path, shown] of model) {
         const original = validation.get(path);
         expect(original, `${t.name} ${path}: the model sees a pattern validation does not check`).toBeDefined();
@@ -194,7 +200,8 @@ describe("generateTools on the contract", () => {
         for (const flags of ["", "u"]) {
           const a = new RegExp(shown, flags);
           const b = new RegExp(original, flags);
-          for (const probe of probes) expect(a.test(probe), `${t.name} ${path} /${shown}/${flags} vs /${original}/ on ${JSON.stringify(probe)}`).toBe(b.test(probe));
+          for (const probe of probes)
+            expect(a.test(probe), `${t.name} ${path} /${shown}/${flags} vs /${original}/ on ${JSON.stringify(probe)}`).toBe(b.test(probe));
         }
       }
     }
@@ -263,7 +270,16 @@ describe("generateTools on the contract", () => {
       // Not `data`: an error result carries `error` instead and is validated against the same schema;
       // a guarded call's preview answers {summary, confirmation} and an executed one may add {changed}.
       expect(out.required, t.name).toEqual(["summary"]);
-      const expected = ["summary", "data", ...(t.pagination ? ["pagination"] : []), "next", "notices", "error", "requestId", ...(isGuarded(t) ? ["confirmation", "changed"] : [])];
+      const expected = [
+        "summary",
+        "data",
+        ...(t.pagination ? ["pagination"] : []),
+        "next",
+        "notices",
+        "error",
+        "requestId",
+        ...(isGuarded(t) ? ["confirmation", "changed"] : []),
+      ];
       expect(keys, t.name).toEqual(expected);
       for (const [path, key] of entries(out)) expect(key.startsWith("x-"), `${t.name} ${path}`).toBe(false);
     }
@@ -278,7 +294,13 @@ describe("generateTools on the contract", () => {
     expect(validate(ok({ key: "x" }))).toBe(false);
     expect(validate({ summary: "create_key: failed", error: { message: "Unkey API error 400", hint: "fix the listed fields" } })).toBe(true);
     const list = ajv().compile(tool("list_keys").outputSchema as JsonSchema);
-    expect(list({ summary: "s", data: [{ keyId: "key_1", start: "sk_", createdAt: 1, createdAtIso: "1970-01-01T00:00:00.001Z", enabled: true }], pagination: { hasMore: false } })).toBe(true);
+    expect(
+      list({
+        summary: "s",
+        data: [{ keyId: "key_1", start: "sk_", createdAt: 1, createdAtIso: "1970-01-01T00:00:00.001Z", enabled: true }],
+        pagination: { hasMore: false },
+      }),
+    ).toBe(true);
     expect(list({ summary: "s", data: [{ keyId: "key_1" }], pagination: { hasMore: false } })).toBe(false);
   });
 
@@ -397,7 +419,9 @@ describe("generateTools on other documents", () => {
 
   it("gives an empty object as data when the envelope has only meta", () => {
     const metaOnly = op("things.a", X("a"), BODY);
-    metaOnly.responses = { "200": { description: "OK", content: { "application/json": { schema: { type: "object", properties: { meta: { type: "object" } } } } } } };
+    metaOnly.responses = {
+      "200": { description: "OK", content: { "application/json": { schema: { type: "object", properties: { meta: { type: "object" } } } } } },
+    };
     expect((generateTools(docWith({ "/a": metaOnly })).tools[0].outputSchema!.properties as JsonSchema).data).toEqual({ type: "object", properties: {} });
   });
 

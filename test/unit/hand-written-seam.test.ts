@@ -39,7 +39,11 @@ afterEach(() => {
 describe("a defineTool tool", () => {
   it("is a ToolDefinition with the result envelope as its outputSchema", () => {
     expect(sample.outputSchema?.required).toEqual(["summary"]);
-    expect((sample.outputSchema!.properties as Record<string, unknown>).data).toEqual({ type: "object", properties: { echoed: { type: "string" } }, required: ["echoed"] });
+    expect((sample.outputSchema!.properties as Record<string, unknown>).data).toEqual({
+      type: "object",
+      properties: { echoed: { type: "string" } },
+      required: ["echoed"],
+    });
     expect(sample.annotations).toMatchObject({ readOnlyHint: true, title: "Sample echo" });
     expect(sample.profiles).toEqual(["full"]);
   });

@@ -46,24 +46,39 @@ describe("hint templates", () => {
 
   it("name only tools of the full catalog", () => {
     const all = new Set(tools.map((t) => t.name));
-    const bad = hintsFor(tools).flatMap(({ where, hint }) => toolNamesIn(hint).filter((n) => !all.has(n)).map((n) => `${where}: ${n}`));
+    const bad = hintsFor(tools).flatMap(({ where, hint }) =>
+      toolNamesIn(hint)
+        .filter((n) => !all.has(n))
+        .map((n) => `${where}: ${n}`),
+    );
     expect(bad).toEqual([]);
   });
 
   it("name only tools of a narrowed catalog (the ratelimits profile, and a read-only keys set)", () => {
     for (const narrowed of [selectTools(tools, { profile: "ratelimits" }), selectTools(tools, { toolsets: ["keys"], readOnly: true })]) {
       const names = new Set(narrowed.map((t) => t.name));
-      const bad = hintsFor(narrowed).flatMap(({ where, hint }) => toolNamesIn(hint).filter((n) => !names.has(n)).map((n) => `${where}: ${n}`));
+      const bad = hintsFor(narrowed).flatMap(({ where, hint }) =>
+        toolNamesIn(hint)
+          .filter((n) => !names.has(n))
+          .map((n) => `${where}: ${n}`),
+      );
       expect(bad).toEqual([]);
     }
   });
 
   it("the missing-namespace hint says to call check_ratelimit once with cost 0, with the exact arguments", () => {
-    const r = apiErrorResult(tool("set_ratelimit_override"), { namespace: "new_ns", identifier: "u", limit: 1, duration: 1000 }, response(404, { type: "https://unkey.com/docs/errors/unkey/data/ratelimit_namespace_not_found", detail: "This namespace does not exist." }), {
-      available: new Set(tools.map((t) => t.name)),
-    });
+    const r = apiErrorResult(
+      tool("set_ratelimit_override"),
+      { namespace: "new_ns", identifier: "u", limit: 1, duration: 1000 },
+      response(404, { type: "https://unkey.com/docs/errors/unkey/data/ratelimit_namespace_not_found", detail: "This namespace does not exist." }),
+      {
+        available: new Set(tools.map((t) => t.name)),
+      },
+    );
     const hint = (r.structuredContent as { error: { hint: string } }).error.hint;
-    expect(hint).toContain('call check_ratelimit with {"namespace":"new_ns","identifier":"setup","limit":1,"duration":60000,"cost":0} once (cost 0 spends nothing) to create it');
+    expect(hint).toContain(
+      'call check_ratelimit with {"namespace":"new_ns","identifier":"setup","limit":1,"duration":60000,"cost":0} once (cost 0 spends nothing) to create it',
+    );
     expect(hint).not.toMatch(/list tool/);
   });
 
@@ -82,7 +97,13 @@ describe("hint templates", () => {
       expect(permissions.length, command).toBeGreaterThan(0);
       for (const p of permissions) expect(checkPermissionString(p), `${command}: ${p}`).toBeUndefined();
       // Only flags the CLI knows, and no placeholder left for a person to fill in.
-      expect(command.replace(/ …$/, "").replace(/--permission '[^']+'/g, "").trim(), command).toBe("unkey-mcp local root-key create");
+      expect(
+        command
+          .replace(/ …$/, "")
+          .replace(/--permission '[^']+'/g, "")
+          .trim(),
+        command,
+      ).toBe("unkey-mcp local root-key create");
     }
   });
 });

@@ -58,7 +58,10 @@ describe("the module graph of src/", () => {
   });
 
   it("has no import cycles", () => {
-    expect(findCycles().map((c) => c.join(" → ")), "import cycles").toEqual([]);
+    expect(
+      findCycles().map((c) => c.join(" → ")),
+      "import cycles",
+    ).toEqual([]);
   });
 
   it("finds a cycle when there is one", () => {

@@ -33,7 +33,15 @@ const beforeExecute: BeforeExecuteHook = async (call) => {
 function demoServer(): ReturnType<typeof createMcpServer> {
   const base = generateTools(loadContract()).tools[0];
   const schema = { type: "object", properties: {}, additionalProperties: false };
-  const tool: ToolDefinition = { ...base, name: "confirm_demo", inputSchema: schema, validationSchema: schema, outputSchema: undefined, http: undefined, handler: undefined };
+  const tool: ToolDefinition = {
+    ...base,
+    name: "confirm_demo",
+    inputSchema: schema,
+    validationSchema: schema,
+    outputSchema: undefined,
+    http: undefined,
+    handler: undefined,
+  };
   return createMcpServer({
     tools: [tool],
     client: createUnkeyClient({ baseUrl: "http://127.0.0.1:9", connectTimeoutMs: 100, requestTimeoutMs: 100, userAgent: "test" }),

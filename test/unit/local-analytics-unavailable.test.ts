@@ -12,8 +12,18 @@ describe("analytics without a working engine", () => {
     expect(a.available).toBe(false);
     expect(a.unavailableReason).toMatch(/DuckDB engine failed to start/);
     a.recordVerification({
-      requestId: "req_1", time: 0, workspaceId: "ws", keySpaceId: "ks", identityId: "", externalId: "", keyId: "k",
-      region: "local", outcome: "VALID", tags: [], spentCredits: 0, latency: 0,
+      requestId: "req_1",
+      time: 0,
+      workspaceId: "ws",
+      keySpaceId: "ks",
+      identityId: "",
+      externalId: "",
+      keyId: "k",
+      region: "local",
+      outcome: "VALID",
+      tags: [],
+      spentCredits: 0,
+      latency: 0,
     });
     const err = await a.query("verifications", "SELECT 1", { workspaceId: "ws" }, 0).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApiError);

@@ -1,9 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  evaluatePermissionQuery,
-  parsePermissionQuery,
-  PermissionQuerySyntaxError,
-} from "../../src/local/verify/permission-query.js";
+import { evaluatePermissionQuery, parsePermissionQuery, PermissionQuerySyntaxError } from "../../src/local/verify/permission-query.js";
 
 function holds(query: string, ...held: string[]): boolean {
   return evaluatePermissionQuery(parsePermissionQuery(query), new Set(held));

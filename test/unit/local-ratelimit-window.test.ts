@@ -113,7 +113,12 @@ describe("override matching", () => {
   });
 
   it("falls through to the next match once an override is gone", () => {
-    expect(matchOverride(overrides.filter((o) => o.id !== "o1"), "premium_silver")?.id).toBe("o2");
+    expect(
+      matchOverride(
+        overrides.filter((o) => o.id !== "o1"),
+        "premium_silver",
+      )?.id,
+    ).toBe("o2");
     expect(matchOverride([{ identifier: "x_*" }], "y")).toBeUndefined();
   });
 

@@ -8,8 +8,7 @@ import { join, relative } from "node:path";
 import { expect, test } from "vitest";
 
 const ROOT = join(import.meta.dirname, "../../src/local");
-const OUTSIDE_THE_STORE = (path: string): boolean =>
-  !path.startsWith("store/") && !path.startsWith("analytics/") && path !== "handlers/analytics.ts";
+const OUTSIDE_THE_STORE = (path: string): boolean => !path.startsWith("store/") && !path.startsWith("analytics/") && path !== "handlers/analytics.ts";
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

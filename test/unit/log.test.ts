@@ -1,7 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { createLogger, REDACTED, redactText, redactValue } from "../../src/util/log.js";
 
-function collect(level: "debug" | "info" | "warn" | "error" = "debug", format: "json" | "text" = "json"): { lines: string[]; logger: ReturnType<typeof createLogger> } {
+function collect(
+  level: "debug" | "info" | "warn" | "error" = "debug",
+  format: "json" | "text" = "json",
+): { lines: string[]; logger: ReturnType<typeof createLogger> } {
   const lines: string[] = [];
   const logger = createLogger({ level, format, sink: (l) => lines.push(l) });
   return { lines, logger };
@@ -74,8 +77,20 @@ describe("logger", () => {
   });
 
   it("redacts nested secrets by path in both spellings: keys[].plaintext (secretArgs) and keys.plaintext", () => {
-    const args = { apiId: "api_1", keys: [{ hash: { value: "h1" }, note: "a" }, { hash: { value: "h2" }, note: "b" }] };
-    const expected = { apiId: "api_1", keys: [{ hash: { value: REDACTED }, note: "a" }, { hash: { value: REDACTED }, note: "b" }] };
+    const args = {
+      apiId: "api_1",
+      keys: [
+        { hash: { value: "h1" }, note: "a" },
+        { hash: { value: "h2" }, note: "b" },
+      ],
+    };
+    const expected = {
+      apiId: "api_1",
+      keys: [
+        { hash: { value: REDACTED }, note: "a" },
+        { hash: { value: REDACTED }, note: "b" },
+      ],
+    };
     expect(redactValue(args, [], ["keys[].hash.value"])).toEqual(expected);
     expect(redactValue(args, [], ["keys.hash.value"])).toEqual(expected);
     // A top-level array body: `[].x`.
@@ -83,9 +98,11 @@ describe("logger", () => {
   });
 
   it("never throws when the sink fails", () => {
-    const logger = createLogger({ sink: () => {
-      throw new Error("EPIPE");
-    } });
+    const logger = createLogger({
+      sink: () => {
+        throw new Error("EPIPE");
+      },
+    });
     expect(() => logger.error("x")).not.toThrow();
   });
 });

@@ -25,7 +25,10 @@ describe("prompts", () => {
   });
 
   it("a missing required argument and an unknown argument are errors naming them", async () => {
-    const p = await parsePromptFile(file("name: hi\ndescription: says hello\narguments:\n  - name: who\n    description: the person\n    required: true"), "hi.md");
+    const p = await parsePromptFile(
+      file("name: hi\ndescription: says hello\narguments:\n  - name: who\n    description: the person\n    required: true"),
+      "hi.md",
+    );
     expect(() => renderPrompt(p, {})).toThrow(PromptArgumentError);
     expect(() => renderPrompt(p, {})).toThrow("missing required argument who (the person)");
     expect(() => renderPrompt(p, { who: "x", whom: "y" })).toThrow("unknown argument whom");
@@ -34,7 +37,9 @@ describe("prompts", () => {
   it("rejects malformed files with the file and field named", async () => {
     await expect(parsePromptFile("no front matter", "a.md")).rejects.toThrow("a.md: expected YAML front matter");
     await expect(parsePromptFile(file("name: bad name\ndescription: d"), "b.md")).rejects.toThrow("b.md: name:");
-    await expect(parsePromptFile(file("name: ok\ndescription: d", "Hi {{nobody}}"), "c.md")).rejects.toThrow("placeholder {{nobody}} is not a declared argument");
+    await expect(parsePromptFile(file("name: ok\ndescription: d", "Hi {{nobody}}"), "c.md")).rejects.toThrow(
+      "placeholder {{nobody}} is not a declared argument",
+    );
   });
 
   it("refuses two files with the same prompt name", async () => {
@@ -227,7 +232,20 @@ describe("tool references in the shipped prompts", () => {
   it("covers the tools and arguments the workflows depend on", () => {
     const all = files.map((f) => checkToolReferences(readFileSync(join(dir, f), "utf8"), catalog, f));
     const tools = new Set(all.flatMap((r) => [...r.tools]));
-    for (const t of ["get_api", "create_identity", "update_identity", "create_key", "list_keys", "query_key_verifications", "analytics_usage_summary", "analytics_timeseries", "analytics_top", "analytics_ratelimits", "reroll_key", "set_ratelimit_override"]) {
+    for (const t of [
+      "get_api",
+      "create_identity",
+      "update_identity",
+      "create_key",
+      "list_keys",
+      "query_key_verifications",
+      "analytics_usage_summary",
+      "analytics_timeseries",
+      "analytics_top",
+      "analytics_ratelimits",
+      "reroll_key",
+      "set_ratelimit_override",
+    ]) {
       expect(tools, t).toContain(t);
     }
     expect(all.reduce((n, r) => n + r.args, 0)).toBeGreaterThan(20);
@@ -237,10 +255,10 @@ describe("tool references in the shipped prompts", () => {
     const bad = [
       "Use `list_apis` first, then get_apis.",
       '`get_api(api_id: "x")`',
-      "`create_key(apiId: \"a\", credits: {remaining: 1, refill: {every: \"month\"}})`",
-      "`create_identity(externalId: \"c\", ratelimits: [{name: \"r\", limit: 1, window: 1000}])`",
-      "`meta` stays free-form: `create_key(apiId: \"a\", meta: {anything: 1})`",
-      "`get_key(keyId: \"a\" \"b\")`",
+      '`create_key(apiId: "a", credits: {remaining: 1, refill: {every: "month"}})`',
+      '`create_identity(externalId: "c", ratelimits: [{name: "r", limit: 1, window: 1000}])`',
+      '`meta` stays free-form: `create_key(apiId: "a", meta: {anything: 1})`',
+      '`get_key(keyId: "a" "b")`',
     ].join("\n");
     const report = checkToolReferences(bad, catalog, "bad.md");
     expect(report.problems).toEqual([

@@ -43,8 +43,7 @@ function structuredOnly(r: CallToolResult): string {
         out.push(k);
         walk(x);
       }
-    }
-    else out.push(String(v));
+    } else out.push(String(v));
   };
   walk(r.structuredContent);
   return out.join("\n");
@@ -70,7 +69,11 @@ function expectJsonOnce(r: CallToolResult): void {
 }
 
 async function newKey(body: Record<string, unknown> = {}): Promise<{ keyId: string; key: string }> {
-  const r = await fetch(`${api.url}/v2/keys.createKey`, { method: "POST", headers: { authorization: `Bearer ${api.rootKey}`, "content-type": "application/json" }, body: JSON.stringify({ apiId, ...body }) });
+  const r = await fetch(`${api.url}/v2/keys.createKey`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${api.rootKey}`, "content-type": "application/json" },
+    body: JSON.stringify({ apiId, ...body }),
+  });
   return ((await r.json()) as { data: { keyId: string; key: string } }).data;
 }
 

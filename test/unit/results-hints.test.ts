@@ -100,12 +100,24 @@ describe("403 hints", () => {
 
   it("a disabled workspace says so", () => {
     // The local API has no disabled workspaces; the formatter gets Unkey's documented body.
-    const r = apiErrorResult(tool("get_api"), { apiId: "api_1" }, {
-      status: 403,
-      attempts: 1,
-      headers: {},
-      body: { meta: { requestId: "r" }, error: { title: "Workspace is disabled", detail: "This workspace is disabled.", status: 403, type: "https://unkey.com/docs/errors/unkey/authorization/workspace_disabled" } },
-    });
+    const r = apiErrorResult(
+      tool("get_api"),
+      { apiId: "api_1" },
+      {
+        status: 403,
+        attempts: 1,
+        headers: {},
+        body: {
+          meta: { requestId: "r" },
+          error: {
+            title: "Workspace is disabled",
+            detail: "This workspace is disabled.",
+            status: 403,
+            type: "https://unkey.com/docs/errors/unkey/authorization/workspace_disabled",
+          },
+        },
+      },
+    );
     expect(hintOf(r)).toMatch(/workspace this root key belongs to is disabled/);
     expect(hintOf(r)).not.toContain("--permission");
   });

@@ -2,14 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { UnkeyResponse } from "../../src/client/unkey-client.js";
 import { UnkeyNetworkError } from "../../src/client/unkey-client.js";
 import { validateArguments } from "../../src/tools/arguments.js";
-import {
-  apiErrorResult,
-  invalidArgumentsResult,
-  missingRootKeyResult,
-  networkErrorResult,
-  successResult,
-  WITHHELD,
-} from "../../src/tools/results.js";
+import { apiErrorResult, invalidArgumentsResult, missingRootKeyResult, networkErrorResult, successResult, WITHHELD } from "../../src/tools/results.js";
 import { missingPermissions, requiredPermissions } from "../../src/tools/permission-hints.js";
 import { text, tool, tools } from "../helpers/catalog.js";
 
@@ -31,9 +24,17 @@ describe("successResult", () => {
   });
 
   it("passes pagination through and tells the model how to get the next page", () => {
-    const body = { meta: { requestId: "r" }, data: [{ keyId: "key_1", start: "ab", createdAt: 1, enabled: true }], pagination: { cursor: "cur_2", hasMore: true } };
+    const body = {
+      meta: { requestId: "r" },
+      data: [{ keyId: "key_1", start: "ab", createdAt: 1, enabled: true }],
+      pagination: { cursor: "cur_2", hasMore: true },
+    };
     const r = successResult(tool("list_keys"), response(200, body));
-    expect(r.structuredContent).toMatchObject({ data: [{ ...body.data[0], createdAtIso: "1970-01-01T00:00:00Z" }], pagination: body.pagination, next: 'call list_keys again with cursor="cur_2" and the same other arguments' });
+    expect(r.structuredContent).toMatchObject({
+      data: [{ ...body.data[0], createdAtIso: "1970-01-01T00:00:00Z" }],
+      pagination: body.pagination,
+      next: 'call list_keys again with cursor="cur_2" and the same other arguments',
+    });
     expect(text(r)).toContain('More results: call list_keys again with cursor="cur_2"');
     expect(text(r)).toContain("1 item, more pages available");
   });
@@ -52,29 +53,42 @@ describe("successResult", () => {
   });
 
   it("withholds a new key's plaintext from text and structuredContent with --hide-secrets", () => {
-    const r = successResult(tool("reroll_key"), response(200, { meta: { requestId: "r" }, data: { keyId: "key_2", key: "acme_SECRETVALUE123" } }), { hideSecrets: true });
+    const r = successResult(tool("reroll_key"), response(200, { meta: { requestId: "r" }, data: { keyId: "key_2", key: "acme_SECRETVALUE123" } }), {
+      hideSecrets: true,
+    });
     expect(JSON.stringify(r)).not.toContain("acme_SECRETVALUE123");
     expect((r.structuredContent as { data: { key: string } }).data.key).toBe(WITHHELD);
     expect(text(r)).toContain("Secret withheld");
   });
 
   it("--hide-secrets on a read tool says the secret must be obtained outside the assistant, without promising decryption", () => {
-    const r = successResult(tool("get_key"), response(200, { meta: { requestId: "r" }, data: { keyId: "key_1", start: "acme", createdAt: 1, enabled: true, plaintext: "acme_PLAIN1234567" } }), { hideSecrets: true });
+    const r = successResult(
+      tool("get_key"),
+      response(200, { meta: { requestId: "r" }, data: { keyId: "key_1", start: "acme", createdAt: 1, enabled: true, plaintext: "acme_PLAIN1234567" } }),
+      { hideSecrets: true },
+    );
     expect(text(r)).toContain("must be obtained outside the assistant");
     expect(text(r)).not.toMatch(/can be decrypted later/);
   });
 
   it("check_ratelimits reports whether every check passed", () => {
-    const data = { passed: false, limits: [
-      { namespace: "n", identifier: "a", limit: 1, remaining: 0, reset: 1, passed: true },
-      { namespace: "n", identifier: "b", limit: 1, remaining: 0, reset: 1, passed: false },
-    ] };
+    const data = {
+      passed: false,
+      limits: [
+        { namespace: "n", identifier: "a", limit: 1, remaining: 0, reset: 1, passed: true },
+        { namespace: "n", identifier: "b", limit: 1, remaining: 0, reset: 1, passed: false },
+      ],
+    };
     const r = successResult(tool("check_ratelimits"), response(200, { meta: { requestId: "r" }, data }));
     expect(text(r)).toMatch(/^check_ratelimits: passed=false \(1\/2 checks passed\)/);
   });
 
   it("withholds plaintexts inside list items too", () => {
-    const body = { meta: { requestId: "r" }, data: [{ keyId: "key_1", plaintext: "acme_PLAIN1234567", start: "acme", createdAt: 1, enabled: true }], pagination: { hasMore: false } };
+    const body = {
+      meta: { requestId: "r" },
+      data: [{ keyId: "key_1", plaintext: "acme_PLAIN1234567", start: "acme", createdAt: 1, enabled: true }],
+      pagination: { hasMore: false },
+    };
     const r = successResult(tool("list_keys"), response(200, body), { hideSecrets: true });
     expect(JSON.stringify(r)).not.toContain("acme_PLAIN1234567");
     // The input is not mutated.
@@ -89,7 +103,19 @@ describe("apiErrorResult", () => {
   });
 
   it("403 names the missing permission from Unkey's detail and how to grant it", () => {
-    const r = apiErrorResult(tool("create_api"), { name: "x" }, response(403, envelope(403, "Insufficient Permissions", "Missing permission: 'api.*.create_api'", "https://unkey.com/docs/errors/unkey/authorization/insufficient_permissions")));
+    const r = apiErrorResult(
+      tool("create_api"),
+      { name: "x" },
+      response(
+        403,
+        envelope(
+          403,
+          "Insufficient Permissions",
+          "Missing permission: 'api.*.create_api'",
+          "https://unkey.com/docs/errors/unkey/authorization/insufficient_permissions",
+        ),
+      ),
+    );
     expect(r.isError).toBe(true);
     expect(text(r)).toContain("403 Insufficient Permissions");
     expect(text(r)).toContain("Request id: req_err");
@@ -98,7 +124,11 @@ describe("apiErrorResult", () => {
   });
 
   it("403 insufficient_permissions without a usable detail falls back to the tool's permission rule, ids filled in", () => {
-    const r = apiErrorResult(tool("get_api"), { apiId: "api_42" }, response(403, envelope(403, "Forbidden", "nope", "https://unkey.com/docs/errors/unkey/authorization/insufficient_permissions")));
+    const r = apiErrorResult(
+      tool("get_api"),
+      { apiId: "api_42" },
+      response(403, envelope(403, "Forbidden", "nope", "https://unkey.com/docs/errors/unkey/authorization/insufficient_permissions")),
+    );
     expect(text(r)).toContain("(api.*.read_api or api.api_42.read_api)");
     expect(text(r)).toContain("--permission 'api.*.read_api'");
   });
@@ -106,7 +136,11 @@ describe("apiErrorResult", () => {
   it("403 joins several CNF clauses with 'and'", () => {
     const t = tools.find((x) => x.permissions.length > 1);
     if (!t) throw new Error("no tool with two permission clauses");
-    const r = apiErrorResult(t, {}, response(403, envelope(403, "Forbidden", "nope", "https://unkey.com/docs/errors/unkey/authorization/insufficient_permissions")));
+    const r = apiErrorResult(
+      t,
+      {},
+      response(403, envelope(403, "Forbidden", "nope", "https://unkey.com/docs/errors/unkey/authorization/insufficient_permissions")),
+    );
     const parts = requiredPermissions(t, {});
     expect(text(r)).toContain(`lacks ${parts.join(" and ")}.`);
   });
@@ -118,7 +152,9 @@ describe("apiErrorResult", () => {
   });
 
   it("401 says the root key is invalid or revoked and where it comes from", () => {
-    const r = apiErrorResult(tool("get_api"), { apiId: "api_1" }, response(401, envelope(401, "Unauthorized", "The provided root key is invalid.", "t")), { rootKeySource: "UNKEY_ROOT_KEY" });
+    const r = apiErrorResult(tool("get_api"), { apiId: "api_1" }, response(401, envelope(401, "Unauthorized", "The provided root key is invalid.", "t")), {
+      rootKeySource: "UNKEY_ROOT_KEY",
+    });
     expect(text(r)).toMatch(/invalid, revoked or deleted/);
     expect(text(r)).toContain("UNKEY_ROOT_KEY");
   });
@@ -126,7 +162,11 @@ describe("apiErrorResult", () => {
   it("404 says what was looked up", () => {
     const r = apiErrorResult(tool("get_key"), { keyId: "key_missing" }, response(404, envelope(404, "Not Found", "The key does not exist.", "t")));
     expect(text(r)).toContain('The key does not exist (looked up keyId="key_missing")');
-    const bare = apiErrorResult(tool("get_key"), { keyId: "key_missing" }, response(404, { meta: { requestId: "r" }, error: { title: "Not Found", status: 404 } }));
+    const bare = apiErrorResult(
+      tool("get_key"),
+      { keyId: "key_missing" },
+      response(404, { meta: { requestId: "r" }, error: { title: "Not Found", status: 404 } }),
+    );
     expect(text(bare)).toContain('nothing was found for keyId="key_missing"');
   });
 
@@ -134,10 +174,13 @@ describe("apiErrorResult", () => {
     const r = apiErrorResult(
       tool("create_api"),
       { name: "x" },
-      response(400, envelope(400, "Bad Request", "POST request body for '/v2/apis.createApi' failed to validate schema", "t", [
-        { location: "/properties/name/minLength", message: "minLength: got 1, want 3" },
-        { location: "/required", message: "missing properties: 'name'", fix: "add name" },
-      ])),
+      response(
+        400,
+        envelope(400, "Bad Request", "POST request body for '/v2/apis.createApi' failed to validate schema", "t", [
+          { location: "/properties/name/minLength", message: "minLength: got 1, want 3" },
+          { location: "/required", message: "missing properties: 'name'", fix: "add name" },
+        ]),
+      ),
     );
     expect(text(r)).toContain("- /properties/name/minLength: minLength: got 1, want 3");
     expect(text(r)).toContain("(fix: add name)");
@@ -195,7 +238,9 @@ describe("other error results", () => {
   });
 
   it("missing root key says how to set UNKEY_ROOT_KEY", () => {
-    expect(text(missingRootKeyResult(tool("get_api")))).toMatch(/no Unkey root key is configured\. Nothing was sent to Unkey\. Hint: set the UNKEY_ROOT_KEY environment variable/);
+    expect(text(missingRootKeyResult(tool("get_api")))).toMatch(
+      /no Unkey root key is configured\. Nothing was sent to Unkey\. Hint: set the UNKEY_ROOT_KEY environment variable/,
+    );
   });
 
   it("network errors say whether anything may have changed", () => {

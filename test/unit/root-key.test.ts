@@ -57,7 +57,9 @@ describe("every root-key source uses it", () => {
   it("UNKEY_ROOT_KEY (stdio)", () => {
     expect(parseConfig("stdio", [], { UNKEY_ROOT_KEY: `"Bearer ${KEY}"` }).rootKey).toBe(KEY);
     expect(parseConfig("stdio", [], { UNKEY_ROOT_KEY: '""' }).rootKey).toBeUndefined();
-    expect(() => parseConfig("stdio", [], { UNKEY_ROOT_KEY: "%UNKEY_ROOT_KEY%" })).toThrow(/UNKEY_ROOT_KEY holds the unexpanded placeholder "%UNKEY_ROOT_KEY%".*UNKEY_ROOT_KEY was not expanded/);
+    expect(() => parseConfig("stdio", [], { UNKEY_ROOT_KEY: "%UNKEY_ROOT_KEY%" })).toThrow(
+      /UNKEY_ROOT_KEY holds the unexpanded placeholder "%UNKEY_ROOT_KEY%".*UNKEY_ROOT_KEY was not expanded/,
+    );
     expect(() => parseConfig("stdio", [], { UNKEY_ROOT_KEY: "${}" })).toThrow(/names no variable/);
   });
 
@@ -71,7 +73,11 @@ describe("every root-key source uses it", () => {
   });
 
   it("HTTP headers", () => {
-    expect(resolveRootKeyFromHeaders({ "mcp-unkey-bearer-auth": `'${KEY}'` }, "MCP-UNKEY-BEARER-AUTH")).toEqual({ ok: true, rootKey: KEY, header: "MCP-UNKEY-BEARER-AUTH" });
+    expect(resolveRootKeyFromHeaders({ "mcp-unkey-bearer-auth": `'${KEY}'` }, "MCP-UNKEY-BEARER-AUTH")).toEqual({
+      ok: true,
+      rootKey: KEY,
+      header: "MCP-UNKEY-BEARER-AUTH",
+    });
     expect(resolveRootKeyFromHeaders({ authorization: `Bearer ${KEY}` }, "MCP-UNKEY-BEARER-AUTH")).toMatchObject({ ok: true, rootKey: KEY });
     const pct = resolveRootKeyFromHeaders({ "mcp-unkey-bearer-auth": "%UNKEY_ROOT_KEY%" }, "MCP-UNKEY-BEARER-AUTH");
     expect(pct).toMatchObject({ ok: false, reason: "unexpanded" });

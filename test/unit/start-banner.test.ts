@@ -14,7 +14,14 @@ const server = {
   port: 3000,
   endpoints: [
     { name: "v2", path: "/mcp/v2", profile: "full", header: "MCP-UNKEY-BEARER-AUTH", url: "http://127.0.0.1:3000/mcp/v2", toolCount: 41 },
-    { name: "ratelimits", path: "/mcp/ratelimits/", profile: "ratelimits", header: "MCP-UNKEY-V2-ROOT-KEY", url: "http://127.0.0.1:3000/mcp/ratelimits/", toolCount: 7 },
+    {
+      name: "ratelimits",
+      path: "/mcp/ratelimits/",
+      profile: "ratelimits",
+      header: "MCP-UNKEY-V2-ROOT-KEY",
+      url: "http://127.0.0.1:3000/mcp/ratelimits/",
+      toolCount: 7,
+    },
   ],
 } as unknown as RunningHttpServer;
 

@@ -28,7 +28,10 @@ describe("timestamps", () => {
   });
 
   it("refuse a past time where the API needs a future one, but not where any time will do", () => {
-    expect(toUnixMs("2020-01-01T00:00:00Z", "future", NOW)).toMatchObject({ ok: false, problem: expect.stringMatching(/^is in the past \(2020-01-01T00:00:00Z; now is 2026-12-02/) });
+    expect(toUnixMs("2020-01-01T00:00:00Z", "future", NOW)).toMatchObject({
+      ok: false,
+      problem: expect.stringMatching(/^is in the past \(2020-01-01T00:00:00Z; now is 2026-12-02/),
+    });
     expect(toUnixMs("2020-01-01T00:00:00Z", "timestamp", NOW)).toEqual({ ok: true, value: Date.parse("2020-01-01T00:00:00Z") });
   });
 
@@ -58,19 +61,45 @@ describe("durations", () => {
 
 describe("prepareArguments with the contract's marks", () => {
   it("converts times and fills MCP defaults in a copy; the caller's object is untouched", () => {
-    const args = { apiId: "api_1", expires: "P1D", ratelimits: [{ name: "r", limit: 1, duration: "PT1M" }, { name: "s", limit: 1, duration: 1000, autoApply: false }] };
+    const args = {
+      apiId: "api_1",
+      expires: "P1D",
+      ratelimits: [
+        { name: "r", limit: 1, duration: "PT1M" },
+        { name: "s", limit: 1, duration: 1000, autoApply: false },
+      ],
+    };
     const r = prepareArguments(tool("create_key").argumentRules, args, NOW);
-    expect(r).toEqual({ ok: true, args: { apiId: "api_1", expires: NOW + DAY, ratelimits: [{ name: "r", limit: 1, duration: 60_000, autoApply: true }, { name: "s", limit: 1, duration: 1000, autoApply: false }] } });
+    expect(r).toEqual({
+      ok: true,
+      args: {
+        apiId: "api_1",
+        expires: NOW + DAY,
+        ratelimits: [
+          { name: "r", limit: 1, duration: 60_000, autoApply: true },
+          { name: "s", limit: 1, duration: 1000, autoApply: false },
+        ],
+      },
+    });
     expect(args.expires).toBe("P1D");
   });
 
   it("takes an ISO duration for how long a rerolled key's predecessor stays valid", () => {
-    expect(prepareArguments(tool("reroll_key").argumentRules, { keyId: "key_1", expiration: "PT1H" }, NOW)).toEqual({ ok: true, args: { keyId: "key_1", expiration: 3_600_000 } });
-    expect(prepareArguments(tool("reroll_key").argumentRules, { keyId: "key_1", expiration: 0 }, NOW)).toEqual({ ok: true, args: { keyId: "key_1", expiration: 0 } });
+    expect(prepareArguments(tool("reroll_key").argumentRules, { keyId: "key_1", expiration: "PT1H" }, NOW)).toEqual({
+      ok: true,
+      args: { keyId: "key_1", expiration: 3_600_000 },
+    });
+    expect(prepareArguments(tool("reroll_key").argumentRules, { keyId: "key_1", expiration: 0 }, NOW)).toEqual({
+      ok: true,
+      args: { keyId: "key_1", expiration: 0 },
+    });
   });
 
   it("keeps null where the API reads null as 'clear' (update_key expires)", () => {
-    expect(prepareArguments(tool("update_key").argumentRules, { keyId: "key_1", expires: null }, NOW)).toEqual({ ok: true, args: { keyId: "key_1", expires: null } });
+    expect(prepareArguments(tool("update_key").argumentRules, { keyId: "key_1", expires: null }, NOW)).toEqual({
+      ok: true,
+      args: { keyId: "key_1", expires: null },
+    });
   });
 
   it("names every bad field with its index", () => {
@@ -87,7 +116,8 @@ describe("prepareArguments with the contract's marks", () => {
   });
 
   it("shows the model a number-or-string field with one phrase, and omits autoApply from required", () => {
-    const item = ((tool("create_key").inputSchema.properties as Record<string, { items: { properties: Record<string, unknown>; required: string[] } }>).ratelimits).items;
+    const item = (tool("create_key").inputSchema.properties as Record<string, { items: { properties: Record<string, unknown>; required: string[] } }>)
+      .ratelimits.items;
     expect(item.required).not.toContain("autoApply");
     expect(item.properties.autoApply).toMatchObject({ type: "boolean", default: true, description: expect.stringContaining("false") });
     expect(item.properties.duration).toEqual({ type: ["integer", "string"], description: "ms or ISO duration (PT1H)." });

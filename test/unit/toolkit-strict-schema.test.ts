@@ -72,7 +72,14 @@ describe("dropStrictNulls", () => {
 describe("buildApprovalPreview", () => {
   it("redacts secret arguments and names the read tool of the target rule", () => {
     const verify = tool("verify_key");
-    const preview = buildApprovalPreview({ tool: { ...verify, target: { operation: "keys.getKey", args: { keyId: "keyId" }, label: "name" } }, args: { key: "sk_live_plaintext", keyId: "key_1" }, safety: "destructive" }, tools);
+    const preview = buildApprovalPreview(
+      {
+        tool: { ...verify, target: { operation: "keys.getKey", args: { keyId: "keyId" }, label: "name" } },
+        args: { key: "sk_live_plaintext", keyId: "key_1" },
+        safety: "destructive",
+      },
+      tools,
+    );
     expect(preview.arguments).toEqual({ key: "[REDACTED]", keyId: "key_1" });
     expect(preview.target).toEqual({ readTool: "get_key", lookup: { keyId: "key_1" }, label: "name" });
   });

@@ -13,24 +13,9 @@
  */
 import { DuckDBInstance, DuckDBTypeId, type DuckDBConnection, type DuckDBType } from "@duckdb/node-api";
 import { CLICKHOUSE_FUNCTIONS } from "./functions.js";
-import {
-  executionTimeout,
-  invalidQuery,
-  invalidQueryType,
-  memoryLimitExceeded,
-  rangeExceedsRetention,
-  rowsLimitExceeded,
-} from "./errors.js";
+import { executionTimeout, invalidQuery, invalidQueryType, memoryLimitExceeded, rangeExceedsRetention, rowsLimitExceeded } from "./errors.js";
 import { GRANULARITIES, MAX_QUERY_BYTES, prepareQuery, TABLES, type Granularity, type Obj, type Templates } from "./query.js";
-import type {
-  Analytics,
-  AnalyticsKind,
-  AnalyticsLimits,
-  AnalyticsRow,
-  AnalyticsScope,
-  RatelimitEvent,
-  VerificationEvent,
-} from "./types.js";
+import type { Analytics, AnalyticsKind, AnalyticsLimits, AnalyticsRow, AnalyticsScope, RatelimitEvent, VerificationEvent } from "./types.js";
 
 const S = "unkey_store";
 
@@ -69,17 +54,39 @@ function schemaSql(): string {
 }
 
 const KV_JSON = {
-  requestId: "VARCHAR", time: "BIGINT", workspaceId: "VARCHAR", keySpaceId: "VARCHAR", identityId: "VARCHAR", externalId: "VARCHAR",
-  keyId: "VARCHAR", region: "VARCHAR", outcome: "VARCHAR", tags: ["VARCHAR"], spentCredits: "BIGINT", latency: "DOUBLE",
+  requestId: "VARCHAR",
+  time: "BIGINT",
+  workspaceId: "VARCHAR",
+  keySpaceId: "VARCHAR",
+  identityId: "VARCHAR",
+  externalId: "VARCHAR",
+  keyId: "VARCHAR",
+  region: "VARCHAR",
+  outcome: "VARCHAR",
+  tags: ["VARCHAR"],
+  spentCredits: "BIGINT",
+  latency: "DOUBLE",
 };
 const RL_JSON = {
-  requestId: "VARCHAR", time: "BIGINT", workspaceId: "VARCHAR", namespaceId: "VARCHAR", identifier: "VARCHAR", passed: "BOOLEAN",
-  latency: "DOUBLE", overrideId: "VARCHAR", limit: "BIGINT", remaining: "BIGINT", resetAt: "BIGINT", tokens: "BIGINT",
+  requestId: "VARCHAR",
+  time: "BIGINT",
+  workspaceId: "VARCHAR",
+  namespaceId: "VARCHAR",
+  identifier: "VARCHAR",
+  passed: "BOOLEAN",
+  latency: "DOUBLE",
+  overrideId: "VARCHAR",
+  limit: "BIGINT",
+  remaining: "BIGINT",
+  resetAt: "BIGINT",
+  tokens: "BIGINT",
 };
 
 /** A batch of events (a JSON array of VerificationEvent / RatelimitEvent, in column order) into a stage table. */
 function stageSql(table: string, shape: Record<string, unknown>): string {
-  const cols = Object.keys(shape).map((k) => `e."${k}"`).join(", ");
+  const cols = Object.keys(shape)
+    .map((k) => `e."${k}"`)
+    .join(", ");
   return `INSERT INTO ${S}.${table} SELECT ${cols} FROM (SELECT unnest(from_json($1::JSON, '${JSON.stringify([shape])}')) AS e)`;
 }
 const STAGE_VERIFICATIONS = stageSql("kv_stage", KV_JSON);
@@ -146,9 +153,7 @@ function scopedViewsSql(kind: AnalyticsKind, scope: AnalyticsScope, cutoffMs: nu
         : "";
   const prefix = kind === "verifications" ? "kv" : "rl";
   const t = TABLES[kind];
-  const views = [
-    `CREATE OR REPLACE TEMP VIEW ${t.raw} AS SELECT * FROM ${S}.${prefix}_raw WHERE ${ws}${filter} AND time >= ${cutoffMs}`,
-  ];
+  const views = [`CREATE OR REPLACE TEMP VIEW ${t.raw} AS SELECT * FROM ${S}.${prefix}_raw WHERE ${ws}${filter} AND time >= ${cutoffMs}`];
   for (const g of GRANULARITIES) {
     const cutoff = `${BUCKET[g].expr(String(cutoffMs))}`;
     // Each flush adds partial rows per bucket, as ClickHouse parts do before a merge (compact()
@@ -196,7 +201,8 @@ function safeMessage(message: string): string {
   return first.replace(/'[^']*'/g, "'…'").replace(/"[^"]*"/g, '"…"');
 }
 
-const STATEMENT_WORDS = /^(INSERT|UPDATE|DELETE|DROP|ALTER|CREATE|TRUNCATE|GRANT|REVOKE|ATTACH|DETACH|COPY|SET|RESET|PRAGMA|INSTALL|LOAD|CALL|EXPORT|IMPORT|VACUUM|CHECKPOINT|EXPLAIN|DESCRIBE|SHOW|SUMMARIZE|USE|BEGIN|START|COMMIT|ROLLBACK|ABORT|MERGE|UPSERT|REPLACE|OPTIMIZE|SYSTEM|KILL|RENAME|EXCHANGE|PREPARE|EXECUTE|DEALLOCATE|UPDATE|COMMENT|ANALYZE)\b/i;
+const STATEMENT_WORDS =
+  /^(INSERT|UPDATE|DELETE|DROP|ALTER|CREATE|TRUNCATE|GRANT|REVOKE|ATTACH|DETACH|COPY|SET|RESET|PRAGMA|INSTALL|LOAD|CALL|EXPORT|IMPORT|VACUUM|CHECKPOINT|EXPLAIN|DESCRIBE|SHOW|SUMMARIZE|USE|BEGIN|START|COMMIT|ROLLBACK|ABORT|MERGE|UPSERT|REPLACE|OPTIMIZE|SYSTEM|KILL|RENAME|EXCHANGE|PREPARE|EXECUTE|DEALLOCATE|UPDATE|COMMENT|ANALYZE)\b/i;
 
 function leadingWord(sql: string): string {
   const stripped = sql.replace(/^(\s|--[^\n]*\n?|\/\*[\s\S]*?\*\/|\()+/, "");
@@ -233,7 +239,7 @@ class DuckDbAnalytics implements Analytics {
       expr: (sql) => {
         const t = compiled.get(`SELECT ${sql}`);
         if (!t) throw new Error(`analytics template not compiled: ${sql}`);
-        return structuredClone(((t.select_list as Obj[])[0]) as Obj);
+        return structuredClone((t.select_list as Obj[])[0] as Obj);
       },
       query: (sql) => {
         const t = compiled.get(sql);
@@ -336,9 +342,7 @@ class DuckDbAnalytics implements Analytics {
       throw invalidQuery(`The query is ${Buffer.byteLength(sql, "utf8")} bytes; the limit is ${MAX_QUERY_BYTES} bytes (16 KiB).`);
     }
     if (/\bWITH\s+FILL\b/i.test(sql)) {
-      throw invalidQuery(
-        "ORDER BY … WITH FILL is ClickHouse-only and not supported by the local API. Drop WITH FILL and fill missing buckets in the client.",
-      );
+      throw invalidQuery("ORDER BY … WITH FILL is ClickHouse-only and not supported by the local API. Drop WITH FILL and fill missing buckets in the client.");
     }
     await this.flush();
     const parsed = await this.parse(sql);
@@ -484,7 +488,7 @@ export async function openDuckDbAnalytics(
     const reader = await writer.runAndReadAll("SELECT json_serialize_sql($1::VARCHAR) AS j", [sql]);
     const tree = JSON.parse(fixQueryLocations(String(reader.getRows()[0]?.[0] ?? ""))) as Obj;
     if (tree.error === true) throw new Error(`analytics template does not parse: ${sql}: ${String(tree.error_message)}`);
-    compiled.set(sql, ((tree.statements as Obj[])[0]!.node) as Obj);
+    compiled.set(sql, (tree.statements as Obj[])[0]!.node as Obj);
   }
   return new DuckDbAnalytics(instance, writer, limits, onError, compiled);
 }

@@ -34,11 +34,19 @@ export function rangeExceedsRetention(bound: string, earliest: string, days: num
 }
 
 export function executionTimeout(ms: number): ApiError {
-  return new ApiError(422, "user/unprocessable_entity/query_execution_timeout", `Query exceeded the maximum execution time of ${ms} ms. Add filters, narrow the time range or use an aggregated table.`);
+  return new ApiError(
+    422,
+    "user/unprocessable_entity/query_execution_timeout",
+    `Query exceeded the maximum execution time of ${ms} ms. Add filters, narrow the time range or use an aggregated table.`,
+  );
 }
 
 export function memoryLimitExceeded(what: string): ApiError {
-  return new ApiError(422, "user/unprocessable_entity/query_memory_limit_exceeded", `Query exceeded the memory limit: ${what}. Aggregate, add a LIMIT or narrow the time range.`);
+  return new ApiError(
+    422,
+    "user/unprocessable_entity/query_memory_limit_exceeded",
+    `Query exceeded the memory limit: ${what}. Aggregate, add a LIMIT or narrow the time range.`,
+  );
 }
 
 export function rowsLimitExceeded(rows: number, limit: number): ApiError {

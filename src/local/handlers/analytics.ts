@@ -37,11 +37,11 @@ function scopeFor(ctx: RequestContext, kind: AnalyticsKind): AnalyticsScope {
 
 export const analyticsHandlers = {
   "analytics.getVerifications": async (ctx, body) => {
-  const scope = scopeFor(ctx, "verifications");
-  return { data: await ctx.analytics.query("verifications", body.query, scope, ctx.now) };
+    const scope = scopeFor(ctx, "verifications");
+    return { data: await ctx.analytics.query("verifications", body.query, scope, ctx.now) };
   },
   "analytics.getRatelimits": async (ctx, body) => {
-  const scope = scopeFor(ctx, "ratelimits");
-  return { data: await ctx.analytics.query("ratelimits", body.query, scope, ctx.now) };
+    const scope = scopeFor(ctx, "ratelimits");
+    return { data: await ctx.analytics.query("ratelimits", body.query, scope, ctx.now) };
   },
 } satisfies HandlerGroup;

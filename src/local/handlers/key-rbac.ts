@@ -48,7 +48,13 @@ export const keyRbacHandlers = {
     ctx.db.tx(() => {
       const { key, api } = loadKey(ctx, body.keyId);
       requireAll(ctx, [apiPerm(api.id, "update_key"), ["rbac.*.add_permission_to_key"]]);
-      addKeyPermissions(ctx.db, ctx.workspaceId, key.id, permissionsForGrant(ctx, body.permissions).map((p) => p.id), ctx.now);
+      addKeyPermissions(
+        ctx.db,
+        ctx.workspaceId,
+        key.id,
+        permissionsForGrant(ctx, body.permissions).map((p) => p.id),
+        ctx.now,
+      );
       return { data: directPermissions(ctx, key.id) };
     }),
 
@@ -68,7 +74,13 @@ export const keyRbacHandlers = {
     ctx.db.tx(() => {
       const { key, api } = loadKey(ctx, body.keyId);
       requireAll(ctx, [apiPerm(api.id, "update_key"), ["rbac.*.add_permission_to_key"], ["rbac.*.remove_permission_from_key"]]);
-      setKeyPermissions(ctx.db, ctx.workspaceId, key.id, permissionsForGrant(ctx, body.permissions).map((p) => p.id), ctx.now);
+      setKeyPermissions(
+        ctx.db,
+        ctx.workspaceId,
+        key.id,
+        permissionsForGrant(ctx, body.permissions).map((p) => p.id),
+        ctx.now,
+      );
       return { data: directPermissions(ctx, key.id) };
     }),
 
@@ -76,7 +88,13 @@ export const keyRbacHandlers = {
     ctx.db.tx(() => {
       const { key, api } = loadKey(ctx, body.keyId);
       requireAll(ctx, [apiPerm(api.id, "update_key"), ["rbac.*.add_role_to_key"]]);
-      addKeyRoles(ctx.db, ctx.workspaceId, key.id, resolveRoles(ctx, body.roles).map((r) => r.id), ctx.now);
+      addKeyRoles(
+        ctx.db,
+        ctx.workspaceId,
+        key.id,
+        resolveRoles(ctx, body.roles).map((r) => r.id),
+        ctx.now,
+      );
       return { data: keyRoles(ctx, key.id) };
     }),
 
@@ -92,7 +110,13 @@ export const keyRbacHandlers = {
     ctx.db.tx(() => {
       const { key, api } = loadKey(ctx, body.keyId);
       requireAll(ctx, [apiPerm(api.id, "update_key")]);
-      setKeyRoles(ctx.db, ctx.workspaceId, key.id, resolveRoles(ctx, body.roles).map((r) => r.id), ctx.now);
+      setKeyRoles(
+        ctx.db,
+        ctx.workspaceId,
+        key.id,
+        resolveRoles(ctx, body.roles).map((r) => r.id),
+        ctx.now,
+      );
       return { data: keyRoles(ctx, key.id) };
     }),
 } satisfies HandlerGroup;

@@ -141,9 +141,22 @@ export const keyHandlers = {
         replaceRatelimits(ctx, { keyId: key.id }, body.ratelimits);
       }
       if (body.permissions !== undefined) {
-        setKeyPermissions(ctx.db, ctx.workspaceId, key.id, ensurePermissions(ctx, body.permissions).map((p) => p.id), ctx.now);
+        setKeyPermissions(
+          ctx.db,
+          ctx.workspaceId,
+          key.id,
+          ensurePermissions(ctx, body.permissions).map((p) => p.id),
+          ctx.now,
+        );
       }
-      if (body.roles !== undefined) setKeyRoles(ctx.db, ctx.workspaceId, key.id, resolveRoles(ctx, body.roles).map((r) => r.id), ctx.now);
+      if (body.roles !== undefined)
+        setKeyRoles(
+          ctx.db,
+          ctx.workspaceId,
+          key.id,
+          resolveRoles(ctx, body.roles).map((r) => r.id),
+          ctx.now,
+        );
       updateKeyRow(ctx.db, key.id, patch, ctx.now);
       return { data: {} };
     }),
@@ -178,8 +191,7 @@ export const keyHandlers = {
       updateKeyRow(ctx.db, key.id, { remaining, refillAmount, refillDay }, ctx.now);
       const data: ResponseData<"keys.updateCredits"> = { remaining };
       if (remaining !== null && refillAmount !== null) {
-        data.refill =
-          refillDay === null ? { interval: "daily", amount: refillAmount } : { interval: "monthly", amount: refillAmount, refillDay };
+        data.refill = refillDay === null ? { interval: "daily", amount: refillAmount } : { interval: "monthly", amount: refillAmount, refillDay };
       }
       return { data };
     }),
@@ -277,7 +289,11 @@ function updatedCredits(key: KeyRow, credits: NonNullable<RequestBody<"keys.upda
     const refill = credits.refill;
     if (refill.interval === "daily" && refill.refillDay !== undefined) {
       throw badRequest("refillDay is only allowed with the monthly interval.", [
-        { location: "body.credits.refill.refillDay", message: "body.credits.refill.refillDay must be absent when interval is daily", fix: "Remove refillDay or use interval monthly." },
+        {
+          location: "body.credits.refill.refillDay",
+          message: "body.credits.refill.refillDay must be absent when interval is daily",
+          fix: "Remove refillDay or use interval monthly.",
+        },
       ]);
     }
     const cols = refillColumns(refill, "body.credits.refill");
@@ -288,7 +304,11 @@ function updatedCredits(key: KeyRow, credits: NonNullable<RequestBody<"keys.upda
   if (remaining === null) {
     if (credits.refill) {
       throw badRequest("credits.remaining must be set when credits.refill is used.", [
-        { location: "body.credits.remaining", message: "body.credits.remaining is required with body.credits.refill", fix: "Set remaining to the starting balance." },
+        {
+          location: "body.credits.remaining",
+          message: "body.credits.remaining is required with body.credits.refill",
+          fix: "Set remaining to the starting balance.",
+        },
       ]);
     }
     refillAmount = null;

@@ -55,7 +55,14 @@ export const permissionHandlers = {
         throw conflict("permission", `A permission with slug '${body.slug}' already exists in this workspace.`);
       }
       const id = newId("perm");
-      insertPermission(ctx.db, { id, workspace_id: ctx.workspaceId, name: body.name, slug: body.slug, description: body.description ?? null, created_at: ctx.now });
+      insertPermission(ctx.db, {
+        id,
+        workspace_id: ctx.workspaceId,
+        name: body.name,
+        slug: body.slug,
+        description: body.description ?? null,
+        created_at: ctx.now,
+      });
       return { data: { permissionId: id } };
     });
   },
@@ -91,7 +98,13 @@ export const permissionHandlers = {
       const id = newId("role");
       insertRole(ctx.db, { id, workspace_id: ctx.workspaceId, name: body.name, description: body.description ?? null, created_at: ctx.now });
       if (body.permissions && body.permissions.length > 0) {
-        addRolePermissions(ctx.db, ctx.workspaceId, id, rolePermissionRows(ctx, body.permissions).map((p) => p.id), ctx.now);
+        addRolePermissions(
+          ctx.db,
+          ctx.workspaceId,
+          id,
+          rolePermissionRows(ctx, body.permissions).map((p) => p.id),
+          ctx.now,
+        );
       }
       return { data: { roleId: id } };
     });
@@ -123,7 +136,13 @@ export const permissionHandlers = {
     return ctx.db.tx(() => {
       const role = loadRole(ctx, body.roleId);
       const rows = rolePermissionRows(ctx, body.permissions);
-      setRolePermissions(ctx.db, ctx.workspaceId, role.id, rows.map((p) => p.id), ctx.now);
+      setRolePermissions(
+        ctx.db,
+        ctx.workspaceId,
+        role.id,
+        rows.map((p) => p.id),
+        ctx.now,
+      );
       return { data: getRolePermissions(ctx.db, role.id).map(permissionToJson) };
     });
   },

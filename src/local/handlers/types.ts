@@ -54,10 +54,7 @@ export type HandlerResult<Op extends OperationId = OperationId> = Op extends Ope
     : Omit<ResponseBody<Op>, "meta">
   : never;
 
-export type TypedHandler<Op extends OperationId> = (
-  ctx: RequestContext,
-  body: RequestBody<Op>,
-) => HandlerResult<Op> | Promise<HandlerResult<Op>>;
+export type TypedHandler<Op extends OperationId> = (ctx: RequestContext, body: RequestBody<Op>) => HandlerResult<Op> | Promise<HandlerResult<Op>>;
 
 /** A handler as the server calls it: the body is only known to be valid JSON for its operation. */
 export type Handler = (ctx: RequestContext, body: unknown) => HandlerResult | Promise<HandlerResult>;

@@ -21,17 +21,10 @@ export function findIdentity(db: Store, workspaceId: string, idOrExternalId: str
 
 /** A live identity by externalId only. */
 export function findIdentityByExternalId(db: Store, workspaceId: string, externalId: string): IdentityRow | undefined {
-  return db.get<IdentityRow>(
-    "SELECT * FROM identities WHERE workspace_id = ? AND external_id = ? AND deleted_at IS NULL",
-    workspaceId,
-    externalId,
-  );
+  return db.get<IdentityRow>("SELECT * FROM identities WHERE workspace_id = ? AND external_id = ? AND deleted_at IS NULL", workspaceId, externalId);
 }
 
-export function insertIdentity(
-  db: Store,
-  i: { id: string; workspaceId: string; externalId: string; meta: string | null; createdAt: number },
-): void {
+export function insertIdentity(db: Store, i: { id: string; workspaceId: string; externalId: string; meta: string | null; createdAt: number }): void {
   db.run(
     "INSERT INTO identities (id, workspace_id, external_id, meta, created_at) VALUES (?, ?, ?, ?, ?)",
     i.id,

@@ -7,19 +7,13 @@ import type { Store } from "./store.js";
 
 /** The key's direct permissions, by slug. */
 export function getKeyDirectPermissions(db: Store, keyId: string): PermissionRow[] {
-  return db.all<PermissionRow>(
-    "SELECT p.* FROM keys_permissions kp JOIN permissions p ON p.id = kp.permission_id WHERE kp.key_id = ? ORDER BY p.slug",
-    keyId,
-  );
+  return db.all<PermissionRow>("SELECT p.* FROM keys_permissions kp JOIN permissions p ON p.id = kp.permission_id WHERE kp.key_id = ? ORDER BY p.slug", keyId);
 }
 
 /** Slugs of the key's direct permissions. */
 export function getKeyDirectPermissionSlugs(db: Store, keyId: string): string[] {
   return db
-    .all<{ slug: string }>(
-      "SELECT p.slug FROM keys_permissions kp JOIN permissions p ON p.id = kp.permission_id WHERE kp.key_id = ? ORDER BY p.slug",
-      keyId,
-    )
+    .all<{ slug: string }>("SELECT p.slug FROM keys_permissions kp JOIN permissions p ON p.id = kp.permission_id WHERE kp.key_id = ? ORDER BY p.slug", keyId)
     .map((r) => r.slug);
 }
 
@@ -54,13 +48,7 @@ export function getKeyGrantIds(db: Store, keyId: string): { permissionIds: strin
 
 export function addKeyPermissions(db: Store, workspaceId: string, keyId: string, permissionIds: readonly string[], now: number): void {
   for (const pid of permissionIds) {
-    db.run(
-      "INSERT OR IGNORE INTO keys_permissions (key_id, permission_id, workspace_id, created_at) VALUES (?, ?, ?, ?)",
-      keyId,
-      pid,
-      workspaceId,
-      now,
-    );
+    db.run("INSERT OR IGNORE INTO keys_permissions (key_id, permission_id, workspace_id, created_at) VALUES (?, ?, ?, ?)", keyId, pid, workspaceId, now);
   }
 }
 

@@ -121,11 +121,7 @@ export function deleteKeyPermanently(db: Store, keyId: string): void {
 }
 
 /** One page of a keyspace's live keys in id order from `cursor`, optionally only one identity's. */
-export function listLiveKeys(
-  db: Store,
-  keySpaceId: string,
-  page: { cursor: string; limit: number; identityId?: string },
-): KeyRow[] {
+export function listLiveKeys(db: Store, keySpaceId: string, page: { cursor: string; limit: number; identityId?: string }): KeyRow[] {
   if (page.identityId !== undefined) {
     return db.all<KeyRow>(
       "SELECT * FROM keys WHERE key_space_id = ? AND deleted_at IS NULL AND identity_id = ? AND id >= ? ORDER BY id LIMIT ?",

@@ -21,10 +21,7 @@ export function getIdentityRatelimits(db: Store, identityId: string): RatelimitC
   return db.all<RatelimitConfigRow>("SELECT * FROM ratelimit_configs WHERE identity_id = ? ORDER BY rowid", identityId);
 }
 
-export function insertRatelimitConfig(
-  db: Store,
-  c: { id: string; workspaceId: string; owner: RatelimitOwner; now: number } & RatelimitInput,
-): void {
+export function insertRatelimitConfig(db: Store, c: { id: string; workspaceId: string; owner: RatelimitOwner; now: number } & RatelimitInput): void {
   db.run(
     'INSERT INTO ratelimit_configs (id, workspace_id, name, "limit", duration, auto_apply, key_id, identity_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
     c.id,

@@ -45,13 +45,7 @@ export function upsertOverride(
 ): string {
   const existing = db.get<{ id: string }>("SELECT id FROM ratelimit_overrides WHERE namespace_id = ? AND identifier = ?", o.namespaceId, o.identifier);
   if (existing) {
-    db.run(
-      'UPDATE ratelimit_overrides SET "limit" = ?, duration = ?, updated_at = ?, deleted_at = NULL WHERE id = ?',
-      o.limit,
-      o.duration,
-      o.now,
-      existing.id,
-    );
+    db.run('UPDATE ratelimit_overrides SET "limit" = ?, duration = ?, updated_at = ?, deleted_at = NULL WHERE id = ?', o.limit, o.duration, o.now, existing.id);
     return existing.id;
   }
   db.run(
@@ -70,11 +64,7 @@ export function upsertOverride(
 /** Soft-deletes the live override with exactly this identifier; false when there is none. */
 export function softDeleteOverride(db: Store, namespaceId: string, identifier: string, now: number): boolean {
   return (
-    db.run(
-      "UPDATE ratelimit_overrides SET deleted_at = ? WHERE namespace_id = ? AND identifier = ? AND deleted_at IS NULL",
-      now,
-      namespaceId,
-      identifier,
-    ).changes > 0
+    db.run("UPDATE ratelimit_overrides SET deleted_at = ? WHERE namespace_id = ? AND identifier = ? AND deleted_at IS NULL", now, namespaceId, identifier)
+      .changes > 0
   );
 }

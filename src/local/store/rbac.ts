@@ -111,13 +111,7 @@ export function getRolePermissions(db: Store, roleId: string): PermissionRow[] {
 
 export function addRolePermissions(db: Store, workspaceId: string, roleId: string, permissionIds: readonly string[], now: number): void {
   for (const pid of permissionIds) {
-    db.run(
-      "INSERT OR IGNORE INTO roles_permissions (role_id, permission_id, workspace_id, created_at) VALUES (?, ?, ?, ?)",
-      roleId,
-      pid,
-      workspaceId,
-      now,
-    );
+    db.run("INSERT OR IGNORE INTO roles_permissions (role_id, permission_id, workspace_id, created_at) VALUES (?, ?, ?, ?)", roleId, pid, workspaceId, now);
   }
 }
 

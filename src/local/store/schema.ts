@@ -243,9 +243,7 @@ export const SCHEMA_VERSION = MIGRATIONS.length;
 export function migrate(db: Database): void {
   const current = db.pragma("user_version", { simple: true }) as number;
   if (current > SCHEMA_VERSION) {
-    throw new Error(
-      `The local API data was written by a newer version (schema ${current}, this build knows ${SCHEMA_VERSION}).`,
-    );
+    throw new Error(`The local API data was written by a newer version (schema ${current}, this build knows ${SCHEMA_VERSION}).`);
   }
   for (let v = current; v < SCHEMA_VERSION; v++) {
     try {

@@ -137,10 +137,7 @@ class Parser {
         return expr;
       }
       case "eof":
-        throw new PermissionQuerySyntaxError(
-          "Unexpected end of query. Expected a permission identifier or opening parenthesis.",
-          t.pos,
-        );
+        throw new PermissionQuerySyntaxError("Unexpected end of query. Expected a permission identifier or opening parenthesis.", t.pos);
       default:
         throw new PermissionQuerySyntaxError(
           `Unexpected token '${t.value}' at position ${t.pos}. Expected a permission identifier or opening parenthesis.`,

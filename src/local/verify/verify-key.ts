@@ -30,22 +30,9 @@ import { parseJsonObject, type RatelimitConfigRow } from "../store/rows.js";
 import { ratelimitToJson, type RatelimitJson } from "../handlers/shapes.js";
 import { limiterFor } from "../ratelimit/limiters.js";
 import type { LimitCheck } from "../ratelimit/sliding-window.js";
-import {
-  evaluatePermissionQuery,
-  parsePermissionQuery,
-  PermissionQuerySyntaxError,
-  type PermissionQuery,
-} from "./permission-query.js";
+import { evaluatePermissionQuery, parsePermissionQuery, PermissionQuerySyntaxError, type PermissionQuery } from "./permission-query.js";
 
-export type VerifyCode =
-  | "VALID"
-  | "NOT_FOUND"
-  | "FORBIDDEN"
-  | "INSUFFICIENT_PERMISSIONS"
-  | "USAGE_EXCEEDED"
-  | "RATE_LIMITED"
-  | "DISABLED"
-  | "EXPIRED";
+export type VerifyCode = "VALID" | "NOT_FOUND" | "FORBIDDEN" | "INSUFFICIENT_PERMISSIONS" | "USAGE_EXCEEDED" | "RATE_LIMITED" | "DISABLED" | "EXPIRED";
 
 export interface VerifyKeyRequest {
   key: string;
@@ -229,9 +216,7 @@ function parseQuery(text: string): PermissionQuery {
     return parsePermissionQuery(text);
   } catch (err) {
     if (err instanceof PermissionQuerySyntaxError) {
-      throw new ApiError(400, "user/bad_request/permissions_query_syntax_error", err.message, [
-        { location: "body.permissions", message: err.message },
-      ]);
+      throw new ApiError(400, "user/bad_request/permissions_query_syntax_error", err.message, [{ location: "body.permissions", message: err.message }]);
     }
     throw err;
   }

@@ -109,7 +109,14 @@ export function createConfirmGuard(opts: ConfirmGuardOptions): ConfirmGuard {
       if (!p.ok) return { kind: "unresolved", response: p.response };
       const expiresAt = now() + opts.ttlMs;
       const token = signToken(
-        { tool: tool.name, args: digest(args), target: digest(p.state), key: rootKeyFingerprint(rootKey), exp: expiresAt, nonce: randomBytes(12).toString("base64url") },
+        {
+          tool: tool.name,
+          args: digest(args),
+          target: digest(p.state),
+          key: rootKeyFingerprint(rootKey),
+          exp: expiresAt,
+          nonce: randomBytes(12).toString("base64url"),
+        },
         opts.secret,
       );
       return { kind: "ask", preview: p.preview, token, expiresAt };

@@ -58,7 +58,11 @@ export async function redisLedger(url: string, onError: (err: Error) => void): P
   const createClient = mod.createClient ?? mod.default?.createClient;
   // No offline queue: while Redis is unreachable a check fails at once (and the call is
   // refused) instead of waiting for a reconnect.
-  const client = createClient({ url, disableOfflineQueue: true, socket: { connectTimeout: 5000, reconnectStrategy: (retries: number) => Math.min(retries * 200, 2000) } }) as unknown as MinimalRedis;
+  const client = createClient({
+    url,
+    disableOfflineQueue: true,
+    socket: { connectTimeout: 5000, reconnectStrategy: (retries: number) => Math.min(retries * 200, 2000) },
+  }) as unknown as MinimalRedis;
   client.on("error", onError);
   await client.connect();
   return {

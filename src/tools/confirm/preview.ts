@@ -74,7 +74,11 @@ async function previewFor(tool: ToolDefinition, args: Data, read: Reader): Promi
     case "permissions.deletePermission": {
       const p = await must(read, "permissions.getPermission", { permission: args.permission });
       return done(
-        { summary: `Deletes permission ${p.slug} (${p.id}).`, effects: [`Every key and role holding ${p.slug} loses it; verifications that require it fail.`], target: { kind: "permission", id: str(p.id), name: str(p.slug) } },
+        {
+          summary: `Deletes permission ${p.slug} (${p.id}).`,
+          effects: [`Every key and role holding ${p.slug} loses it; verifications that require it fail.`],
+          target: { kind: "permission", id: str(p.id), name: str(p.slug) },
+        },
         p,
       );
     }
@@ -84,7 +88,9 @@ async function previewFor(tool: ToolDefinition, args: Data, read: Reader): Promi
       return done(
         {
           summary: `Deletes role ${r.name} (${r.id}).`,
-          effects: [`Every key with role ${r.name} loses it${perms.length ? ` and the permissions it grants: ${perms.join(", ")}` : ""} (unless granted otherwise).`],
+          effects: [
+            `Every key with role ${r.name} loses it${perms.length ? ` and the permissions it grants: ${perms.join(", ")}` : ""} (unless granted otherwise).`,
+          ],
           target: { kind: "role", id: str(r.id), name: str(r.name) },
         },
         r,
@@ -110,7 +116,9 @@ async function previewFor(tool: ToolDefinition, args: Data, read: Reader): Promi
       return done(
         {
           summary: `Deletes identity ${i.externalId} (${i.id}).`,
-          effects: [`Keys linked to it lose the link, its metadata and its ${limits} shared rate limit${limits === 1 ? "" : "s"}; the keys themselves keep verifying.`],
+          effects: [
+            `Keys linked to it lose the link, its metadata and its ${limits} shared rate limit${limits === 1 ? "" : "s"}; the keys themselves keep verifying.`,
+          ],
           target: { kind: "identity", id: str(i.id), name: str(i.externalId) },
         },
         i,
@@ -120,7 +128,10 @@ async function previewFor(tool: ToolDefinition, args: Data, read: Reader): Promi
       const i = await must(read, "identities.getIdentity", { identity: args.identity });
       const effects: string[] = [];
       if ("meta" in args) effects.push(`Its metadata is replaced (current keys: ${Object.keys(isObject(i.meta) ? i.meta : {}).join(", ") || "none"}).`);
-      if ("ratelimits" in args) effects.push(`Its rate limits are replaced (current: ${names(i.ratelimits).join(", ") || "none"}; new: ${names(args.ratelimits).join(", ") || "none"}).`);
+      if ("ratelimits" in args)
+        effects.push(
+          `Its rate limits are replaced (current: ${names(i.ratelimits).join(", ") || "none"}; new: ${names(args.ratelimits).join(", ") || "none"}).`,
+        );
       return done({ summary: `Updates identity ${i.externalId} (${i.id}).`, effects, target: { kind: "identity", id: str(i.id), name: str(i.externalId) } }, i);
     }
     case "ratelimit.deleteOverride":
@@ -162,7 +173,11 @@ async function override(op: string, args: Data, read: Reader): Promise<PreviewOu
     if (!r.ok) return { ok: false, response: r.response };
     const o = r.data;
     return done(
-      { summary: `Deletes the override for ${where} (${o.limit} per ${o.duration} ms).`, effects: ["That identifier falls back to the limit each check names."], target: { kind: "override", id: str(o.overrideId), name: String(args.identifier) } },
+      {
+        summary: `Deletes the override for ${where} (${o.limit} per ${o.duration} ms).`,
+        effects: ["That identifier falls back to the limit each check names."],
+        target: { kind: "override", id: str(o.overrideId), name: String(args.identifier) },
+      },
       o,
     );
   }
@@ -237,11 +252,15 @@ async function keyPreview(op: string, args: Data, read: Reader): Promise<Preview
     case "keys.updateKey":
       summary = `Updates ${label}.`;
       if (args.enabled === false) effects.push("It is disabled: verifications fail with DISABLED until it is enabled again.");
-      if ("expires" in args) effects.push(`Its expiry changes from ${typeof k.expires === "number" ? new Date(k.expires).toISOString() : "never"} to ${typeof args.expires === "number" ? new Date(args.expires).toISOString() : "never"}.`);
+      if ("expires" in args)
+        effects.push(
+          `Its expiry changes from ${typeof k.expires === "number" ? new Date(k.expires).toISOString() : "never"} to ${typeof args.expires === "number" ? new Date(args.expires).toISOString() : "never"}.`,
+        );
       if ("roles" in args) effects.push(`Its roles are replaced (current: ${roles.join(", ") || "none"}).`);
       if ("permissions" in args) effects.push(`Its permissions are replaced (current: ${perms.join(", ") || "none"}).`);
       if ("ratelimits" in args) effects.push(`Its rate limits are replaced (current: ${names(k.ratelimits).join(", ") || "none"}).`);
-      if ("credits" in args) effects.push(`Its credits are replaced (remaining now: ${isObject(k.credits) ? String(k.credits.remaining ?? "unlimited") : "unlimited"}).`);
+      if ("credits" in args)
+        effects.push(`Its credits are replaced (remaining now: ${isObject(k.credits) ? String(k.credits.remaining ?? "unlimited") : "unlimited"}).`);
       break;
     default:
       summary = `${op} on ${label}.`;

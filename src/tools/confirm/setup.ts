@@ -45,10 +45,17 @@ export async function createSafetyParts(config: CommonConfig, logger: Logger, tr
     ledger,
   });
   if (config.confirm.mode === "off") {
-    logger.warn("CONFIRMATION IS OFF (--confirm off): destructive calls (delete, remove, replace, reroll) act on the first call, without a preview or a person's confirmation. Use only for trusted automation.");
+    logger.warn(
+      "CONFIRMATION IS OFF (--confirm off): destructive calls (delete, remove, replace, reroll) act on the first call, without a preview or a person's confirmation. Use only for trusted automation.",
+    );
   } else {
     // debug: a startup that fails on a later flag must print exactly its one error line.
-    logger.debug("destructive calls need confirmation", { confirm: config.confirm.mode, ttlSeconds: config.confirm.ttlSeconds, ledger: ledger.where, auditLog: config.auditLog ?? null });
+    logger.debug("destructive calls need confirmation", {
+      confirm: config.confirm.mode,
+      ttlSeconds: config.confirm.ttlSeconds,
+      ledger: ledger.where,
+      auditLog: config.auditLog ?? null,
+    });
   }
   return {
     confirm,

@@ -68,7 +68,14 @@ export function openToken(token: string, secret: Buffer): TokenClaims | undefine
     const raw: unknown = JSON.parse(Buffer.from(parts[1], "base64url").toString("utf8"));
     if (!Array.isArray(raw) || raw.length !== 6) return undefined;
     const [tool, args, target, key, exp, nonce] = raw as unknown[];
-    if (typeof tool !== "string" || typeof args !== "string" || typeof target !== "string" || typeof key !== "string" || typeof exp !== "number" || typeof nonce !== "string") {
+    if (
+      typeof tool !== "string" ||
+      typeof args !== "string" ||
+      typeof target !== "string" ||
+      typeof key !== "string" ||
+      typeof exp !== "number" ||
+      typeof nonce !== "string"
+    ) {
       return undefined;
     }
     return { tool, args, target, key, exp, nonce };

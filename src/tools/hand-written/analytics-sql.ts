@@ -24,7 +24,9 @@ export class HelperArgumentError extends Error {}
 
 export function sqlString(field: string, value: string): string {
   if (!SAFE_VALUE.test(value)) {
-    throw new HelperArgumentError(`${field} ${JSON.stringify(value.slice(0, 60))} has characters an id never has; expected letters, digits and _.:@/=+- (1-256).`);
+    throw new HelperArgumentError(
+      `${field} ${JSON.stringify(value.slice(0, 60))} has characters an id never has; expected letters, digits and _.:@/=+- (1-256).`,
+    );
   }
   return `'${value}'`;
 }
@@ -218,7 +220,10 @@ export function summariseTop(rows: readonly Row[], by: TopBy, w: Window, g: Gran
     .slice(0, 3)
     .map((r) => `${String(r[col])} (${r.verifications}, ${pct(r.valid, r.verifications)} valid)`)
     .join(", ");
-  return { data, summary: `Top ${data.length} ${by === "key" ? "keys" : "external ids"} by verifications ${describeWindow(w, g)}: ${head}${data.length > 3 ? ", …" : ""}.` };
+  return {
+    data,
+    summary: `Top ${data.length} ${by === "key" ? "keys" : "external ids"} by verifications ${describeWindow(w, g)}: ${head}${data.length > 3 ? ", …" : ""}.`,
+  };
 }
 
 export interface SeriesPoint {
@@ -283,7 +288,10 @@ export function summariseRatelimits(rows: readonly Row[], w: Window, g: Granular
   const denied = data.reduce((s, r) => s + r.denied, 0);
   const subject = f.identifier ? `identifier ${f.identifier}` : f.namespaceId ? `namespace ${f.namespaceId}` : "all namespaces";
   if (total === 0) return { data, summary: `No rate-limit checks for ${subject} ${describeWindow(w, g)}.` };
-  const worst = data.filter((r) => r.denied > 0).slice(0, 3).map((r) => `${r.identifier} ${r.denied}/${r.total}`);
+  const worst = data
+    .filter((r) => r.denied > 0)
+    .slice(0, 3)
+    .map((r) => `${r.identifier} ${r.denied}/${r.total}`);
   return {
     data,
     summary:

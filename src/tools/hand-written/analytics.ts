@@ -40,7 +40,9 @@ const RATELIMITS_PERMISSION = [["ratelimit.*.read_analytics", "ratelimit.<namesp
 type Rows = Record<string, unknown>[];
 
 /** Every helper is a read in the analytics toolset, windowed by `window` (converted to ms by the executor). */
-function helper(spec: Omit<ToolSpec, "toolset" | "safety" | "handler"> & { run(args: Record<string, unknown>, ctx: ToolContext, w: Window): Promise<ToolOutput> }): ToolDefinition {
+function helper(
+  spec: Omit<ToolSpec, "toolset" | "safety" | "handler"> & { run(args: Record<string, unknown>, ctx: ToolContext, w: Window): Promise<ToolOutput> },
+): ToolDefinition {
   const { run, ...rest } = spec;
   return defineTool({ ...rest, toolset: "analytics", safety: "read", handler: (args, ctx) => run(args, ctx, makeWindow(args.window as number, ctx.now())) });
 }

@@ -15,9 +15,7 @@ export const V2_ROOT_KEY_HEADER = "MCP-UNKEY-V2-ROOT-KEY";
 /** Every header a root key is looked for in, after the endpoint's own one. */
 const KNOWN_KEY_HEADERS = [BEARER_AUTH_HEADER, V2_ROOT_KEY_HEADER] as const;
 
-export type RootKeyResolution =
-  | { ok: true; rootKey: string; header: string }
-  | { ok: false; reason: "missing" | "unexpanded" | "malformed"; message: string };
+export type RootKeyResolution = { ok: true; rootKey: string; header: string } | { ok: false; reason: "missing" | "unexpanded" | "malformed"; message: string };
 
 function firstValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
@@ -59,8 +57,6 @@ export function resolveRootKeyFromHeaders(headers: IncomingHttpHeaders, primaryH
   return {
     ok: false,
     reason: "missing",
-    message:
-      `Missing Unkey root key: send it in the ${primaryHeader} header (e.g. "${primaryHeader}: unkey_…") ` +
-      `or as "Authorization: Bearer <root key>".`,
+    message: `Missing Unkey root key: send it in the ${primaryHeader} header (e.g. "${primaryHeader}: unkey_…") ` + `or as "Authorization: Bearer <root key>".`,
   };
 }

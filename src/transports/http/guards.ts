@@ -116,7 +116,12 @@ export function hostOriginGuard(hosts: HostAllowList, origins: OriginPolicy): (r
   return (req, res, next) => {
     const host = req.headers.host;
     if (!host || !hosts.allows(host)) {
-      sendJsonRpcError(res, 403, JSONRPC_SERVER_ERROR, `Invalid Host header${host ? `: ${host.slice(0, 200)}` : " (none sent)"}. Allow it with --allowed-hosts.`);
+      sendJsonRpcError(
+        res,
+        403,
+        JSONRPC_SERVER_ERROR,
+        `Invalid Host header${host ? `: ${host.slice(0, 200)}` : " (none sent)"}. Allow it with --allowed-hosts.`,
+      );
       return;
     }
     const origin = req.headers.origin;

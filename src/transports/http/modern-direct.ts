@@ -155,7 +155,12 @@ export interface DirectAnswer {
  * Serves one request on a fresh server from the endpoint's factory. Resolves undefined when the
  * client went away before the answer (`abort` fired), so nothing is written.
  */
-export async function serveDirectModern(server: McpServer, request: DirectModernRequest, authInfo: AuthInfo, onAbort: (stop: () => void) => void): Promise<DirectAnswer | undefined> {
+export async function serveDirectModern(
+  server: McpServer,
+  request: DirectModernRequest,
+  authInfo: AuthInfo,
+  onAbort: (stop: () => void) => void,
+): Promise<DirectAnswer | undefined> {
   const transport = new DirectModernTransport(request.classification);
   await server.connect(transport);
   onAbort(() => void transport.close());

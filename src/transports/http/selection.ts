@@ -80,10 +80,13 @@ export function parseRequestNarrowing(headers: IncomingHttpHeaders, query: Recor
 function nonEmptyList(value: string, source: string): string[] {
   const list = splitList(value);
   if (list.length === 0) {
-    throw new NarrowingSyntaxError(`${source} names no entry (given ${JSON.stringify(value)}); list one or more names separated by commas, or leave it out to get every tool.`, {
-      field: source,
-      given: value,
-    });
+    throw new NarrowingSyntaxError(
+      `${source} names no entry (given ${JSON.stringify(value)}); list one or more names separated by commas, or leave it out to get every tool.`,
+      {
+        field: source,
+        given: value,
+      },
+    );
   }
   return list;
 }

@@ -112,9 +112,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
 function checkTestRootKey(options: HttpServerOptions): void {
   const { config, logger } = options;
   if (options.insecureTestRootKey !== undefined && !isLoopbackHost(config.host)) {
-    throw new ConfigError(
-      `--insecure-test-root-key is only allowed on a loopback bind address (127.0.0.1, ::1, localhost); --host is ${config.host}`,
-    );
+    throw new ConfigError(`--insecure-test-root-key is only allowed on a loopback bind address (127.0.0.1, ::1, localhost); --host is ${config.host}`);
   }
   if (options.insecureTestRootKey) logger.addSecret(options.insecureTestRootKey);
 }
@@ -366,11 +364,7 @@ export interface LaunchedHttp {
  * Builds the runtime and starts the server on it; if the server cannot start, the runtime is
  * closed again before the error propagates. Shared by `http` and `start`.
  */
-export async function launchHttpServer(
-  config: HttpConfig,
-  logger: Logger,
-  extra: Pick<HttpServerOptions, "insecureTestRootKey"> = {},
-): Promise<LaunchedHttp> {
+export async function launchHttpServer(config: HttpConfig, logger: Logger, extra: Pick<HttpServerOptions, "insecureTestRootKey"> = {}): Promise<LaunchedHttp> {
   const runtime = await createRuntime(config, logger);
   let server: RunningHttpServer;
   try {
