@@ -57,6 +57,6 @@ export function resolveRootKeyFromHeaders(headers: IncomingHttpHeaders, primaryH
   return {
     ok: false,
     reason: "missing",
-    message: `Missing Unkey root key: send it in the ${primaryHeader} header (e.g. "${primaryHeader}: unkey_…") ` + `or as "Authorization: Bearer <root key>".`,
+    message: `Missing Unkey root key: send it in the ${primaryHeader} header (e.g. "${primaryHeader}: unkey_…") or as "Authorization: Bearer <root key>".`,
   };
 }
