@@ -10,6 +10,7 @@ import type { CommonConfig } from "./config.js";
 import type { PromptTemplate } from "./prompts.js";
 import { buildInstructions, createMcpServer, loadServerParts, type ServerRequestExtra, type ToolCallCounter } from "./server.js";
 import { listToolsets } from "./tools/catalog.js";
+import { withoutConfirmationStep } from "./tools/generate.js";
 import { createSafetyParts, type SafetyParts } from "./tools/confirm/setup.js";
 import type { GuardPolicy } from "./tools/guard.js";
 import type { ToolDefinition } from "./tools/types.js";
@@ -50,7 +51,10 @@ export interface Runtime {
  * machine), nowhere over HTTP (withheld).
  */
 export async function createRuntime(config: CommonConfig, logger: Logger, transport: "stdio" | "http" = "http"): Promise<Runtime> {
-  const { catalog, prompts, client } = await loadServerParts(config, logger);
+  const parts = await loadServerParts(config, logger);
+  const { prompts, client } = parts;
+  // With --confirm off nothing is previewed, so no tool may tell the model otherwise.
+  const catalog = config.confirm.mode === "off" ? parts.catalog.map(withoutConfirmationStep) : parts.catalog;
   let safety: SafetyParts;
   try {
     safety = await createSafetyParts(config, logger, transport);

@@ -205,6 +205,16 @@ function buildTool(op: ContractOperation, xMcp: XMcp, problems: string[], where:
  */
 const CONFIRM_NOTE = " Previews first; repeat with confirm.";
 
+/**
+ * A guarded tool as a server with `--confirm off` lists it: no confirmation step is mentioned and
+ * no `confirm` argument offered, because every call acts at once. Other tools come back as they are.
+ */
+export function withoutConfirmationStep(tool: ToolDefinition): ToolDefinition {
+  if (!tool.description.endsWith(CONFIRM_NOTE)) return tool;
+  const { [CONFIRM_ARG]: _confirm, ...props } = asObject(tool.inputSchema.properties) ?? {};
+  return { ...tool, description: tool.description.slice(0, -CONFIRM_NOTE.length), inputSchema: { ...tool.inputSchema, properties: props } };
+}
+
 function withConfirmArgument(schema: JsonSchema): JsonSchema {
   const props = asObject(schema.properties) ?? {};
   return { ...schema, properties: { ...props, [CONFIRM_ARG]: { type: "string" } } };

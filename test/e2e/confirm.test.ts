@@ -90,6 +90,10 @@ describe("over stdio", () => {
     const s = await server(["--confirm", "off"]);
     expect(s.client.getInstructions()).toContain("Confirmation is OFF");
     expect(s.stderr()).toContain("CONFIRMATION IS OFF");
+    // No tool promises a preview it will not give, nor offers a confirm argument.
+    const listed = (await s.client.listTools()).tools.find((t) => t.name === "delete_key");
+    expect(listed?.description).not.toContain("confirm");
+    expect(Object.keys(listed?.inputSchema.properties ?? {})).not.toContain("confirm");
     const { keyId } = (await raw("keys.createKey", { apiId: (await freshApiWithKeys(0)).apiId })).data;
     const r = await call(s.client, "delete_key", { keyId });
     expect(r.isError, r.text).toBeFalsy();
