@@ -7,8 +7,8 @@ import type { ValidationErrorItem } from "./errors.js";
 import type { JsonSchema } from "../schemas/loader.js";
 import { FREE_FORM_LIMITS, isFreeFormSchema, nestingDepth } from "../schemas/json-schema.js";
 
-// One ajv setup for both sides of the contract (src/schemas/json-schema.ts).
-export { createAjv } from "../schemas/json-schema.js";
+// One ajv setup for both sides of the contract (src/schemas/ajv.ts).
+export { createAjv } from "../schemas/ajv.js";
 
 export type Validator = ValidateFunction;
 

@@ -3,41 +3,10 @@
  * validation): one ajv setup, and the limits on free-form objects both sides enforce.
  *
  * The two sides meet only over HTTP and through src/schemas, so anything both must agree on
- * lives here.
+ * lives here. The ajv setup itself is in ./ajv.ts, apart, so that importing these helpers does not
+ * load ajv: a stdio server's startup needs the helpers but no validator until the first call.
  */
-import { Ajv2020 } from "ajv/dist/2020.js";
-import addFormatsModule from "ajv-formats";
-
 export type { JsonSchema } from "./loader.js";
-
-type AddFormats = (ajv: Ajv2020) => Ajv2020;
-// ajv-formats is CommonJS with `exports.default`; NodeNext sees the module object.
-const addFormats = ((addFormatsModule as unknown as { default?: AddFormats }).default ?? addFormatsModule) as unknown as AddFormats;
-
-export interface AjvOptions {
-  /** Fill schema defaults into the validated value (the local API does; the MCP side never). */
-  useDefaults: boolean;
-  /** Put the failing value on each error, so messages can say what was given. */
-  verbose?: boolean;
-}
-
-/** An ajv for the OpenAPI 3.1 dialect (JSON Schema 2020-12), with formats checked. */
-export function createAjv(opts: AjvOptions): Ajv2020 {
-  const ajv = new Ajv2020({
-    allErrors: true,
-    verbose: opts.verbose === true,
-    // OpenAPI/vendor keywords (x-unkey-redact, x-mcp-time, example, …) are ignored.
-    strict: false,
-    useDefaults: opts.useDefaults,
-    coerceTypes: false,
-    logger: false,
-    validateFormats: true,
-  });
-  addFormats(ajv);
-  // OpenAPI's numeric formats: the type and bounds already say everything that matters.
-  for (const f of ["int32", "int64", "float", "double"]) ajv.addFormat(f, true);
-  return ajv;
-}
 
 /**
  * Limits on free-form values (`meta`, any `additionalProperties: true` object), checked before

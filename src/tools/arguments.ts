@@ -6,7 +6,6 @@
  * secret arguments (a plaintext key to verify) are never echoed back.
  */
 import type { Ajv2020, ErrorObject, ValidateFunction } from "ajv/dist/2020.js";
-import { createAjv } from "../schemas/json-schema.js";
 import type { JsonSchema } from "../schemas/loader.js";
 import { isSecretFieldName, redactValue } from "../util/log.js";
 import type { ToolDefinition } from "./types.js";
@@ -23,16 +22,31 @@ export interface FieldProblem {
 export type ArgumentCheck = { ok: true; args: Record<string, unknown> } | { ok: false; problems: FieldProblem[] };
 
 let ajvInstance: Ajv2020 | undefined;
+let loading: Promise<void> | undefined;
+
+/**
+ * Loads ajv (a third of the code a stdio server would otherwise parse at startup) the first time a
+ * tool is called rather than when the server starts; validateArguments needs it to have resolved.
+ */
+export function loadArgumentValidator(): Promise<void> {
+  loading ??= import("../schemas/ajv.js").then(({ createAjv }) => {
+    // Unkey applies its own defaults; sending only what the caller gave keeps requests honest.
+    ajvInstance = createAjv({ useDefaults: false, verbose: true });
+  });
+  return loading;
+}
 
 function ajv(): Ajv2020 {
-  // Unkey applies its own defaults; sending only what the caller gave keeps requests honest.
-  ajvInstance ??= createAjv({ useDefaults: false, verbose: true });
+  if (!ajvInstance) throw new Error("argument validation used before loadArgumentValidator() resolved");
   return ajvInstance;
 }
 
 const compiled = new WeakMap<JsonSchema, ValidateFunction>();
 
-/** The compiled validator of a schema; compiled on first use and kept for the tool's lifetime. */
+/**
+ * The compiled validator of a schema; compiled on first use and kept for the tool's lifetime.
+ * Call after loadArgumentValidator() has resolved.
+ */
 export function validatorFor(schema: JsonSchema): ValidateFunction {
   let fn = compiled.get(schema);
   if (!fn) {

@@ -12,7 +12,7 @@ import { UnkeyApiError, UnkeyNetworkError, UnkeyRequestBodyError, type UnkeyClie
 import { listOperations, loadContract } from "../schemas/loader.js";
 import type { SafetyClass } from "../schemas/x-mcp.js";
 import { redactValue, type Logger } from "../util/log.js";
-import { validateArguments } from "./arguments.js";
+import { loadArgumentValidator, validateArguments } from "./arguments.js";
 import { CONFIRM_ARG, effectiveSafety, isGuarded, policyRefusal, type BeforeExecuteHook, type GuardPolicy } from "./guard.js";
 import { handWrittenTools } from "./hand-written/index.js";
 import { prepareArguments } from "./prepare.js";
@@ -154,6 +154,7 @@ export async function executeTool(tool: ToolDefinition, rawArgs: unknown, ctx: E
       ? prepareArguments(tool.argumentRules, raw as Record<string, unknown>, now())
       : { ok: true as const, args: raw };
   if (!prepared.ok) return done(invalidArgumentsResult(tool, prepared.problems), "invalid_arguments", { fields: prepared.problems.map((p) => p.field) });
+  await loadArgumentValidator();
   const check = validateArguments(tool, prepared.args);
   if (!check.ok) return done(invalidArgumentsResult(tool, check.problems), "invalid_arguments", { fields: check.problems.map((p) => p.field) });
   const args = check.args;

@@ -1,7 +1,7 @@
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { UnkeyResponse } from "../../src/client/unkey-client.js";
 import { UnkeyNetworkError } from "../../src/client/unkey-client.js";
-import { validateArguments } from "../../src/tools/arguments.js";
+import { loadArgumentValidator, validateArguments } from "../../src/tools/arguments.js";
 import { apiErrorResult, invalidArgumentsResult, missingRootKeyResult, networkErrorResult, successResult, WITHHELD } from "../../src/tools/results.js";
 import { missingPermissions, requiredPermissions } from "../../src/tools/permission-hints.js";
 import { text, tool, tools } from "../helpers/catalog.js";
@@ -207,6 +207,9 @@ describe("apiErrorResult", () => {
 });
 
 describe("other error results", () => {
+  // The executor loads ajv on the first call; these tests call the validator directly.
+  beforeAll(() => loadArgumentValidator());
+
   it("invalid arguments name the field, the expectation and the value given", () => {
     const check = validateArguments(tool("create_api"), { name: "ab", extra: 1 });
     expect(check.ok).toBe(false);
