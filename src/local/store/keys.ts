@@ -153,24 +153,12 @@ export interface VerificationRow extends KeyRow {
   live_identity_id: string | null;
   external_id: string | null;
   identity_meta: string | null;
-  /**
-   * 1 when the key (or its live identity) has rows in that table, else 0: most keys have no
-   * grants or limits, and these flags let verification skip the five lookups that would find none.
-   */
-  has_permissions: number;
-  has_roles: number;
-  has_ratelimits: number;
-  identity_has_ratelimits: number;
 }
 
 export function findKeyForVerification(db: Store, hash: string): VerificationRow | undefined {
   return db.get<VerificationRow>(
     `SELECT k.*, ks.ip_whitelist, a.id AS api_id, a.deleted_at AS api_deleted_at, w.enabled AS ws_enabled,
-            i.id AS live_identity_id, i.external_id, i.meta AS identity_meta,
-            EXISTS (SELECT 1 FROM keys_permissions kp WHERE kp.key_id = k.id) AS has_permissions,
-            EXISTS (SELECT 1 FROM keys_roles kr WHERE kr.key_id = k.id) AS has_roles,
-            EXISTS (SELECT 1 FROM ratelimit_configs rk WHERE rk.key_id = k.id) AS has_ratelimits,
-            EXISTS (SELECT 1 FROM ratelimit_configs ri WHERE ri.identity_id = i.id) AS identity_has_ratelimits
+            i.id AS live_identity_id, i.external_id, i.meta AS identity_meta
      FROM keys k
      LEFT JOIN key_spaces ks ON ks.id = k.key_space_id
      LEFT JOIN apis a ON a.key_space_id = k.key_space_id

@@ -133,13 +133,12 @@ export function verifyKey(ctx: RequestContext, req: VerifyKeyRequest, clientIp?:
 
     const query = req.permissions === undefined ? undefined : parseQuery(req.permissions);
 
-    // The has_* flags come from the lookup above, in this transaction: a lookup they skip would find nothing.
-    const direct = row.has_permissions ? getKeyDirectPermissionSlugs(ctx.db, row.id) : [];
-    const fromRoles = row.has_roles ? getKeyRolePermissionSlugs(ctx.db, row.id) : [];
+    const direct = getKeyDirectPermissionSlugs(ctx.db, row.id);
+    const fromRoles = getKeyRolePermissionSlugs(ctx.db, row.id);
     const permissions = [...direct, ...fromRoles];
-    const roles = row.has_roles ? getKeyRoleNames(ctx.db, row.id) : [];
-    const identityLimits = row.live_identity_id && row.identity_has_ratelimits ? getIdentityRatelimits(ctx.db, row.live_identity_id) : [];
-    const keyLimits = row.has_ratelimits ? getKeyRatelimits(ctx.db, row.id) : [];
+    const roles = getKeyRoleNames(ctx.db, row.id);
+    const identityLimits = row.live_identity_id ? getIdentityRatelimits(ctx.db, row.live_identity_id) : [];
+    const keyLimits = getKeyRatelimits(ctx.db, row.id);
 
     if (code === "VALID" && !ipAllowed(row.ip_whitelist, clientIp)) code = "FORBIDDEN";
 
