@@ -1,7 +1,7 @@
 /**
  * Ids and key material, as Unkey makes them (behavior doc §4 "IDs and key material").
  */
-import { createHash, randomBytes } from "node:crypto";
+import { createHash, randomBytes, randomFillSync } from "node:crypto";
 import bs58 from "bs58";
 
 export type IdPrefix = "key" | "api" | "ks" | "req" | "id" | "rl" | "rlns" | "rlor" | "perm" | "role" | "ws" | "mig";
@@ -27,11 +27,26 @@ export function newId(prefix: IdPrefix): string {
   // Rejection sampling keeps the 62 characters uniform (bytes >= 248 are redrawn).
   let rand = "";
   while (rand.length < RANDOM_CHARS) {
-    for (const b of randomBytes(RANDOM_CHARS + 4)) {
-      if (b < 248 && rand.length < RANDOM_CHARS) rand += ALPHABET[b % 62];
-    }
+    const b = nextRandomByte();
+    if (b < 248) rand += ALPHABET[b % 62];
   }
   return `${prefix}_${time}${rand}`;
+}
+
+/**
+ * Random bytes for ids, drawn from the CSPRNG a page at a time (as Node does for randomUUID):
+ * every request gets an id, and one randomBytes call per id was a visible share of a verifyKey.
+ * Key material (generateKey) does not come from here.
+ */
+const idEntropy = Buffer.alloc(4096);
+let idEntropyPos = idEntropy.length;
+
+function nextRandomByte(): number {
+  if (idEntropyPos === idEntropy.length) {
+    randomFillSync(idEntropy);
+    idEntropyPos = 0;
+  }
+  return idEntropy[idEntropyPos++] as number;
 }
 
 /** `<prefix>_<base58(byteLength random bytes)>`, or the bare base58 string without a prefix. */
