@@ -158,7 +158,7 @@ async function deleteApi(args: Data, read: Reader): Promise<PreviewOutcome> {
   return done(
     {
       summary: `Deletes API ${api.name} (${api.id}) and its keys.`,
-      effects: [`${counted} key${count === 1 ? "" : "s"} of this API stop verifying at once.`],
+      effects: [`${counted} key${count === 1 ? "" : "s"} of this API ${count === 1 ? "stops" : "stop"} verifying at once.`],
       target: { kind: "api", id: str(api.id), name: str(api.name) },
       typeToConfirm: str(api.name),
     },
