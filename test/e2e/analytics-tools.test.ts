@@ -38,8 +38,10 @@ beforeAll(async () => {
       keySpaceOf: (id) => api.store.get<{ key_space_id: string }>("SELECT key_space_id FROM apis WHERE id = ?", id)!.key_space_id,
       namespaceIdOf: (name) => api.store.get<{ id: string }>("SELECT id FROM ratelimit_namespaces WHERE name = ?", name)!.id,
     },
-    // The latest events an hour in the past, clear of any bucket the window boundary cuts.
-    now - HOUR,
+    // The latest events half an hour in the past and k2's 90 minutes: the 2-hour window below keeps a
+    // 30-minute margin for the seconds between building the fixture and the query (at `now - HOUR`
+    // k2's events sat exactly on that window's edge, and CI cut them whenever a minute turned meanwhile).
+    now - HOUR / 2,
   );
   s = await startStdioServer({ rootKey: api.rootKey, apiUrl: api.url });
 }, 90_000);
