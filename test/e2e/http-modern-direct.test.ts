@@ -7,8 +7,11 @@
  * leave to the SDK (unknown tools, write tools, header mismatches, unsupported versions,
  * malformed params, progress, batches).
  */
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config.js";
+import { createRootKey } from "../../src/local/root-keys.js";
 import { createLocalApi, type LocalApi } from "../../src/local/server.js";
 import { createRuntime, type Runtime, type ServerInput } from "../../src/runtime.js";
 import { startHttpServer, type RunningHttpServer } from "../../src/transports/http/server.js";
@@ -44,8 +47,11 @@ describe("2026-07-28 direct path answers byte for byte as the SDK's handler", ()
   let sdk: RunningHttpServer;
   let rootKey: string;
   let apiId: string;
-  /** Protocol versions each server built by the runtime was asked to list (the direct path asks for 2026-07-28). */
-  const built: Array<string[] | undefined> = [];
+  /**
+   * Messages delivered to servers of the direct path (built listing 2026-07-28; the SDK's handler
+   * lets the SDK add it). Counted at the transport, since the direct path reuses its servers.
+   */
+  let directMessages = 0;
 
   beforeAll(async () => {
     rootKey = randomRootKey();
@@ -55,8 +61,18 @@ describe("2026-07-28 direct path answers byte for byte as the SDK's handler", ()
     runtime = await createRuntime(config, logger);
     const createServer = runtime.createServer;
     runtime.createServer = (input: ServerInput) => {
-      built.push(input.protocolVersions);
-      return createServer(input);
+      const server = createServer(input);
+      if (!input.protocolVersions?.includes(MODERN)) return server;
+      const connect = server.connect.bind(server);
+      server.connect = async (transport) => {
+        await connect(transport);
+        const deliver = transport.onmessage!;
+        transport.onmessage = (message, extra) => {
+          directMessages++;
+          deliver(message, extra);
+        };
+      };
+      return server;
     };
     direct = await startHttpServer({ config, logger, runtime });
     sdk = await startHttpServer({ config, logger, runtime, directModern: false });
@@ -146,11 +162,10 @@ describe("2026-07-28 direct path answers byte for byte as the SDK's handler", ()
   it("every request gets the same status, content type and body from both servers", async () => {
     for (const c of cases()) {
       const viaSdk = await send(sdk, c);
-      built.length = 0;
+      const before = directMessages;
       const viaDirect = await send(direct, c);
       expect(viaDirect, c.name).toEqual(viaSdk);
-      // The direct path builds its server listing 2026-07-28; the SDK's handler lets the SDK add it.
-      const tookDirect = built.some((v) => v?.includes(MODERN));
+      const tookDirect = directMessages > before;
       expect(tookDirect, `${c.name}: direct path taken`).toBe(c.direct);
     }
   });
@@ -167,9 +182,107 @@ describe("2026-07-28 direct path answers byte for byte as the SDK's handler", ()
     expect(version.error.code).toBe(-32022);
   });
 
-  it("tool calls on the direct path are counted in the same metric as on the SDK path", async () => {
+  it("tool calls and HTTP requests on the direct path are counted in the same metrics as on the SDK path", async () => {
+    const requests = async (): Promise<number> => {
+      const text = await (await fetch(`${direct.url}/metrics`)).text();
+      expect(text).toMatch(/unkey_mcp_tool_calls_total\{tool="get_api",outcome="ok"\} [1-9]/);
+      return Number(/unkey_mcp_http_requests_total\{route="\/mcp\/v2",method="POST",status="200"\} (\d+)/.exec(text)?.[1] ?? 0);
+    };
     await send(direct, cases()[3]);
-    const metrics = await (await fetch(`${direct.url}/metrics`)).text();
-    expect(metrics).toMatch(/unkey_mcp_tool_calls_total\{tool="get_api",outcome="ok"\} [1-9]/);
+    const before = await requests();
+    await send(direct, cases()[3]);
+    await send(direct, cases()[0]);
+    expect(await requests()).toBe(before + 2);
+  });
+
+  it("pooled servers keep concurrent requests apart: 100 interleaved calls under two keys, all with id 1", async () => {
+    const other = await (
+      await fetch(`${local.url}/v2/apis.createApi`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${rootKey}`, "content-type": "application/json" },
+        body: JSON.stringify({ name: "other" }),
+      })
+    ).json();
+    const otherId = (other as { data: { apiId: string } }).data.apiId;
+    // This key may read `apiId` only.
+    const narrowKey = createRootKey(local.store, { permissions: [`api.${apiId}.read_api`], now: Date.now() }).key;
+    const before = directMessages;
+    const results = await Promise.all(
+      Array.from({ length: 100 }, async (_, i) => {
+        const key = i % 2 === 0 ? rootKey : narrowKey;
+        const target = i % 4 < 2 ? apiId : otherId;
+        const answer = await send(direct, {
+          name: `call ${i}`,
+          headers: { ...base("tools/call", "get_api"), "mcp-unkey-bearer-auth": key },
+          body: call(1, "get_api", { apiId: target }),
+          direct: true,
+        });
+        const body = JSON.parse(answer.body) as { id: number; result: { isError?: boolean; structuredContent?: { data?: { id?: string } } } };
+        return { key, target, id: body.id, isError: body.result.isError === true, got: body.result.structuredContent?.data?.id };
+      }),
+    );
+    expect(directMessages - before).toBe(100);
+    for (const r of results) {
+      expect(r.id).toBe(1);
+      if (r.key === rootKey || r.target === apiId) expect(r, JSON.stringify(r)).toMatchObject({ isError: false, got: r.target });
+      else expect(r.isError, JSON.stringify(r)).toBe(true);
+    }
+    expect(results.filter((r) => r.isError)).toHaveLength(25);
+  });
+});
+
+describe("direct path: a call whose client goes away", () => {
+  it("aborts the upstream request, and the next calls are served", async () => {
+    // A deliberately slow Unkey API: the first getApi never answers, later ones answer at once.
+    const upstreamClosed: Promise<void>[] = [];
+    let calls = 0;
+    const slow = createServer((req, res) => {
+      calls++;
+      if (calls === 1) {
+        upstreamClosed.push(new Promise((resolve) => req.socket.once("close", () => resolve())));
+        return;
+      }
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ meta: { requestId: "req_slow" }, data: { id: "api_slow", name: "slow" } }));
+    });
+    await new Promise<void>((resolve) => slow.listen(0, "127.0.0.1", resolve));
+    const slowUrl = `http://127.0.0.1:${(slow.address() as AddressInfo).port}`;
+    const config = parseConfig("http", ["--port", "0", "--api-url", slowUrl], {});
+    const logger = createLogger({ level: "error", format: "json", sink: () => undefined });
+    const runtime = await createRuntime(config, logger);
+    const server = await startHttpServer({ config, logger, runtime });
+    try {
+      const headers = {
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+        "mcp-unkey-bearer-auth": randomRootKey(),
+        "mcp-protocol-version": MODERN,
+        "mcp-method": "tools/call",
+        "mcp-name": "get_api",
+      };
+      const body = JSON.stringify({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "tools/call",
+        params: { name: "get_api", arguments: { apiId: "api_slow" }, _meta: envelope() },
+      });
+      const aborted = new AbortController();
+      const first = fetch(`${server.url}/mcp/v2`, { method: "POST", headers, body, signal: aborted.signal }).catch((e: Error) => e);
+      while (upstreamClosed.length === 0) await new Promise((r) => setTimeout(r, 10));
+      aborted.abort();
+      expect(await first).toBeInstanceOf(Error);
+      // The handler's upstream request is cancelled with its client.
+      await upstreamClosed[0];
+      for (let i = 0; i < 3; i++) {
+        const res = await fetch(`${server.url}/mcp/v2`, { method: "POST", headers, body });
+        const json = (await res.json()) as { id: number; result: { structuredContent: { data: { name: string } } } };
+        expect(json.id).toBe(1);
+        expect(json.result.structuredContent.data.name).toBe("slow");
+      }
+    } finally {
+      await server.close();
+      await runtime.close();
+      slow.close();
+    }
   });
 });

@@ -3,7 +3,8 @@
  *
  *   admit   the one admission of every request: endpoint enabled? → root key → narrowing
  *   handle  admission, then the protocol era the request speaks:
- *           2026-07-28, plain tools/call or list   → modern-direct.ts (same server, no web objects)
+ *           2026-07-28, plain tools/call or list   → modern-direct.ts (pooled servers, no web objects;
+ *                                                    hot-path.ts brings these here before express)
  *           2026-07-28 (a `_meta` envelope claim)  → the SDK's per-request handler, no memory
  *           2025-era, stateful                     → the request's session (or a new one)
  *           2025-era, --stateless                  → a fresh server for this request
@@ -13,6 +14,7 @@
  * malformed envelopes too).
  */
 import { randomUUID } from "node:crypto";
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import type { Request, Response } from "express";
 import { NodeStreamableHTTPServerTransport } from "@modelcontextprotocol/node";
 import {
@@ -28,7 +30,7 @@ import type { UnkeyClient } from "../../client/unkey-client.js";
 import { CatalogSelectionError, narrowSelection, selectTools } from "../../tools/catalog.js";
 import type { ToolDefinition } from "../../tools/types.js";
 import { resolveRootKeyFromHeaders } from "./auth.js";
-import { DIRECT_PROTOCOL_VERSIONS, directModernRequest, serveDirectModern, type DirectModernRequest } from "./modern-direct.js";
+import { DIRECT_PROTOCOL_VERSIONS, DirectServerPool, directModernRequest, type DirectModernRequest } from "./modern-direct.js";
 import { JSONRPC_AUTH_ERROR, JSONRPC_INVALID_PARAMS, JSONRPC_SERVER_ERROR, sendJsonRpcError } from "./guards.js";
 import type { HttpMetrics } from "./metrics.js";
 import { NarrowingSyntaxError, isEmptyNarrowing, narrowingKey, parseRequestNarrowing, type RequestNarrowing } from "./selection.js";
@@ -69,6 +71,12 @@ export interface EndpointHandler {
   endpoint: PreparedEndpoint;
   /** The express route of every method on the endpoint's paths. */
   handle(req: Request, res: Response): Promise<void>;
+  /**
+   * The hot path's entry (hot-path.ts), for a POST whose body is read: serves it when it is a
+   * plain 2026-07-28 call the direct path takes and its admission passes; false leaves the
+   * request untouched for the express route, which answers everything else (refusals included).
+   */
+  tryDirect(req: IncomingMessage & { body?: unknown }, res: ServerResponse): Promise<boolean>;
 }
 
 /** An admitted request: the key it acts with and the tools it may see. */
@@ -118,6 +126,17 @@ export function createEndpointHandler(ctx: EndpointContext, endpoint: PreparedEn
     return handler;
   };
 
+  // Connected servers for the direct 2026-07-28 path, one pool per distinct tool list.
+  const directByTools = new WeakMap<ToolDefinition[], DirectServerPool>();
+  const directFor = (tools: ToolDefinition[]): DirectServerPool => {
+    let pool = directByTools.get(tools);
+    if (!pool) {
+      pool = new DirectServerPool(() => ctx.createServer({ tools, client: ctx.client, endpoint: spec, protocolVersions: [...DIRECT_PROTOCOL_VERSIONS] }));
+      directByTools.set(tools, pool);
+    }
+    return pool;
+  };
+
   const byNameOf = new WeakMap<ToolDefinition[], Map<string, ToolDefinition>>();
   const byName = (tools: ToolDefinition[]): Map<string, ToolDefinition> => {
     let map = byNameOf.get(tools);
@@ -128,22 +147,31 @@ export function createEndpointHandler(ctx: EndpointContext, endpoint: PreparedEn
     return map;
   };
 
+  /** Serves the request on the direct path when it is one; false when it is not. */
+  const serveDirect = async (headers: IncomingHttpHeaders, body: unknown, admitted: Admission, res: ServerResponse): Promise<boolean> => {
+    const direct = ctx.directModern ? directModernRequest(headers, body, byName(admitted.tools)) : undefined;
+    if (!direct) return false;
+    await answerDirect(directFor(admitted.tools), direct, authInfoOf(admitted), res);
+    return true;
+  };
+
   return {
     endpoint,
+    async tryDirect(req, res) {
+      // The hot path only sees URLs without a query string: the query narrows nothing here.
+      const verdict = examine(req.headers, {}, endpoint, ctx.insecureTestRootKey);
+      return !("refusal" in verdict) && serveDirect(req.headers, req.body, verdict, res);
+    },
     async handle(req, res) {
       const admitted = admit(req, res, endpoint, ctx.insecureTestRootKey);
       if (!admitted) return;
-      const authInfo: AuthInfo = { token: admitted.rootKey, clientId: "unkey-mcp-http", scopes: [] };
+      const authInfo = authInfoOf(admitted);
       if (req.method !== "POST") {
         if (ctx.config.stateless) await handleStateless(ctx, spec, req, res, admitted.tools, authInfo);
         else await handleStateful(ctx, spec, req, res, admitted, authInfo);
         return;
       }
-      const direct = ctx.directModern ? directModernRequest(req.headers, req.body, byName(admitted.tools)) : undefined;
-      if (direct) {
-        await answerDirect(ctx, spec, admitted.tools, direct, authInfo, res);
-        return;
-      }
+      if (await serveDirect(req.headers, req.body, admitted, res)) return;
       // One web exchange per POST: its Request serves the era classifier and the handler both.
       const exchange = openWebExchange(req, res, ctx.onerror);
       if (!(await isLegacyRequest(exchange.request, req.body))) {
@@ -158,28 +186,29 @@ export function createEndpointHandler(ctx: EndpointContext, endpoint: PreparedEn
 
 type ModernHandler = ReturnType<typeof createMcpHandler>;
 
-/** A plain 2026-07-28 tools/call or tools/list on a fresh server, answered in one write. */
-async function answerDirect(
-  ctx: EndpointContext,
-  spec: EndpointSpec,
-  tools: ToolDefinition[],
-  direct: DirectModernRequest,
-  authInfo: AuthInfo,
-  res: Response,
-): Promise<void> {
-  const server = ctx.createServer({ tools, client: ctx.client, endpoint: spec, protocolVersions: [...DIRECT_PROTOCOL_VERSIONS] });
-  let answered = false;
-  const answer = await serveDirectModern(server, direct, authInfo, (stop) => {
+/** The request's key as the SDK hands it to handlers (`ctx.http.authInfo`). */
+function authInfoOf(admitted: Admission): AuthInfo {
+  return { token: admitted.rootKey, clientId: "unkey-mcp-http", scopes: [] };
+}
+
+/** A plain 2026-07-28 tools/call or tools/list on a pooled server, answered in one write. */
+async function answerDirect(pool: DirectServerPool, direct: DirectModernRequest, authInfo: AuthInfo, res: ServerResponse): Promise<void> {
+  const answer = await pool.serve(direct, authInfo, (stop) => {
     // A client that goes away mid-call aborts the handler (and its upstream request).
-    res.on("close", () => {
-      if (!answered) stop();
-    });
+    res.on("close", stop);
     if (res.destroyed) stop();
   });
-  answered = true;
   if (!answer || res.destroyed) return;
   res.writeHead(answer.status, { "content-type": "application/json", "content-length": String(Buffer.byteLength(answer.body)) });
   res.end(answer.body);
+}
+
+/** Why a request is not admitted, as the answer it gets. */
+interface Refusal {
+  status: number;
+  code: number;
+  message: string;
+  data?: unknown;
 }
 
 /**
@@ -187,42 +216,38 @@ async function answerDirect(
  * carries a usable root key, and its narrowing names real tools. Refuses (and answers) otherwise.
  */
 export function admit(req: Request, res: Response, endpoint: PreparedEndpoint, insecureTestRootKey: string | undefined): Admission | undefined {
-  const { spec } = endpoint;
-  if (endpoint.unavailable || !endpoint.tools) {
-    sendJsonRpcError(res, 404, JSONRPC_SERVER_ERROR, `${spec.path} is disabled on this server: ${endpoint.unavailable ?? "no tools"}`);
+  const verdict = examine(req.headers, req.query as Record<string, string | string[] | undefined>, endpoint, insecureTestRootKey);
+  if ("refusal" in verdict) {
+    const r = verdict.refusal;
+    sendJsonRpcError(res, r.status, r.code, r.message, r.data);
     return undefined;
   }
-  const rootKey = authenticate(req, res, spec, insecureTestRootKey);
-  if (rootKey === undefined) return undefined;
-  const tools = narrowForRequest(req, res, endpoint);
-  if (tools === undefined) return undefined;
-  return { rootKey, tools };
+  return verdict;
 }
 
-/** The request's root key, or undefined once the request has been refused. */
-function authenticate(req: Request, res: Response, spec: EndpointSpec, insecureTestRootKey: string | undefined): string | undefined {
-  const auth = resolveRootKeyFromHeaders(req.headers, spec.header);
-  if (auth.ok) return auth.rootKey;
-  if (auth.reason === "missing" && insecureTestRootKey) return insecureTestRootKey;
+/** The admission verdict, without answering: the hot path (hot-path.ts) and admit() share it. */
+export function examine(
+  headers: IncomingHttpHeaders,
+  query: Record<string, string | string[] | undefined>,
+  endpoint: PreparedEndpoint,
+  insecureTestRootKey: string | undefined,
+): Admission | { refusal: Refusal } {
+  const { spec } = endpoint;
+  if (endpoint.unavailable || !endpoint.tools) {
+    return { refusal: { status: 404, code: JSONRPC_SERVER_ERROR, message: `${spec.path} is disabled on this server: ${endpoint.unavailable ?? "no tools"}` } };
+  }
+  const auth = resolveRootKeyFromHeaders(headers, spec.header);
+  let rootKey: string;
+  if (auth.ok) rootKey = auth.rootKey;
+  else if (auth.reason === "missing" && insecureTestRootKey) rootKey = insecureTestRootKey;
   // 403, not 401: a 401 sends mcp-remote into OAuth discovery and hides this message.
-  sendJsonRpcError(res, 403, JSONRPC_AUTH_ERROR, auth.message, { header: spec.header, reason: auth.reason });
-  return undefined;
-}
-
-/** The tools this request may see (headers and query), or undefined once the request has been refused. */
-function narrowForRequest(req: Request, res: Response, endpoint: PreparedEndpoint): ToolDefinition[] | undefined {
+  else return { refusal: { status: 403, code: JSONRPC_AUTH_ERROR, message: auth.message, data: { header: spec.header, reason: auth.reason } } };
   try {
-    return toolsFor(endpoint, parseRequestNarrowing(req.headers, req.query as Record<string, string | string[] | undefined>));
+    return { rootKey, tools: toolsFor(endpoint, parseRequestNarrowing(headers, query)) };
   } catch (err) {
     if (err instanceof CatalogSelectionError || err instanceof NarrowingSyntaxError) {
-      sendJsonRpcError(
-        res,
-        400,
-        JSONRPC_INVALID_PARAMS,
-        err.message,
-        err instanceof CatalogSelectionError ? { field: err.field, given: err.given, valid: err.valid } : err.data,
-      );
-      return undefined;
+      const data = err instanceof CatalogSelectionError ? { field: err.field, given: err.given, valid: err.valid } : err.data;
+      return { refusal: { status: 400, code: JSONRPC_INVALID_PARAMS, message: err.message, data } };
     }
     throw err;
   }

@@ -4,12 +4,12 @@
  * 200 JSON body.
  *
  * The SDK's handler (`createMcpHandler(...).fetch`) serves every such request through a web
- * `Request`, its own copy of the classification, a per-request transport that builds a web
- * `Response`, and the Node adapter that streams that Response back: most of the CPU the HTTP
- * server spent on a call. Here the same server (built by the same factory) is connected to a
- * per-request transport of the SDK's own class, so the SDK binds it to the classified revision
- * and every handler, validation and result stamp is the SDK's; only the message travels without
- * web objects around it.
+ * `Request`, its own copy of the classification, a fresh server and per-request transport that
+ * builds a web `Response`, and the Node adapter that streams that Response back: most of the CPU
+ * the HTTP server spent on a call. Here servers built by the same factory stay connected to a
+ * transport of the SDK's own per-request class ({@link DirectServerPool}), so the SDK binds each
+ * to the classified revision and every handler, validation and result stamp is the SDK's; only
+ * the message travels without web objects around it, and no server is built per request.
  *
  * Which requests take it is decided by the SDK's own classifier (`classifyInboundRequest`, the
  * one behind -32020 and -32022) plus conservative checks: anything that could be refused, needs
@@ -107,22 +107,33 @@ export function directModernRequest(headers: IncomingHttpHeaders, body: unknown,
 }
 
 /**
- * The SDK's per-request transport, carrying the message in and the answer out without web
- * objects: connecting a server to it binds the server to the classified revision, as the SDK's
- * handler does. Notifications a handler sends during the call are dropped, as in JSON mode.
+ * The SDK's per-request transport class, kept connected: it carries one message at a time in and
+ * the answer out without web objects. Connecting a server to it binds the server to the
+ * classified revision, as the SDK's handler does; each later message brings its own
+ * classification and auth, exactly as the SDK hands them to a fresh instance. Notifications a
+ * handler sends during the call are dropped, as in JSON mode.
+ *
+ * Each dispatch carries a request id of this lane's own (the client's id is put back on the
+ * answer), so a request can never meet the leftovers of an earlier one with the same id.
  */
 class DirectModernTransport extends PerRequestHTTPServerTransport {
-  private pending: { id: JSONRPCRequest["id"]; resolve: (answer: JSONRPCMessage | undefined) => void } | undefined;
+  private pending: { id: number; resolve: (answer: JSONRPCMessage | undefined) => void } | undefined;
+  private seq = 0;
   private ended = false;
 
-  constructor(private readonly classified: Classification) {
+  constructor(classified: Classification) {
     super({ classification: classified, responseMode: "json" });
   }
 
-  dispatch(message: JSONRPCRequest, authInfo: AuthInfo): Promise<JSONRPCMessage | undefined> {
+  get closed(): boolean {
+    return this.ended;
+  }
+
+  dispatch(request: DirectModernRequest, authInfo: AuthInfo): Promise<JSONRPCMessage | undefined> {
+    const id = ++this.seq;
     return new Promise((resolve) => {
-      this.pending = { id: message.id, resolve };
-      this.onmessage?.(message, { classification: this.classified, authInfo } as Parameters<NonNullable<typeof this.onmessage>>[1]);
+      this.pending = { id, resolve };
+      this.onmessage?.({ ...request.message, id }, { classification: request.classification, authInfo } as Parameters<NonNullable<typeof this.onmessage>>[1]);
     });
   }
 
@@ -131,10 +142,9 @@ class DirectModernTransport extends PerRequestHTTPServerTransport {
     if (!p || !(isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message)) || message.id !== p.id) return;
     this.pending = undefined;
     p.resolve(message);
-    queueMicrotask(() => void this.close());
   }
 
-  /** Ends the exchange: a call still running sees its signal fire, and the server detaches. */
+  /** Ends the lane: a call still running sees its signal fire, and the server detaches. */
   override async close(): Promise<void> {
     if (this.ended) return;
     this.ended = true;
@@ -151,20 +161,55 @@ export interface DirectAnswer {
   body: string;
 }
 
+interface Lane {
+  server: McpServer;
+  transport: DirectModernTransport;
+}
+
 /**
- * Serves one request on a fresh server from the endpoint's factory. Resolves undefined when the
- * client went away before the answer (`abort` fired), so nothing is written.
+ * Servers for one tool list, each connected once and serving one request at a time. Building and
+ * connecting a server per request, then tearing it down, cost about as much CPU as the call
+ * itself; a lane is reused instead. A server keeps no per-request state between calls on this
+ * path (auth, envelope and signal travel with each message), and a lane whose call was
+ * abandoned (the client went away) is closed, never reused.
  */
-export async function serveDirectModern(
-  server: McpServer,
-  request: DirectModernRequest,
-  authInfo: AuthInfo,
-  onAbort: (stop: () => void) => void,
-): Promise<DirectAnswer | undefined> {
-  const transport = new DirectModernTransport(request.classification);
-  await server.connect(transport);
-  onAbort(() => void transport.close());
-  const answer = await transport.dispatch(request.message, authInfo);
-  if (answer === undefined) return undefined;
-  return { status: 200, body: JSON.stringify(answer) };
+export class DirectServerPool {
+  private readonly idle: Lane[] = [];
+
+  constructor(
+    private readonly create: () => McpServer,
+    private readonly maxIdle = 64,
+  ) {}
+
+  /**
+   * Serves one request. Resolves undefined when the client went away before the answer
+   * (`onAbort`'s stop was called), so nothing is written.
+   */
+  async serve(request: DirectModernRequest, authInfo: AuthInfo, onAbort: (stop: () => void) => void): Promise<DirectAnswer | undefined> {
+    const lane = this.idle.pop() ?? (await this.open(request.classification));
+    let abandoned = false;
+    let done = false;
+    onAbort(() => {
+      if (done) return; // the lane may already serve someone else
+      abandoned = true;
+      void lane.transport.close();
+    });
+    const answer = await lane.transport.dispatch(request, authInfo);
+    done = true;
+    if (abandoned || answer === undefined) {
+      await lane.server.close().catch(() => undefined);
+      return undefined;
+    }
+    if (this.idle.length < this.maxIdle) this.idle.push(lane);
+    else await lane.server.close().catch(() => undefined);
+    (answer as { id: JSONRPCRequest["id"] }).id = request.message.id;
+    return { status: 200, body: JSON.stringify(answer) };
+  }
+
+  private async open(classification: Classification): Promise<Lane> {
+    const server = this.create();
+    const transport = new DirectModernTransport(classification);
+    await server.connect(transport);
+    return { server, transport };
+  }
 }

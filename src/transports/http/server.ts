@@ -6,9 +6,10 @@
  *   (both also take Authorization: Bearer)
  *
  * Request pipeline: Host/Origin guard → JSON body (size-limited) → admission (root key,
- * narrowing) → the era the request speaks: 2026-07-28 requests are served per request by the
- * SDK's handler (no server memory between requests); 2025-era requests join their session
- * (stateful) or get a fresh server (--stateless).
+ * narrowing) → the era the request speaks: 2026-07-28 requests are served per request (pooled
+ * servers for plain calls and lists, the SDK's handler for the rest; no memory between
+ * requests); 2025-era requests join their session (stateful) or get a fresh server (--stateless).
+ * The hot path (hot-path.ts) runs that pipeline without express for plain 2026-07-28 POSTs.
  *
  * Where things are: this file wires the parts (startHttpServer), builds the express app and owns
  * the lifecycle; endpoint.ts admits and routes one endpoint's requests; web-exchange.ts carries a
@@ -39,6 +40,7 @@ import {
   sendJsonRpcError,
   type OriginPolicy,
 } from "./guards.js";
+import { createHotPathListener, endpointPaths, hotPathBodyError } from "./hot-path.js";
 import { timedClient } from "./instrument.js";
 import { createHttpMetrics, type HttpMetrics } from "./metrics.js";
 import { SessionStore } from "./sessions.js";
@@ -88,8 +90,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
 
   const jsonBody = express.json({ limit: config.bodyLimitBytes, type: () => true });
   const app = createApp({ config, logger, metrics, sessions: ctx.sessions, hosts, handlers, jsonBody });
+  const listener = createHotPathListener({ handlers, ...hosts, jsonBody, app, metrics, logger });
 
-  const httpServer = await listen(app, config, options.requestReceiveTimeoutMs);
+  const httpServer = await listen(listener, config, options.requestReceiveTimeoutMs);
   const bound = boundAddress(httpServer, config);
   // The bound host:port is always acceptable as Host, also when it is not a loopback name.
   hosts.allowedHosts.add(bound.hostPort);
@@ -226,6 +229,7 @@ function createApp(parts: AppParts): Express {
   });
 
   app.use(hostOriginGuard(parts.hosts.allowedHosts, parts.hosts.originPolicy));
+  app.use(hotPathBodyError);
 
   for (const handler of parts.handlers) mountEndpoint(app, handler, parts.jsonBody, config);
 
@@ -239,13 +243,8 @@ function createApp(parts: AppParts): Express {
   return app;
 }
 
-/** Both spellings of an endpoint path (with and without the trailing slash). */
-function endpointPaths(spec: EndpointSpec): string[] {
-  return [spec.path, spec.path.endsWith("/") ? spec.path.slice(0, -1) : `${spec.path}/`];
-}
-
 function mountEndpoint(app: Express, handler: EndpointHandler, jsonBody: JsonBodyParser, config: HttpConfig): void {
-  const paths = endpointPaths(handler.endpoint.spec);
+  const paths = endpointPaths(handler.endpoint.spec.path);
   const route = async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     try {
       await handler.handle(req, res);
