@@ -6,7 +6,8 @@
  *           2026-07-28, plain tools/call or list   → modern-direct.ts (pooled servers, no web objects;
  *                                                    hot-path.ts brings these here before express)
  *           2026-07-28 (a `_meta` envelope claim)  → the SDK's per-request handler, no memory
- *           2025-era, stateful                     → the request's session (or a new one)
+ *           2025-era, stateful                     → the request's session (or a new one); plain
+ *                                                    read calls and lists in it → session-direct.ts
  *           2025-era, --stateless                  → a fresh server for this request
  *
  * The era is decided by the SDK's own classifier (`isLegacyRequest`), so this routing can never
@@ -17,14 +18,7 @@ import { randomUUID } from "node:crypto";
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import type { Request, Response } from "express";
 import { NodeStreamableHTTPServerTransport } from "@modelcontextprotocol/node";
-import {
-  WebStandardStreamableHTTPServerTransport,
-  createMcpHandler,
-  isInitializeRequest,
-  isLegacyRequest,
-  type AuthInfo,
-  type Server as McpServer,
-} from "@modelcontextprotocol/server";
+import { createMcpHandler, isInitializeRequest, isLegacyRequest, type AuthInfo, type Server as McpServer } from "@modelcontextprotocol/server";
 import type { HttpConfig } from "../../config.js";
 import type { UnkeyClient } from "../../client/unkey-client.js";
 import { CatalogSelectionError, narrowSelection, selectTools } from "../../tools/catalog.js";
@@ -36,6 +30,7 @@ import type { HttpMetrics } from "./metrics.js";
 import { NarrowingSyntaxError, isEmptyNarrowing, narrowingKey, parseRequestNarrowing, type RequestNarrowing } from "./selection.js";
 import { ownerOf, type SessionStore } from "./sessions.js";
 import type { EndpointSpec, McpServerFactory } from "./endpoints.js";
+import { SessionTransport, directSessionRequest, sessionStreamHeaders, sseEvent } from "./session-direct.js";
 import { openWebExchange, type WebExchange } from "./web-exchange.js";
 
 export interface PreparedEndpoint {
@@ -49,8 +44,10 @@ export interface PreparedEndpoint {
 }
 
 export interface Session {
-  transport: WebStandardStreamableHTTPServerTransport;
+  transport: SessionTransport;
   server: McpServer;
+  /** The session's tools by name (its list is fixed at initialize). */
+  tools: ReadonlyMap<string, ToolDefinition>;
 }
 
 /** What every endpoint's handlers share for the life of the HTTP server. */
@@ -64,6 +61,8 @@ export interface EndpointContext {
   insecureTestRootKey?: string;
   /** Serve plain 2026-07-28 tools/call and tools/list without the SDK's web adapter (modern-direct.ts); off only to compare. */
   directModern: boolean;
+  /** Serve plain read calls and lists on 2025 sessions without the session transport's web objects (session-direct.ts); off only to compare. */
+  directSessions: boolean;
   onerror: (error: Error) => void;
 }
 
@@ -160,7 +159,13 @@ export function createEndpointHandler(ctx: EndpointContext, endpoint: PreparedEn
     async tryDirect(req, res) {
       // The hot path only sees URLs without a query string: the query narrows nothing here.
       const verdict = examine(req.headers, {}, endpoint, ctx.insecureTestRootKey);
-      return !("refusal" in verdict) && serveDirect(req.headers, req.body, verdict, res);
+      if ("refusal" in verdict) return false;
+      const sessionId = req.headers["mcp-session-id"];
+      if (sessionId === undefined) return serveDirect(req.headers, req.body, verdict, res);
+      if (ctx.config.stateless || typeof sessionId !== "string") return false;
+      // Unknown, expired or someone else's: the express route refuses it with the usual answer.
+      const found = ctx.sessions.touch(sessionId, spec.path, ownerOf(verdict.rootKey));
+      return found.found && answerInSession(ctx, found.value, sessionId, req.headers, req.body, verdict, res);
     },
     async handle(req, res) {
       const admitted = admit(req, res, endpoint, ctx.insecureTestRootKey);
@@ -266,6 +271,33 @@ function toolsFor(endpoint: PreparedEndpoint, narrowing: RequestNarrowing): Tool
 }
 
 /**
+ * A plain read call or list on the session (session-direct.ts): answered by the session's server
+ * as the one SSE event its transport would have streamed. False leaves it to the transport.
+ */
+async function answerInSession(
+  ctx: EndpointContext,
+  session: Session,
+  sessionId: string,
+  headers: IncomingHttpHeaders,
+  body: unknown,
+  admitted: Admission,
+  res: ServerResponse,
+): Promise<boolean> {
+  if (!ctx.directSessions) return false;
+  const message = directSessionRequest(headers, body, session.tools);
+  if (!message || !session.transport.canDeliver(message.id)) return false;
+  const answer = await session.transport.deliver(message, authInfoOf(admitted), (stop) => {
+    res.on("close", stop);
+    if (res.destroyed) stop();
+  });
+  if (!answer || res.destroyed) return true;
+  const event = sseEvent(answer);
+  res.writeHead(200, { ...sessionStreamHeaders(sessionId), "content-length": String(Buffer.byteLength(event)) });
+  res.end(event);
+  return true;
+}
+
+/**
  * Stateful 2025-era mode: a request joins its session, or an initialize opens one. A session
  * answers only requests carrying the root key that opened it (POST, GET stream and DELETE alike).
  */
@@ -292,6 +324,7 @@ async function handleStateful(
       sendJsonRpcError(res, 404, JSONRPC_AUTH_ERROR, "Session not found (it expired or was closed); start a new session with initialize.");
       return;
     }
+    if (req.method === "POST" && (await answerInSession(ctx, found.value, sessionId, req.headers, req.body, admitted, res))) return;
     const ex = exchange ?? openWebExchange(req, res, ctx.onerror);
     await ex.answer(await found.value.transport.handleRequest(ex.request, { authInfo, parsedBody: req.body }));
     return;
@@ -314,11 +347,12 @@ async function handleStateful(
   let opened = false;
   // The session's tool list is fixed at initialize; keys are not: each request brings its own.
   const server = ctx.createServer({ tools: admitted.tools, client: ctx.client, endpoint: spec });
-  const transport: WebStandardStreamableHTTPServerTransport = new WebStandardStreamableHTTPServerTransport({
+  const tools = new Map(admitted.tools.map((t) => [t.name, t]));
+  const transport: SessionTransport = new SessionTransport({
     sessionIdGenerator: () => randomUUID(),
     onsessioninitialized: (id) => {
       opened = true;
-      sessions.add(id, spec.path, owner, { transport, server });
+      sessions.add(id, spec.path, owner, { transport, server, tools });
     },
     onsessionclosed: (id) => {
       sessions.forget(id);

@@ -64,6 +64,11 @@ export interface HttpServerOptions {
    * true). False sends every request through the SDK's handler: the parity test compares both.
    */
   directModern?: boolean;
+  /**
+   * Plain read calls and lists on 2025 sessions skip the session transport's web objects
+   * (default true). False sends them through the transport: the parity test compares both.
+   */
+  directSessions?: boolean;
 }
 
 export interface RunningHttpServer {
@@ -148,6 +153,7 @@ function createEndpointContext(options: HttpServerOptions, metrics: HttpMetrics)
     sessions: createSessionStore(options, metrics),
     insecureTestRootKey: options.insecureTestRootKey,
     directModern: options.directModern ?? true,
+    directSessions: options.directSessions ?? true,
     onerror: (error) => options.logger.debug("MCP request refused or failed", { message: error.message }),
   };
 }
