@@ -75,7 +75,7 @@ describe("2026-07-28 direct path answers byte for byte as the SDK's handler", ()
       return server;
     };
     direct = await startHttpServer({ config, logger, runtime });
-    sdk = await startHttpServer({ config, logger, runtime, directModern: false });
+    sdk = await startHttpServer({ config, logger, runtime, directPaths: false });
     const res = await fetch(`${local.url}/v2/apis.createApi`, {
       method: "POST",
       headers: { authorization: `Bearer ${rootKey}`, "content-type": "application/json" },

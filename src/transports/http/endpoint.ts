@@ -18,19 +18,28 @@ import { randomUUID } from "node:crypto";
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import type { Request, Response } from "express";
 import { NodeStreamableHTTPServerTransport } from "@modelcontextprotocol/node";
-import { createMcpHandler, isInitializeRequest, isLegacyRequest, type AuthInfo, type Server as McpServer } from "@modelcontextprotocol/server";
+import {
+  createMcpHandler,
+  isInitializeRequest,
+  isLegacyRequest,
+  type AuthInfo,
+  type JSONRPCRequest,
+  type Server as McpServer,
+} from "@modelcontextprotocol/server";
 import type { HttpConfig } from "../../config.js";
 import type { UnkeyClient } from "../../client/unkey-client.js";
 import { CatalogSelectionError, narrowSelection, selectTools } from "../../tools/catalog.js";
 import type { ToolDefinition } from "../../tools/types.js";
 import { resolveRootKeyFromHeaders } from "./auth.js";
-import { DIRECT_PROTOCOL_VERSIONS, DirectServerPool, directModernRequest, type DirectModernRequest } from "./modern-direct.js";
+import type { DirectServerPool } from "./direct-pool.js";
+import { DIRECT_PROTOCOL_VERSIONS, directModernRequest, modernDirectPool, type DirectModernRequest } from "./modern-direct.js";
 import { JSONRPC_AUTH_ERROR, JSONRPC_INVALID_PARAMS, JSONRPC_SERVER_ERROR, sendJsonRpcError } from "./guards.js";
 import type { HttpMetrics } from "./metrics.js";
 import { NarrowingSyntaxError, isEmptyNarrowing, narrowingKey, parseRequestNarrowing, type RequestNarrowing } from "./selection.js";
 import { ownerOf, type SessionStore } from "./sessions.js";
 import type { EndpointSpec, McpServerFactory } from "./endpoints.js";
-import { SessionTransport, directSessionRequest, sessionStreamHeaders, sseEvent } from "./session-direct.js";
+import { plainLegacyRequest, statelessDirectPool, type DirectStatelessRequest } from "./legacy-direct.js";
+import { SessionTransport, sessionStreamHeaders, sseEvent } from "./session-direct.js";
 import { openWebExchange, type WebExchange } from "./web-exchange.js";
 
 export interface PreparedEndpoint {
@@ -59,10 +68,11 @@ export interface EndpointContext {
   metrics: HttpMetrics;
   sessions: SessionStore<Session>;
   insecureTestRootKey?: string;
-  /** Serve plain 2026-07-28 tools/call and tools/list without the SDK's web adapter (modern-direct.ts); off only to compare. */
-  directModern: boolean;
-  /** Serve plain read calls and lists on 2025 sessions without the session transport's web objects (session-direct.ts); off only to compare. */
-  directSessions: boolean;
+  /**
+   * Serve plain read calls and lists on the direct paths (modern-direct.ts, session-direct.ts,
+   * legacy-direct.ts) instead of the SDK's web handler and transports; off only to compare.
+   */
+  directPaths: boolean;
   onerror: (error: Error) => void;
 }
 
@@ -126,12 +136,22 @@ export function createEndpointHandler(ctx: EndpointContext, endpoint: PreparedEn
   };
 
   // Connected servers for the direct 2026-07-28 path, one pool per distinct tool list.
-  const directByTools = new WeakMap<ToolDefinition[], DirectServerPool>();
-  const directFor = (tools: ToolDefinition[]): DirectServerPool => {
+  const directByTools = new WeakMap<ToolDefinition[], DirectServerPool<DirectModernRequest>>();
+  const directFor = (tools: ToolDefinition[]): DirectServerPool<DirectModernRequest> => {
     let pool = directByTools.get(tools);
     if (!pool) {
-      pool = new DirectServerPool(() => ctx.createServer({ tools, client: ctx.client, endpoint: spec, protocolVersions: [...DIRECT_PROTOCOL_VERSIONS] }));
+      pool = modernDirectPool(() => ctx.createServer({ tools, client: ctx.client, endpoint: spec, protocolVersions: [...DIRECT_PROTOCOL_VERSIONS] }));
       directByTools.set(tools, pool);
+    }
+    return pool;
+  };
+
+  const statelessByTools = new WeakMap<ToolDefinition[], DirectServerPool<DirectStatelessRequest>>();
+  const statelessFor = (tools: ToolDefinition[]): DirectServerPool<DirectStatelessRequest> => {
+    let pool = statelessByTools.get(tools);
+    if (!pool) {
+      pool = statelessDirectPool(() => ctx.createServer({ tools, client: ctx.client, endpoint: spec }));
+      statelessByTools.set(tools, pool);
     }
     return pool;
   };
@@ -148,9 +168,16 @@ export function createEndpointHandler(ctx: EndpointContext, endpoint: PreparedEn
 
   /** Serves the request on the direct path when it is one; false when it is not. */
   const serveDirect = async (headers: IncomingHttpHeaders, body: unknown, admitted: Admission, res: ServerResponse): Promise<boolean> => {
-    const direct = ctx.directModern ? directModernRequest(headers, body, byName(admitted.tools)) : undefined;
-    if (!direct) return false;
-    await answerDirect(directFor(admitted.tools), direct, authInfoOf(admitted), res);
+    if (!ctx.directPaths) return false;
+    const tools = byName(admitted.tools);
+    const modern = directModernRequest(headers, body, tools);
+    if (modern) {
+      await answerDirect(directFor(admitted.tools), modern, authInfoOf(admitted), res);
+      return true;
+    }
+    const legacy = ctx.config.stateless && headers["mcp-session-id"] === undefined ? plainLegacyRequest(headers, body, tools) : undefined;
+    if (!legacy) return false;
+    await answerDirect(statelessFor(admitted.tools), { message: legacy }, authInfoOf(admitted), res);
     return true;
   };
 
@@ -196,8 +223,13 @@ function authInfoOf(admitted: Admission): AuthInfo {
   return { token: admitted.rootKey, clientId: "unkey-mcp-http", scopes: [] };
 }
 
-/** A plain 2026-07-28 tools/call or tools/list on a pooled server, answered in one write. */
-async function answerDirect(pool: DirectServerPool, direct: DirectModernRequest, authInfo: AuthInfo, res: ServerResponse): Promise<void> {
+/** A plain call or list (2026-07-28, or 2025 `--stateless`) on a pooled server, answered in one write. */
+async function answerDirect<R extends { message: JSONRPCRequest }>(
+  pool: DirectServerPool<R>,
+  direct: R,
+  authInfo: AuthInfo,
+  res: ServerResponse,
+): Promise<void> {
   const answer = await pool.serve(direct, authInfo, (stop) => {
     // A client that goes away mid-call aborts the handler (and its upstream request).
     res.on("close", stop);
@@ -283,8 +315,8 @@ async function answerInSession(
   admitted: Admission,
   res: ServerResponse,
 ): Promise<boolean> {
-  if (!ctx.directSessions) return false;
-  const message = directSessionRequest(headers, body, session.tools);
+  if (!ctx.directPaths) return false;
+  const message = plainLegacyRequest(headers, body, session.tools);
   if (!message || !session.transport.canDeliver(message.id)) return false;
   const answer = await session.transport.deliver(message, authInfoOf(admitted), (stop) => {
     res.on("close", stop);

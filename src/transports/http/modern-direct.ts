@@ -7,7 +7,7 @@
  * `Request`, its own copy of the classification, a fresh server and per-request transport that
  * builds a web `Response`, and the Node adapter that streams that Response back: most of the CPU
  * the HTTP server spent on a call. Here servers built by the same factory stay connected to a
- * transport of the SDK's own per-request class ({@link DirectServerPool}), so the SDK binds each
+ * transport of the SDK's own per-request class (pooled, direct-pool.ts), so the SDK binds each
  * to the classified revision and every handler, validation and result stamp is the SDK's; only
  * the message travels without web objects around it, and no server is built per request.
  *
@@ -22,15 +22,14 @@ import {
   PerRequestHTTPServerTransport,
   SUPPORTED_PROTOCOL_VERSIONS,
   classifyInboundRequest,
-  isJSONRPCErrorResponse,
-  isJSONRPCResultResponse,
   isJsonContentType,
-  type AuthInfo,
   type JSONRPCMessage,
   type JSONRPCRequest,
+  type MessageExtraInfo,
   type Server as McpServer,
 } from "@modelcontextprotocol/server";
 import type { ToolDefinition } from "../../tools/types.js";
+import { DirectServerPool, LaneChannel, type LaneTransport } from "./direct-pool.js";
 
 /** The revision this path serves (the SDK's modern handler serves the others, if any). */
 const DIRECT_REVISION = "2026-07-28";
@@ -107,109 +106,39 @@ export function directModernRequest(headers: IncomingHttpHeaders, body: unknown,
 }
 
 /**
- * The SDK's per-request transport class, kept connected: it carries one message at a time in and
- * the answer out without web objects. Connecting a server to it binds the server to the
- * classified revision, as the SDK's handler does; each later message brings its own
- * classification and auth, exactly as the SDK hands them to a fresh instance. Notifications a
- * handler sends during the call are dropped, as in JSON mode.
- *
- * Each dispatch carries a request id of this lane's own (the client's id is put back on the
- * answer), so a request can never meet the leftovers of an earlier one with the same id.
+ * The SDK's per-request transport class, kept connected: connecting a server to it binds the
+ * server to the classified revision, as the SDK's handler does; each later message brings its
+ * own classification and auth, exactly as the SDK hands them to a fresh instance.
  */
-class DirectModernTransport extends PerRequestHTTPServerTransport {
-  private pending: { id: number; resolve: (answer: JSONRPCMessage | undefined) => void } | undefined;
-  private seq = 0;
-  private ended = false;
+class DirectModernTransport extends PerRequestHTTPServerTransport implements LaneTransport {
+  private readonly lane = new LaneChannel();
 
   constructor(classified: Classification) {
     super({ classification: classified, responseMode: "json" });
   }
 
-  get closed(): boolean {
-    return this.ended;
-  }
-
-  dispatch(request: DirectModernRequest, authInfo: AuthInfo): Promise<JSONRPCMessage | undefined> {
-    const id = ++this.seq;
-    return new Promise((resolve) => {
-      this.pending = { id, resolve };
-      this.onmessage?.({ ...request.message, id }, { classification: request.classification, authInfo } as Parameters<NonNullable<typeof this.onmessage>>[1]);
-    });
+  dispatch(message: JSONRPCRequest, extra: MessageExtraInfo): Promise<JSONRPCMessage | undefined> {
+    return this.lane.dispatch(message, (m) => this.onmessage?.(m, extra as Parameters<NonNullable<typeof this.onmessage>>[1]));
   }
 
   override async send(message: JSONRPCMessage): Promise<void> {
-    const p = this.pending;
-    if (!p || !(isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message)) || message.id !== p.id) return;
-    this.pending = undefined;
-    p.resolve(message);
+    this.lane.settle(message);
   }
 
-  /** Ends the lane: a call still running sees its signal fire, and the server detaches. */
   override async close(): Promise<void> {
-    if (this.ended) return;
-    this.ended = true;
-    const p = this.pending;
-    this.pending = undefined;
-    p?.resolve(undefined);
-    this.onclose?.();
+    if (this.lane.end()) this.onclose?.();
   }
 }
 
-/** What the direct path answers: the HTTP status and the JSON body the SDK's handler would send. */
-export interface DirectAnswer {
-  status: number;
-  body: string;
-}
-
-interface Lane {
-  server: McpServer;
-  transport: DirectModernTransport;
-}
-
-/**
- * Servers for one tool list, each connected once and serving one request at a time. Building and
- * connecting a server per request, then tearing it down, cost about as much CPU as the call
- * itself; a lane is reused instead. A server keeps no per-request state between calls on this
- * path (auth, envelope and signal travel with each message), and a lane whose call was
- * abandoned (the client went away) is closed, never reused.
- */
-export class DirectServerPool {
-  private readonly idle: Lane[] = [];
-
-  constructor(
-    private readonly create: () => McpServer,
-    private readonly maxIdle = 64,
-  ) {}
-
-  /**
-   * Serves one request. Resolves undefined when the client went away before the answer
-   * (`onAbort`'s stop was called), so nothing is written.
-   */
-  async serve(request: DirectModernRequest, authInfo: AuthInfo, onAbort: (stop: () => void) => void): Promise<DirectAnswer | undefined> {
-    const lane = this.idle.pop() ?? (await this.open(request.classification));
-    let abandoned = false;
-    let done = false;
-    onAbort(() => {
-      if (done) return; // the lane may already serve someone else
-      abandoned = true;
-      void lane.transport.close();
-    });
-    const answer = await lane.transport.dispatch(request, authInfo);
-    done = true;
-    if (abandoned || answer === undefined) {
-      await lane.server.close().catch(() => undefined);
-      return undefined;
-    }
-    if (this.idle.length < this.maxIdle) this.idle.push(lane);
-    else await lane.server.close().catch(() => undefined);
-    (answer as { id: JSONRPCRequest["id"] }).id = request.message.id;
-    return { status: 200, body: JSON.stringify(answer) };
-  }
-
-  private async open(classification: Classification): Promise<Lane> {
-    const server = this.create();
-    const transport = new DirectModernTransport(classification);
-    await server.connect(transport);
-    return { server, transport };
-  }
+/** Servers for the direct 2026-07-28 path over one tool list (see {@link DirectServerPool}). */
+export function modernDirectPool(create: () => McpServer): DirectServerPool<DirectModernRequest> {
+  return new DirectServerPool(
+    async (first) => {
+      const server = create();
+      const transport = new DirectModernTransport(first.classification);
+      await server.connect(transport);
+      return { server, transport };
+    },
+    (request) => ({ classification: request.classification }),
+  );
 }

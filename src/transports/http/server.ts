@@ -60,15 +60,11 @@ export interface HttpServerOptions {
   /** Clock of the session TTL (tests move it instead of sleeping). */
   now?: () => number;
   /**
-   * Plain 2026-07-28 tools/call and tools/list requests skip the SDK's web adapter (default
-   * true). False sends every request through the SDK's handler: the parity test compares both.
+   * Plain read calls and lists skip the SDK's web handler and transports (default true): the
+   * 2026-07-28 ones, the ones on 2025 sessions and under --stateless. False sends every request
+   * through the SDK: the parity tests compare both.
    */
-  directModern?: boolean;
-  /**
-   * Plain read calls and lists on 2025 sessions skip the session transport's web objects
-   * (default true). False sends them through the transport: the parity test compares both.
-   */
-  directSessions?: boolean;
+  directPaths?: boolean;
 }
 
 export interface RunningHttpServer {
@@ -152,8 +148,7 @@ function createEndpointContext(options: HttpServerOptions, metrics: HttpMetrics)
     metrics,
     sessions: createSessionStore(options, metrics),
     insecureTestRootKey: options.insecureTestRootKey,
-    directModern: options.directModern ?? true,
-    directSessions: options.directSessions ?? true,
+    directPaths: options.directPaths ?? true,
     onerror: (error) => options.logger.debug("MCP request refused or failed", { message: error.message }),
   };
 }

@@ -9,26 +9,18 @@
  * same handlers, the same negotiated version) through the transport's own `onmessage`, and the
  * answer comes back as the one SSE event the transport would have streamed, in one write.
  *
- * Which requests take it: the checks the transport itself makes (Accept, Content-Type, a
- * supported `MCP-Protocol-Version`, a valid JSON-RPC request), plus conservative ones: anything
- * that could stream more than its answer (progress, any `_meta`), a tool that can ask for
- * confirmation (every non-read tool), a batch, a notification or an id already in flight goes
- * to the transport, which answers it exactly as before. test/e2e/http-session-direct.test.ts
- * proves both answer alike.
+ * Which requests take it: legacy-direct.ts (`plainLegacyRequest`) decides, for sessions and
+ * `--stateless` alike; an id already in flight on the direct path also goes to the transport.
+ * test/e2e/http-session-direct.test.ts proves both answer alike.
  */
-import type { IncomingHttpHeaders } from "node:http";
 import {
-  SUPPORTED_PROTOCOL_VERSIONS,
   WebStandardStreamableHTTPServerTransport,
   isJSONRPCErrorResponse,
-  isJSONRPCRequest,
   isJSONRPCResultResponse,
-  isJsonContentType,
   type AuthInfo,
   type JSONRPCMessage,
   type JSONRPCRequest,
 } from "@modelcontextprotocol/server";
-import type { ToolDefinition } from "../../tools/types.js";
 
 type RequestId = JSONRPCRequest["id"];
 type SendOptions = Parameters<WebStandardStreamableHTTPServerTransport["send"]>[1];
@@ -88,36 +80,4 @@ export function sessionStreamHeaders(sessionId: string): Record<string, string> 
 /** One SSE event carrying a message, framed as the session transport frames it (no event store). */
 export function sseEvent(message: JSONRPCMessage): string {
   return `event: message\ndata: ${JSON.stringify(message)}\n\n`;
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-/**
- * The request, when it is a single `tools/call` of a read tool of the session, or `tools/list`,
- * that the session transport would answer with one SSE event; undefined sends it to the transport.
- */
-export function directSessionRequest(headers: IncomingHttpHeaders, body: unknown, tools: ReadonlyMap<string, ToolDefinition>): JSONRPCRequest | undefined {
-  if (!isPlainObject(body)) return undefined;
-  const method = body.method;
-  if (method !== "tools/call" && method !== "tools/list") return undefined;
-  const accept = headers.accept;
-  if (typeof accept !== "string" || !accept.includes("application/json") || !accept.includes("text/event-stream")) return undefined;
-  if (!isJsonContentType(headers["content-type"])) return undefined;
-  const version = headers["mcp-protocol-version"];
-  if (typeof version !== "string" || !SUPPORTED_PROTOCOL_VERSIONS.includes(version)) return undefined;
-  const params = body.params;
-  if (params !== undefined && !isPlainObject(params)) return undefined;
-  // No `_meta` at all: progress tokens and the like make the transport stream more than the answer.
-  if (params && "_meta" in params) return undefined;
-  if (method === "tools/call") {
-    if (!params || Object.keys(params).some((k) => k !== "name" && k !== "arguments")) return undefined;
-    const name = params.name;
-    if (typeof name !== "string" || tools.get(name)?.safety !== "read") return undefined;
-    if (params.arguments !== undefined && !isPlainObject(params.arguments)) return undefined;
-  } else if (params && Object.keys(params).length > 0) {
-    return undefined;
-  }
-  return isJSONRPCRequest(body) ? body : undefined;
 }

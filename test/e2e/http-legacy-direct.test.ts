@@ -1,17 +1,23 @@
 /**
- * The direct path for 2025 sessions (src/transports/http/session-direct.ts) must answer exactly
- * as the session transport does: two stateful HTTP servers over one local API and one runtime,
+ * The direct paths for 2025-era requests must answer exactly as the SDK's transports do.
+ *
+ * Sessions (src/transports/http/session-direct.ts): two stateful HTTP servers over one local API
+ * and one runtime,
  * one with the direct path and one without, each get a session and then the same raw requests;
  * every answer (status, the headers a client reads, and the body byte for byte, session ids and
  * upstream request ids aside) must match. The set covers what the direct path serves (lists,
  * read calls with data, tool errors, argument errors, paginated reads) and what it must leave to
  * the transport (write tools, unknown tools, progress, batches, bad headers).
+ *
+ * `--stateless` (src/transports/http/legacy-direct.ts): the same with two stateless servers and
+ * no session.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { parseConfig } from "../../src/config.js";
 import { createLocalApi, type LocalApi } from "../../src/local/server.js";
 import { createRuntime, type Runtime } from "../../src/runtime.js";
 import { startHttpServer, type RunningHttpServer } from "../../src/transports/http/server.js";
+import { DirectServerPool } from "../../src/transports/http/direct-pool.js";
 import { SessionTransport } from "../../src/transports/http/session-direct.js";
 import { createLogger } from "../../src/util/log.js";
 import { randomRootKey } from "../helpers/local-api.js";
@@ -40,7 +46,7 @@ describe("2025 session direct path answers as the session transport", () => {
     const logger = createLogger({ level: "error", format: "json", sink: () => undefined });
     runtime = await createRuntime(config, logger);
     direct = await startHttpServer({ config, logger, runtime });
-    sdk = await startHttpServer({ config, logger, runtime, directSessions: false });
+    sdk = await startHttpServer({ config, logger, runtime, directPaths: false });
     const res = await fetch(`${local.url}/v2/apis.createApi`, {
       method: "POST",
       headers: { authorization: `Bearer ${rootKey}`, "content-type": "application/json" },
@@ -164,5 +170,92 @@ describe("2025 session direct path answers as the session transport", () => {
     expect(await res.text()).not.toContain(apiId);
     // The owner's session still answers.
     expect((await send(direct, cases()[2]!)).status).toBe(200);
+  });
+});
+
+describe("2025 --stateless direct path answers as the SDK's stateless transport", () => {
+  let local: LocalApi;
+  let runtime: Runtime;
+  let direct: RunningHttpServer;
+  let sdk: RunningHttpServer;
+  let rootKey: string;
+  let apiId: string;
+
+  beforeAll(async () => {
+    rootKey = randomRootKey();
+    local = await createLocalApi({ memory: true, rootKey, port: 0, validateResponses: true });
+    const config = parseConfig("http", ["--port", "0", "--api-url", local.url, "--stateless"], {});
+    const logger = createLogger({ level: "error", format: "json", sink: () => undefined });
+    runtime = await createRuntime(config, logger);
+    direct = await startHttpServer({ config, logger, runtime });
+    sdk = await startHttpServer({ config, logger, runtime, directPaths: false });
+    const res = await fetch(`${local.url}/v2/apis.createApi`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${rootKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ name: "parity" }),
+    });
+    apiId = ((await res.json()) as { data: { apiId: string } }).data.apiId;
+  });
+  afterAll(async () => {
+    await direct?.close();
+    await sdk?.close();
+    await runtime?.close();
+    await local?.close();
+  });
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  const call = (id: number, name: string, args: unknown, extra: Record<string, unknown> = {}): unknown => ({
+    jsonrpc: "2.0",
+    id,
+    method: "tools/call",
+    params: { name, arguments: args, ...extra },
+  });
+  const cases = (): Array<{ name: string; body: unknown; headers?: Record<string, string>; direct: boolean }> => [
+    { name: "tools/list", body: { jsonrpc: "2.0", id: 1, method: "tools/list" }, direct: true },
+    { name: "get_api of an existing API", body: call(2, "get_api", { apiId }), direct: true },
+    { name: "get_api of an unknown API (tool error)", body: call(3, "get_api", { apiId: "api_nope" }), direct: true },
+    { name: "get_api without its argument (argument error)", body: call(4, "get_api", {}), direct: true },
+    { name: "list_keys (paginated read)", body: call(5, "list_keys", { apiId, limit: 5 }), direct: true },
+    { name: "without a protocol version header", body: call(6, "get_api", { apiId }), headers: { "mcp-protocol-version": "" }, direct: true },
+    { name: "an unknown tool", body: call(7, "nope", {}), direct: false },
+    { name: "a write tool", body: call(8, "update_api", { apiId: "api_nope" }), direct: false },
+    { name: "a call asking for progress", body: call(9, "get_api", { apiId }, { _meta: { progressToken: "p" } }), direct: false },
+    { name: "a batch", body: [{ jsonrpc: "2.0", id: 10, method: "tools/list" }], direct: false },
+    { name: "an unsupported protocol version header", body: call(11, "get_api", { apiId }), headers: { "mcp-protocol-version": "1999-01-01" }, direct: false },
+    { name: "Accept without text/event-stream (406)", body: call(12, "get_api", { apiId }), headers: { accept: "application/json" }, direct: false },
+  ];
+
+  async function send(server: RunningHttpServer, c: ReturnType<typeof cases>[number]): Promise<Answer> {
+    const h: Record<string, string> = {
+      "content-type": "application/json",
+      accept: "application/json, text/event-stream",
+      "mcp-unkey-bearer-auth": rootKey,
+      "mcp-protocol-version": VERSION,
+      ...c.headers,
+    };
+    for (const [k, v] of Object.entries(h)) if (v === "") delete h[k];
+    const res = await fetch(`${server.url}/mcp/v2`, { method: "POST", headers: h, body: JSON.stringify(c.body) });
+    const body = (await res.text()).replace(/req_[A-Za-z0-9]+/g, "req_ID");
+    return { status: res.status, headers: { "content-type": res.headers.get("content-type"), "mcp-session-id": res.headers.get("mcp-session-id") }, body };
+  }
+
+  it("every request gets the same status, headers and body from both servers", async () => {
+    const serve = vi.spyOn(DirectServerPool.prototype, "serve");
+    for (const c of cases()) {
+      const viaSdk = await send(sdk, c);
+      const before = serve.mock.calls.length;
+      const viaDirect = await send(direct, c);
+      expect(viaDirect, c.name).toEqual(viaSdk);
+      expect(serve.mock.calls.length > before, `${c.name}: direct path taken`).toBe(c.direct);
+    }
+  });
+
+  it("the answers are real: the data, or the tool error", async () => {
+    const ok = JSON.parse((await send(direct, cases()[1]!)).body) as { id: number; result: { structuredContent: { data: { id: string } } } };
+    expect(ok.id).toBe(2);
+    expect(ok.result.structuredContent.data.id).toBe(apiId);
+    expect((await send(direct, cases()[2]!)).body).toContain('"isError":true');
   });
 });
