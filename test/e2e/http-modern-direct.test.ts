@@ -150,6 +150,16 @@ describe("2026-07-28 direct path answers byte for byte as the SDK's handler", ()
       direct: false,
     },
     { name: "a batch", headers: base("tools/list"), body: [list(17)], direct: false },
+    // After the calls above, the envelope is one the direct path knows: the body is still checked.
+    { name: "an id that is null", headers: base("tools/call", "get_api"), body: { ...call(18, "get_api", { apiId }), id: null }, direct: false },
+    { name: "jsonrpc 1.0", headers: base("tools/call", "get_api"), body: { ...call(19, "get_api", { apiId }), jsonrpc: "1.0" }, direct: false },
+    {
+      name: "a body that also carries a result",
+      headers: base("tools/call", "get_api"),
+      body: { ...call(20, "get_api", { apiId }), result: {} },
+      direct: false,
+    },
+    { name: "the known envelope, served again", headers: base("tools/call", "get_api"), body: call(21, "get_api", { apiId }), direct: true },
   ];
 
   async function send(server: RunningHttpServer, c: Case): Promise<Answer> {
