@@ -7,9 +7,10 @@
 // /mcp/v2 with the root key header — exactly what a stateless 2025 client sends — then the same
 // call as a 2026-07-28 request (the `_meta` envelope and Mcp-Method/Mcp-Name headers, served per
 // request with no session), and, in the same run, the equivalent POST /v2/apis.getApi straight
-// to the local API. All over keep-alive undici pools with as many connections as the
-// concurrency. Then a stateful server is started: the 2025 session path (one session per
-// worker, as mcp-remote's default uses it) is measured, and 1,000 sessions are opened and left
+// to the local API, and the 2025 session path of a stateful server (one session per worker, as
+// mcp-remote's default uses it): the four back to back at each concurrency, so background load
+// on the machine falls on all of them alike. All over keep-alive undici pools with as many
+// connections as the concurrency. Then 1,000 sessions are opened on the stateful server and left
 // idle, to measure the resident memory they cost.
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -17,7 +18,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Pool } from "undici";
 import { REPO_ROOT, startLocalApiProcess, stopChild } from "./lib/local-api.mjs";
-import { ratio, round, summarize } from "./lib/stats.mjs";
+import { median, round, summarize } from "./lib/stats.mjs";
 import { section } from "./lib/table.mjs";
 
 const CLI = join(REPO_ROOT, "dist", "cli.js");
@@ -27,6 +28,8 @@ const LEVELS = [
   { concurrency: 32, requests: 3200 },
 ];
 const WARMUP = 300;
+/** Rounds per concurrency level: the machine's background load varies from second to second. */
+const ROUNDS = 3;
 const IDLE_SESSIONS = 1000;
 const TARGET_RATIO_C32 = 0.6;
 
@@ -151,38 +154,11 @@ export async function runHttpBench() {
       }
     };
 
-    log(`warm-up (${WARMUP} each)`);
-    await drive(WARMUP, 8, direct);
-    await drive(WARMUP, 8, viaMcp);
-    await drive(WARMUP, 8, viaModern);
-
-    const levels = [];
-    for (const { concurrency, requests } of LEVELS) {
-      log(`c=${concurrency}: ${requests} direct, ${requests} via MCP 2025 stateless, ${requests} via MCP 2026-07-28`);
-      const d = await drive(requests, concurrency, direct);
-      const m = await drive(requests, concurrency, viaMcp);
-      const n = await drive(requests, concurrency, viaModern);
-      const dRps = requests / (d.wallMs / 1000);
-      const mRps = requests / (m.wallMs / 1000);
-      const nRps = requests / (n.wallMs / 1000);
-      levels.push({
-        concurrency,
-        requests,
-        direct: { rps: round(dRps, 0), ...pick(summarize(d.latencies)) },
-        mcp: { rps: round(mRps, 0), ...pick(summarize(m.latencies)) },
-        ratio: ratio(mRps, dRps),
-        modern: { rps: round(nRps, 0), ...pick(summarize(n.latencies)) },
-        modernRatio: ratio(nRps, dRps),
-        directRps: dRps,
-      });
-    }
-    await http.close();
-    http = undefined;
-
-    // The stateful 2025 path, then idle sessions: memory of a server holding 1,000 sessions
-    // nobody closes. One key opens them all here, so the per-key cap is raised for the bench.
+    // The stateful 2025 path (one session per worker, as mcp-remote's default uses it) is driven
+    // in the same rounds as the others, and then holds 1,000 idle sessions nobody closes. One key
+    // opens them all here, so the per-key cap is raised for the bench.
     stateful = await startHttpServer(local.url, ["--max-sessions-per-key", "5000"]);
-    const sPool = new Pool(stateful.url, { connections: 16 });
+    const sPool = new Pool(stateful.url, { connections: 32 });
     pools.push(sPool);
     const init = JSON.stringify({
       jsonrpc: "2.0",
@@ -204,8 +180,8 @@ export async function runHttpBench() {
       await postJson(sPool, "/mcp/v2", h, JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }));
       return h;
     };
-    const statefulDriver = async (total, concurrency) => {
-      const headers = await Promise.all(Array.from({ length: concurrency }, sessionFor));
+    /** `total` calls spread over the given sessions (one worker each). */
+    const statefulDriver = async (total, headers) => {
       let next = 0;
       const latencies = [];
       const started = performance.now();
@@ -225,16 +201,43 @@ export async function runHttpBench() {
       );
       return { latencies, wallMs: performance.now() - started };
     };
-    await statefulDriver(WARMUP, 8);
-    for (const level of levels) {
-      log(`c=${level.concurrency}: ${level.requests} via MCP 2025 stateful sessions`);
-      const st = await statefulDriver(level.requests, level.concurrency);
-      const sRps = level.requests / (st.wallMs / 1000);
-      level.stateful = { rps: round(sRps, 0), ...pick(summarize(st.latencies)) };
-      level.statefulRatio = ratio(sRps, level.directRps);
-      level.statefulVsModern = ratio(sRps, level.modern.rps);
-      delete level.directRps;
+    log(`warm-up (${WARMUP} each)`);
+    await drive(WARMUP, 8, direct);
+    await drive(WARMUP, 8, viaMcp);
+    await drive(WARMUP, 8, viaModern);
+    await statefulDriver(WARMUP, await Promise.all(Array.from({ length: 8 }, sessionFor)));
+
+    const levels = [];
+    for (const { concurrency, requests } of LEVELS) {
+      log(`c=${concurrency}: ${ROUNDS} rounds of ${requests} each direct, via MCP 2025 stateless, 2026-07-28 and 2025 sessions`);
+      const sessions = await Promise.all(Array.from({ length: concurrency }, sessionFor));
+      const runs = { d: [], m: [], n: [], s: [] };
+      // Rounds of the four back to back: each ratio is the median of the per-round ratios.
+      for (let r = 0; r < ROUNDS; r++) {
+        runs.d.push(await drive(requests, concurrency, direct));
+        runs.m.push(await drive(requests, concurrency, viaMcp));
+        runs.n.push(await drive(requests, concurrency, viaModern));
+        runs.s.push(await statefulDriver(requests, sessions));
+      }
+      const rps = (run) => requests / (run.wallMs / 1000);
+      const series = (list) => ({ rps: round(median(list.map(rps)), 0), ...pick(summarize(list.flatMap((run) => run.latencies))) });
+      const medianRatio = (a, b) => round(median(a.map((run, i) => rps(run) / rps(b[i]))));
+      levels.push({
+        concurrency,
+        requests,
+        rounds: ROUNDS,
+        direct: series(runs.d),
+        mcp: series(runs.m),
+        ratio: medianRatio(runs.m, runs.d),
+        modern: series(runs.n),
+        modernRatio: medianRatio(runs.n, runs.d),
+        stateful: series(runs.s),
+        statefulRatio: medianRatio(runs.s, runs.d),
+        statefulVsModern: medianRatio(runs.s, runs.n),
+      });
     }
+    await http.close();
+    http = undefined;
 
     await drive(50, 8, openSession); // warm the code paths before the baseline reading
     global.gc?.();
@@ -257,7 +260,7 @@ export async function runHttpBench() {
     const c32 = levels.find((l) => l.concurrency === 32);
     const table = [
       section(
-        "MCP over streamable HTTP (tools/call get_api) vs direct POST /v2/apis.getApi: 2025 stateless, 2026-07-28, 2025 stateful session",
+        "MCP over streamable HTTP (tools/call get_api) vs direct POST /v2/apis.getApi: 2025 stateless, 2026-07-28, 2025 stateful session (req/s and ratios: medians of 3 interleaved rounds)",
         [
           "concurrency",
           "requests",
