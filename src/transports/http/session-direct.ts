@@ -13,14 +13,8 @@
  * `--stateless` alike; an id already in flight on the direct path also goes to the transport.
  * test/e2e/http-session-direct.test.ts proves both answer alike.
  */
-import {
-  WebStandardStreamableHTTPServerTransport,
-  isJSONRPCErrorResponse,
-  isJSONRPCResultResponse,
-  type AuthInfo,
-  type JSONRPCMessage,
-  type JSONRPCRequest,
-} from "@modelcontextprotocol/server";
+import { WebStandardStreamableHTTPServerTransport, type AuthInfo, type JSONRPCMessage, type JSONRPCRequest } from "@modelcontextprotocol/server";
+import { isAnswer } from "./direct-pool.js";
 
 type RequestId = JSONRPCRequest["id"];
 type SendOptions = Parameters<WebStandardStreamableHTTPServerTransport["send"]>[1];
@@ -55,12 +49,13 @@ export class SessionTransport extends WebStandardStreamableHTTPServerTransport {
   }
 
   override async send(message: JSONRPCMessage, options?: SendOptions): Promise<void> {
-    const isAnswer = isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message);
-    const id = isAnswer ? message.id : options?.relatedRequestId;
+    if (this.direct.size === 0) return super.send(message, options);
+    const answer = isAnswer(message);
+    const id = answer ? message.id : options?.relatedRequestId;
     const waiter = id === undefined ? undefined : this.direct.get(id);
     if (!waiter) return super.send(message, options);
     // Only answers reach a direct caller: the requests taken here send nothing else.
-    if (!isAnswer) return;
+    if (!answer) return;
     this.direct.delete(id!);
     waiter(message);
   }
