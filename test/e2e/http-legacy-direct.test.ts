@@ -13,14 +13,11 @@
  * no session.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { parseConfig } from "../../src/config.js";
-import { createLocalApi, type LocalApi } from "../../src/local/server.js";
-import { createRuntime, type Runtime } from "../../src/runtime.js";
-import { startHttpServer, type RunningHttpServer } from "../../src/transports/http/server.js";
 import { DirectServerPool } from "../../src/transports/http/direct-pool.js";
+import type { RunningHttpServer } from "../../src/transports/http/server.js";
 import { SessionTransport } from "../../src/transports/http/session-direct.js";
-import { createLogger } from "../../src/util/log.js";
 import { randomRootKey } from "../helpers/local-api.js";
+import { startParityPair, type ParityPair } from "../helpers/parity.js";
 
 const VERSION = "2025-06-18";
 
@@ -31,28 +28,17 @@ interface Answer {
 }
 
 describe("2025 session direct path answers as the session transport", () => {
-  let local: LocalApi;
-  let runtime: Runtime;
   let direct: RunningHttpServer;
   let sdk: RunningHttpServer;
   let rootKey: string;
   let apiId: string;
   const sessionOf = new Map<RunningHttpServer, string>();
 
+  let pair: ParityPair;
+
   beforeAll(async () => {
-    rootKey = randomRootKey();
-    local = await createLocalApi({ memory: true, rootKey, port: 0, validateResponses: true });
-    const config = parseConfig("http", ["--port", "0", "--api-url", local.url], {});
-    const logger = createLogger({ level: "error", format: "json", sink: () => undefined });
-    runtime = await createRuntime(config, logger);
-    direct = await startHttpServer({ config, logger, runtime });
-    sdk = await startHttpServer({ config, logger, runtime, directPaths: false });
-    const res = await fetch(`${local.url}/v2/apis.createApi`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${rootKey}`, "content-type": "application/json" },
-      body: JSON.stringify({ name: "parity" }),
-    });
-    apiId = ((await res.json()) as { data: { apiId: string } }).data.apiId;
+    pair = await startParityPair();
+    ({ direct, sdk, rootKey, apiId } = pair);
     for (const server of [direct, sdk]) {
       const init = await fetch(`${server.url}/mcp/v2`, {
         method: "POST",
@@ -76,10 +62,7 @@ describe("2025 session direct path answers as the session transport", () => {
     }
   });
   afterAll(async () => {
-    await direct?.close();
-    await sdk?.close();
-    await runtime?.close();
-    await local?.close();
+    await pair?.close();
   });
   afterEach(() => {
     vi.restoreAllMocks();
@@ -174,33 +157,19 @@ describe("2025 session direct path answers as the session transport", () => {
 });
 
 describe("2025 --stateless direct path answers as the SDK's stateless transport", () => {
-  let local: LocalApi;
-  let runtime: Runtime;
   let direct: RunningHttpServer;
   let sdk: RunningHttpServer;
   let rootKey: string;
   let apiId: string;
 
+  let pair: ParityPair;
+
   beforeAll(async () => {
-    rootKey = randomRootKey();
-    local = await createLocalApi({ memory: true, rootKey, port: 0, validateResponses: true });
-    const config = parseConfig("http", ["--port", "0", "--api-url", local.url, "--stateless"], {});
-    const logger = createLogger({ level: "error", format: "json", sink: () => undefined });
-    runtime = await createRuntime(config, logger);
-    direct = await startHttpServer({ config, logger, runtime });
-    sdk = await startHttpServer({ config, logger, runtime, directPaths: false });
-    const res = await fetch(`${local.url}/v2/apis.createApi`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${rootKey}`, "content-type": "application/json" },
-      body: JSON.stringify({ name: "parity" }),
-    });
-    apiId = ((await res.json()) as { data: { apiId: string } }).data.apiId;
+    pair = await startParityPair(["--stateless"]);
+    ({ direct, sdk, rootKey, apiId } = pair);
   });
   afterAll(async () => {
-    await direct?.close();
-    await sdk?.close();
-    await runtime?.close();
-    await local?.close();
+    await pair?.close();
   });
   afterEach(() => {
     vi.restoreAllMocks();

@@ -12,11 +12,12 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config.js";
 import { createRootKey } from "../../src/local/root-keys.js";
-import { createLocalApi, type LocalApi } from "../../src/local/server.js";
-import { createRuntime, type Runtime, type ServerInput } from "../../src/runtime.js";
+import type { LocalApi } from "../../src/local/server.js";
+import { createRuntime, type ServerInput } from "../../src/runtime.js";
 import { startHttpServer, type RunningHttpServer } from "../../src/transports/http/server.js";
 import { createLogger } from "../../src/util/log.js";
 import { randomRootKey } from "../helpers/local-api.js";
+import { startParityPair, type ParityPair } from "../helpers/parity.js";
 
 const MODERN = "2026-07-28";
 const envelope = (version = MODERN): Record<string, unknown> => ({
@@ -42,7 +43,6 @@ interface Answer {
 
 describe("2026-07-28 direct path answers byte for byte as the SDK's handler", () => {
   let local: LocalApi;
-  let runtime: Runtime;
   let direct: RunningHttpServer;
   let sdk: RunningHttpServer;
   let rootKey: string;
@@ -53,41 +53,30 @@ describe("2026-07-28 direct path answers byte for byte as the SDK's handler", ()
    */
   let directMessages = 0;
 
+  let pair: ParityPair;
+
   beforeAll(async () => {
-    rootKey = randomRootKey();
-    local = await createLocalApi({ memory: true, rootKey, port: 0, validateResponses: true });
-    const config = parseConfig("http", ["--port", "0", "--api-url", local.url], {});
-    const logger = createLogger({ level: "error", format: "json", sink: () => undefined });
-    runtime = await createRuntime(config, logger);
-    const createServer = runtime.createServer;
-    runtime.createServer = (input: ServerInput) => {
-      const server = createServer(input);
-      if (!input.protocolVersions?.includes(MODERN)) return server;
-      const connect = server.connect.bind(server);
-      server.connect = async (transport) => {
-        await connect(transport);
-        const deliver = transport.onmessage!;
-        transport.onmessage = (message, extra) => {
-          directMessages++;
-          deliver(message, extra);
+    pair = await startParityPair([], (runtime) => {
+      const createServer = runtime.createServer;
+      runtime.createServer = (input: ServerInput) => {
+        const server = createServer(input);
+        if (!input.protocolVersions?.includes(MODERN)) return server;
+        const connect = server.connect.bind(server);
+        server.connect = async (transport) => {
+          await connect(transport);
+          const deliver = transport.onmessage!;
+          transport.onmessage = (message, extra) => {
+            directMessages++;
+            deliver(message, extra);
+          };
         };
+        return server;
       };
-      return server;
-    };
-    direct = await startHttpServer({ config, logger, runtime });
-    sdk = await startHttpServer({ config, logger, runtime, directPaths: false });
-    const res = await fetch(`${local.url}/v2/apis.createApi`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${rootKey}`, "content-type": "application/json" },
-      body: JSON.stringify({ name: "parity" }),
     });
-    apiId = ((await res.json()) as { data: { apiId: string } }).data.apiId;
+    ({ local, direct, sdk, rootKey, apiId } = pair);
   });
   afterAll(async () => {
-    await direct?.close();
-    await sdk?.close();
-    await runtime?.close();
-    await local?.close();
+    await pair?.close();
   });
 
   const base = (method: string, name?: string): Record<string, string> => ({

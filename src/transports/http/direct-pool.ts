@@ -9,6 +9,10 @@
  */
 import type { AuthInfo, JSONRPCMessage, JSONRPCRequest, MessageExtraInfo, Server as McpServer, Transport } from "@modelcontextprotocol/server";
 
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
 /**
  * Whether a message the server sends is an answer (a result or an error for a request id). What
  * a server sends is the SDK's own making, so its shape is checked, not parsed: the SDK's guards

@@ -32,13 +32,13 @@ import { CatalogSelectionError, narrowSelection, selectTools } from "../../tools
 import type { ToolDefinition } from "../../tools/types.js";
 import { resolveRootKeyFromHeaders } from "./auth.js";
 import type { DirectServerPool } from "./direct-pool.js";
-import { DIRECT_PROTOCOL_VERSIONS, directModernRequest, modernDirectPool, type DirectModernRequest } from "./modern-direct.js";
+import { DIRECT_PROTOCOL_VERSIONS, directModernRequest, modernDirectPool } from "./modern-direct.js";
 import { JSONRPC_AUTH_ERROR, JSONRPC_INVALID_PARAMS, JSONRPC_SERVER_ERROR, sendJsonRpcError } from "./guards.js";
 import type { HttpMetrics } from "./metrics.js";
 import { NarrowingSyntaxError, isEmptyNarrowing, narrowingKey, parseRequestNarrowing, type RequestNarrowing } from "./selection.js";
 import { ownerOf, type SessionStore } from "./sessions.js";
 import type { EndpointSpec, McpServerFactory } from "./endpoints.js";
-import { plainLegacyRequest, statelessDirectPool, type DirectStatelessRequest } from "./legacy-direct.js";
+import { plainLegacyRequest, statelessDirectPool } from "./legacy-direct.js";
 import { SessionTransport, sessionStreamHeaders, sseEvent } from "./session-direct.js";
 import { openWebExchange, type WebExchange } from "./web-exchange.js";
 
@@ -118,53 +118,23 @@ export function prepareEndpoints(endpoints: readonly EndpointSpec[], catalog: re
 
 export function createEndpointHandler(ctx: EndpointContext, endpoint: PreparedEndpoint): EndpointHandler {
   const { spec } = endpoint;
-  // One modern (2026-07-28) handler per distinct tool list: its factory closes over the list, so
+  // Everything below is built once per distinct tool list (the narrowing cache hands out the
+  // same array for the same selection). The modern handler's factory closes over the list, so
   // every per-request server it builds serves exactly what the request was admitted to see.
-  const modernByTools = new WeakMap<ToolDefinition[], ModernHandler>();
-  const modernFor = (tools: ToolDefinition[]): ModernHandler => {
-    let handler = modernByTools.get(tools);
-    if (!handler) {
-      handler = createMcpHandler(() => ctx.createServer({ tools, client: ctx.client, endpoint: spec }), {
-        // 2025-era traffic never reaches this handler (routed below), so it is strict.
-        legacy: "reject",
-        onerror: ctx.onerror,
-        maxRequestBodySize: ctx.config.bodyLimitBytes,
-      });
-      modernByTools.set(tools, handler);
-    }
-    return handler;
-  };
-
-  // Connected servers for the direct 2026-07-28 path, one pool per distinct tool list.
-  const directByTools = new WeakMap<ToolDefinition[], DirectServerPool<DirectModernRequest>>();
-  const directFor = (tools: ToolDefinition[]): DirectServerPool<DirectModernRequest> => {
-    let pool = directByTools.get(tools);
-    if (!pool) {
-      pool = modernDirectPool(() => ctx.createServer({ tools, client: ctx.client, endpoint: spec, protocolVersions: [...DIRECT_PROTOCOL_VERSIONS] }));
-      directByTools.set(tools, pool);
-    }
-    return pool;
-  };
-
-  const statelessByTools = new WeakMap<ToolDefinition[], DirectServerPool<DirectStatelessRequest>>();
-  const statelessFor = (tools: ToolDefinition[]): DirectServerPool<DirectStatelessRequest> => {
-    let pool = statelessByTools.get(tools);
-    if (!pool) {
-      pool = statelessDirectPool(() => ctx.createServer({ tools, client: ctx.client, endpoint: spec }));
-      statelessByTools.set(tools, pool);
-    }
-    return pool;
-  };
-
-  const byNameOf = new WeakMap<ToolDefinition[], Map<string, ToolDefinition>>();
-  const byName = (tools: ToolDefinition[]): Map<string, ToolDefinition> => {
-    let map = byNameOf.get(tools);
-    if (!map) {
-      map = new Map(tools.map((t) => [t.name, t]));
-      byNameOf.set(tools, map);
-    }
-    return map;
-  };
+  const modernFor = perToolList((tools) =>
+    createMcpHandler(() => ctx.createServer({ tools, client: ctx.client, endpoint: spec }), {
+      // 2025-era traffic never reaches this handler (routed below), so it is strict.
+      legacy: "reject",
+      onerror: ctx.onerror,
+      maxRequestBodySize: ctx.config.bodyLimitBytes,
+    }),
+  );
+  // Connected servers for the direct paths (2026-07-28, and 2025 under --stateless).
+  const directFor = perToolList((tools) =>
+    modernDirectPool(() => ctx.createServer({ tools, client: ctx.client, endpoint: spec, protocolVersions: [...DIRECT_PROTOCOL_VERSIONS] })),
+  );
+  const statelessFor = perToolList((tools) => statelessDirectPool(() => ctx.createServer({ tools, client: ctx.client, endpoint: spec })));
+  const byName = perToolList((tools) => new Map(tools.map((t) => [t.name, t])));
 
   /** Serves the request on the direct path when it is one; false when it is not. */
   const serveDirect = async (headers: IncomingHttpHeaders, body: unknown, admitted: Admission, res: ServerResponse): Promise<boolean> => {
@@ -216,7 +186,18 @@ export function createEndpointHandler(ctx: EndpointContext, endpoint: PreparedEn
   };
 }
 
-type ModernHandler = ReturnType<typeof createMcpHandler>;
+/** `make`, memoised per tool list (by identity). */
+function perToolList<T>(make: (tools: ToolDefinition[]) => T): (tools: ToolDefinition[]) => T {
+  const built = new WeakMap<ToolDefinition[], T>();
+  return (tools) => {
+    let value = built.get(tools);
+    if (value === undefined) {
+      value = make(tools);
+      built.set(tools, value);
+    }
+    return value;
+  };
+}
 
 /** The request's key as the SDK hands it to handlers (`ctx.http.authInfo`). */
 function authInfoOf(admitted: Admission): AuthInfo {

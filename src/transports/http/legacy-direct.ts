@@ -22,11 +22,7 @@ import {
   type Server as McpServer,
 } from "@modelcontextprotocol/server";
 import type { ToolDefinition } from "../../tools/types.js";
-import { DirectServerPool, LaneChannel, type LaneTransport } from "./direct-pool.js";
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
+import { DirectServerPool, LaneChannel, isPlainObject, type LaneTransport } from "./direct-pool.js";
 
 /**
  * The request, when it is a single 2025-era `tools/call` of a read tool in `tools`, or a

@@ -30,7 +30,7 @@ import {
   type Server as McpServer,
 } from "@modelcontextprotocol/server";
 import type { ToolDefinition } from "../../tools/types.js";
-import { DirectServerPool, LaneChannel, type LaneTransport } from "./direct-pool.js";
+import { DirectServerPool, LaneChannel, isPlainObject, type LaneTransport } from "./direct-pool.js";
 
 /** The revision this path serves (the SDK's modern handler serves the others, if any). */
 const DIRECT_REVISION = "2026-07-28";
@@ -53,10 +53,6 @@ type Classification = Extract<ReturnType<typeof classifyInboundRequest>, { kind:
 export interface DirectModernRequest {
   message: JSONRPCRequest;
   classification: Classification;
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 /**
