@@ -17,7 +17,7 @@ import { DirectServerPool } from "../../src/transports/http/direct-pool.js";
 import type { RunningHttpServer } from "../../src/transports/http/server.js";
 import { SessionTransport } from "../../src/transports/http/session-direct.js";
 import { randomRootKey } from "../helpers/local-api.js";
-import { startParityPair, type ParityPair } from "../helpers/parity.js";
+import { expectSameAnswers, startParityPair, type ParityPair } from "../helpers/parity.js";
 
 const VERSION = "2025-06-18";
 
@@ -120,13 +120,7 @@ describe("2025 session direct path answers as the session transport", () => {
 
   it("every request gets the same status, headers and body from both servers", async () => {
     const deliver = vi.spyOn(SessionTransport.prototype, "deliver");
-    for (const c of cases()) {
-      const viaSdk = await send(sdk, c);
-      const before = deliver.mock.calls.length;
-      const viaDirect = await send(direct, c);
-      expect(viaDirect, c.name).toEqual(viaSdk);
-      expect(deliver.mock.calls.length > before, `${c.name}: direct path taken`).toBe(c.direct);
-    }
+    await expectSameAnswers(pair, cases(), send, () => deliver.mock.calls.length);
   });
 
   it("the answers are real: one SSE event with the data, or the tool error", async () => {
@@ -158,7 +152,6 @@ describe("2025 session direct path answers as the session transport", () => {
 
 describe("2025 --stateless direct path answers as the SDK's stateless transport", () => {
   let direct: RunningHttpServer;
-  let sdk: RunningHttpServer;
   let rootKey: string;
   let apiId: string;
 
@@ -166,7 +159,7 @@ describe("2025 --stateless direct path answers as the SDK's stateless transport"
 
   beforeAll(async () => {
     pair = await startParityPair(["--stateless"]);
-    ({ direct, sdk, rootKey, apiId } = pair);
+    ({ direct, rootKey, apiId } = pair);
   });
   afterAll(async () => {
     await pair?.close();
@@ -212,13 +205,7 @@ describe("2025 --stateless direct path answers as the SDK's stateless transport"
 
   it("every request gets the same status, headers and body from both servers", async () => {
     const serve = vi.spyOn(DirectServerPool.prototype, "serve");
-    for (const c of cases()) {
-      const viaSdk = await send(sdk, c);
-      const before = serve.mock.calls.length;
-      const viaDirect = await send(direct, c);
-      expect(viaDirect, c.name).toEqual(viaSdk);
-      expect(serve.mock.calls.length > before, `${c.name}: direct path taken`).toBe(c.direct);
-    }
+    await expectSameAnswers(pair, cases(), send, () => serve.mock.calls.length);
   });
 
   it("the answers are real: the data, or the tool error", async () => {

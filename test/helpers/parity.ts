@@ -3,6 +3,7 @@
  * sends every request through the SDK (`directPaths: false`), for the parity tests that compare
  * their answers byte for byte.
  */
+import { expect } from "vitest";
 import { parseConfig } from "../../src/config.js";
 import { createLocalApi, type LocalApi } from "../../src/local/server.js";
 import { createRuntime, type Runtime } from "../../src/runtime.js";
@@ -53,4 +54,23 @@ export async function startParityPair(flags: string[] = [], beforeStart?: (runti
       await local.close();
     },
   };
+}
+
+/**
+ * Sends every case to both servers (the SDK's first) and expects the same answer from each, and
+ * the direct path taken exactly for the cases marked `direct` (`taken()` counts its requests).
+ */
+export async function expectSameAnswers<C extends { name: string; direct: boolean }>(
+  pair: Pick<ParityPair, "direct" | "sdk">,
+  cases: C[],
+  send: (server: RunningHttpServer, c: C) => Promise<unknown>,
+  taken: () => number,
+): Promise<void> {
+  for (const c of cases) {
+    const viaSdk = await send(pair.sdk, c);
+    const before = taken();
+    const viaDirect = await send(pair.direct, c);
+    expect(viaDirect, c.name).toEqual(viaSdk);
+    expect(taken() > before, `${c.name}: direct path taken`).toBe(c.direct);
+  }
 }
