@@ -82,25 +82,56 @@ const RL_JSON = {
   tokens: "BIGINT",
 };
 
-/** A batch of events (a JSON array of VerificationEvent / RatelimitEvent, in column order) into a stage table. */
+/**
+ * A batch of events into a stage table, sent as one JSON object of columns (`{"time": [...],
+ * ...}`, see {@link columns}) in the shape's column order. DuckDB parses that about a third
+ * faster than an array of objects, which repeats every key for every event.
+ */
 function stageSql(table: string, shape: Record<string, unknown>): string {
+  const columnShape = Object.fromEntries(Object.entries(shape).map(([k, type]) => [k, [type]]));
   const cols = Object.keys(shape)
-    .map((k) => `e."${k}"`)
+    .map((k) => `unnest(j."${k}")`)
     .join(", ");
-  return `INSERT INTO ${S}.${table} SELECT ${cols} FROM (SELECT unnest(from_json($1::JSON, '${JSON.stringify([shape])}')) AS e)`;
+  return `INSERT INTO ${S}.${table} SELECT ${cols} FROM (SELECT from_json($1::JSON, '${JSON.stringify(columnShape)}') AS j)`;
+}
+
+/** Events as one array per field of `shape` (the JSON {@link stageSql} reads). */
+function columns<E extends object>(events: readonly E[], shape: Record<string, unknown>): string {
+  const out: Record<string, unknown[]> = {};
+  for (const k of Object.keys(shape)) out[k] = events.map((e) => (e as Record<string, unknown>)[k]);
+  return JSON.stringify(out);
 }
 const STAGE_VERIFICATIONS = stageSql("kv_stage", KV_JSON);
 const STAGE_RATELIMITS = stageSql("rl_stage", RL_JSON);
 
-/** Moves staged events into the raw table and the four aggregates, in one transaction. */
+/** A coarser bucket of a minute bucket (a TIMESTAMP): the same bucket BUCKET gives the event's time. */
+const ROLLUP: Readonly<Record<Exclude<Granularity, "minute">, (minute: string) => string>> = {
+  hour: (t) => `date_trunc('hour', ${t})`,
+  day: (t) => `CAST(date_trunc('day', ${t}) AS DATE)`,
+  month: (t) => `CAST(date_trunc('month', ${t}) AS DATE)`,
+};
+
+/**
+ * Moves staged events into the raw table and the four aggregates, in one transaction. The batch
+ * is grouped by minute once; the hour, day and month rows are rolled up from those (far fewer
+ * rows than events) instead of each scanning the batch again.
+ */
 function moveStageSql(): string {
-  const parts = ["BEGIN TRANSACTION"];
-  for (const g of GRANULARITIES) {
+  const parts = [
+    "BEGIN TRANSACTION",
+    `CREATE OR REPLACE TEMP TABLE kv_minute AS SELECT ${BUCKET.minute.expr("time")} AS time, ${KV_GROUP}, count(*) AS count, sum(spent_credits) AS spent_credits
+      FROM ${S}.kv_stage GROUP BY ALL`,
+    `CREATE OR REPLACE TEMP TABLE rl_minute AS SELECT ${BUCKET.minute.expr("time")} AS time, ${RL_GROUP}, count(*) FILTER (WHERE passed) AS passed, count(*) AS total
+      FROM ${S}.rl_stage GROUP BY ALL`,
+    `INSERT INTO ${S}.kv_per_minute SELECT * FROM kv_minute`,
+    `INSERT INTO ${S}.rl_per_minute SELECT * FROM rl_minute`,
+  ];
+  for (const g of ["hour", "day", "month"] as const) {
     parts.push(
-      `INSERT INTO ${S}.kv_per_${g} SELECT ${BUCKET[g].expr("time")} AS time, ${KV_GROUP}, count(*), sum(spent_credits)
-        FROM ${S}.kv_stage GROUP BY ALL`,
-      `INSERT INTO ${S}.rl_per_${g} SELECT ${BUCKET[g].expr("time")} AS time, ${RL_GROUP}, count(*) FILTER (WHERE passed), count(*)
-        FROM ${S}.rl_stage GROUP BY ALL`,
+      `INSERT INTO ${S}.kv_per_${g} SELECT ${ROLLUP[g]("time")} AS time, ${KV_GROUP}, CAST(sum(count) AS BIGINT), CAST(sum(spent_credits) AS BIGINT)
+        FROM kv_minute GROUP BY ALL`,
+      `INSERT INTO ${S}.rl_per_${g} SELECT ${ROLLUP[g]("time")} AS time, ${RL_GROUP}, CAST(sum(passed) AS BIGINT), CAST(sum(total) AS BIGINT)
+        FROM rl_minute GROUP BY ALL`,
     );
   }
   parts.push(
@@ -108,6 +139,8 @@ function moveStageSql(): string {
     `INSERT INTO ${S}.rl_raw SELECT * FROM ${S}.rl_stage`,
     `DELETE FROM ${S}.kv_stage`,
     `DELETE FROM ${S}.rl_stage`,
+    "DROP TABLE kv_minute",
+    "DROP TABLE rl_minute",
     "COMMIT",
   );
   return parts.join(";\n");
@@ -287,12 +320,13 @@ class DuckDbAnalytics implements Analytics {
   }
 
   /**
-   * One JSON string per batch, parsed by DuckDB on its own threads: far less work on the event
-   * loop than one native call per value (the appender), which kept verifyKey throughput down.
+   * One JSON string per batch, parsed by DuckDB off the event loop: far less work on it than one
+   * native call per value (the appender) or DuckDB list parameters, which kept verifyKey
+   * throughput down.
    */
   private async write(kv: readonly VerificationEvent[], rl: readonly RatelimitEvent[]): Promise<void> {
-    if (kv.length > 0) await this.writer.run(STAGE_VERIFICATIONS, [JSON.stringify(kv)]);
-    if (rl.length > 0) await this.writer.run(STAGE_RATELIMITS, [JSON.stringify(rl)]);
+    if (kv.length > 0) await this.writer.run(STAGE_VERIFICATIONS, [columns(kv, KV_JSON)]);
+    if (rl.length > 0) await this.writer.run(STAGE_RATELIMITS, [columns(rl, RL_JSON)]);
     try {
       await this.writer.run(moveStageSql());
     } catch (err) {
