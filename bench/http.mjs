@@ -167,10 +167,6 @@ export async function runHttpBench() {
       params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "bench", version: "1" } },
     });
     const initHeaders = { accept: "application/json, text/event-stream", "mcp-unkey-bearer-auth": local.rootKey };
-    const openSession = async () => {
-      const r = await postJson(sPool, "/mcp/v2", initHeaders, init);
-      if (r.status !== 200 || !r.headers["mcp-session-id"]) throw new Error(`initialize answered ${r.status}: ${r.text.slice(0, 200)}`);
-    };
     // One session per worker, reused for every call (initialize + initialized, then tools/call).
     const sessionFor = async () => {
       const r = await postJson(sPool, "/mcp/v2", initHeaders, init);
@@ -238,13 +234,23 @@ export async function runHttpBench() {
     }
     await http.close();
     http = undefined;
+    // Idle sessions on a fresh stateful server: the one above has just been under load, and its
+    // garbage would be collected while sessions open, hiding what they cost.
+    await stateful.close();
+    stateful = await startHttpServer(local.url, ["--max-sessions-per-key", "5000"]);
+    const idlePool = new Pool(stateful.url, { connections: 16 });
+    pools.push(idlePool);
+    const openIdleSession = async () => {
+      const r = await postJson(idlePool, "/mcp/v2", initHeaders, init);
+      if (r.status !== 200 || !r.headers["mcp-session-id"]) throw new Error(`initialize answered ${r.status}: ${r.text.slice(0, 200)}`);
+    };
 
-    await drive(50, 8, openSession); // warm the code paths before the baseline reading
+    await drive(50, 8, openIdleSession); // warm the code paths before the baseline reading
     global.gc?.();
     await new Promise((r) => setTimeout(r, 500));
     const rssBefore = rssKb(stateful.pid);
     log(`opening ${IDLE_SESSIONS} idle sessions`);
-    await drive(IDLE_SESSIONS, 16, openSession);
+    await drive(IDLE_SESSIONS, 16, openIdleSession);
     await new Promise((r) => setTimeout(r, 500));
     const rssAfter = rssKb(stateful.pid);
     const health = JSON.parse((await postHealth(stateful.url)) ?? "{}");
