@@ -51,6 +51,8 @@ describe("2026-07-28 direct path answers byte for byte as the SDK's handler", ()
    * lets the SDK add it). Counted at the transport, since the direct path reuses its servers.
    */
   let directMessages = 0;
+  /** Servers of the direct path built and not yet closed. */
+  let directServersAlive = 0;
 
   let pair: ParityPair;
 
@@ -60,6 +62,12 @@ describe("2026-07-28 direct path answers byte for byte as the SDK's handler", ()
       runtime.createServer = (input: ServerInput) => {
         const server = createServer(input);
         if (!input.protocolVersions?.includes(MODERN)) return server;
+        directServersAlive++;
+        const close = server.close.bind(server);
+        server.close = async () => {
+          directServersAlive--;
+          await close();
+        };
         const connect = server.connect.bind(server);
         server.connect = async (transport) => {
           await connect(transport);
@@ -184,6 +192,27 @@ describe("2026-07-28 direct path answers byte for byte as the SDK's handler", ()
     await send(direct, cases()[3]);
     await send(direct, cases()[0]);
     expect(await requests()).toBe(before + 2);
+  });
+
+  it("keeps a bounded number of idle servers however many narrowings and concurrent calls clients use", async () => {
+    const others = ["list_keys", "get_key", "get_identity", "list_identities", "get_permission", "list_permissions", "get_role", "list_roles"];
+    const lists: string[] = [];
+    for (const a of others) for (const b of others) if (a < b) lists.push(`get_api,${a},${b}`);
+    expect(lists.length).toBeGreaterThanOrEqual(28);
+    for (const tools of lists) {
+      const answers = await Promise.all(
+        Array.from({ length: 32 }, (_, i) =>
+          send(direct, { name: tools, headers: { ...base("tools/call", "get_api"), "x-mcp-tools": tools }, body: call(i, "get_api", { apiId }), direct: true }),
+        ),
+      );
+      for (const a of answers) expect(a.body, tools).toContain(apiId);
+    }
+    // 28 lists x 32 concurrent calls built up to 896 servers; the pools of the 16 most recent
+    // lists are kept, and their idle servers stay within the budget of 256.
+    expect(directServersAlive).toBeLessThanOrEqual(256);
+    expect(directServersAlive).toBeGreaterThan(0);
+    // The unnarrowed list still serves, on a kept or a new server.
+    expect((await send(direct, cases()[3]!)).body).toContain(apiId);
   });
 
   it("pooled servers keep concurrent requests apart: 100 interleaved calls under two keys, all with id 1", async () => {

@@ -76,17 +76,46 @@ interface Lane {
   transport: LaneTransport;
 }
 
+/**
+ * How many idle servers all pools of an HTTP server may keep between them. Each distinct tool
+ * list (a request's narrowing) has its own pool, and a client choosing many narrowings must not
+ * be able to make the process hold a server for each: past the budget a finished lane is closed
+ * instead of kept, as if it had been built for that one request.
+ */
+export class LaneBudget {
+  private used = 0;
+
+  constructor(readonly max: number) {}
+
+  /** Reserves room for one idle lane; false when the budget is spent. */
+  take(): boolean {
+    if (this.used >= this.max) return false;
+    this.used++;
+    return true;
+  }
+
+  give(): void {
+    this.used = Math.max(0, this.used - 1);
+  }
+
+  /** Idle lanes held now (for tests and metrics). */
+  get idle(): number {
+    return this.used;
+  }
+}
+
 export class DirectServerPool<R extends { message: JSONRPCRequest }> {
   private readonly idle: Lane[] = [];
+  private closed = false;
 
   /**
    * `open` builds and connects a lane for a request (the first it serves); `extraOf` is what each
-   * request hands the server besides its auth.
+   * request hands the server besides its auth; `budget` bounds the idle lanes of all pools.
    */
   constructor(
     private readonly open: (first: R) => Promise<Lane>,
     private readonly extraOf: (request: R) => Omit<MessageExtraInfo, "authInfo">,
-    private readonly maxIdle = 64,
+    private readonly budget: LaneBudget,
   ) {}
 
   /**
@@ -94,7 +123,7 @@ export class DirectServerPool<R extends { message: JSONRPCRequest }> {
    * (`onAbort`'s stop was called), so nothing is written.
    */
   async serve(request: R, authInfo: AuthInfo, onAbort: (stop: () => void) => void): Promise<DirectAnswer | undefined> {
-    const lane = this.idle.pop() ?? (await this.open(request));
+    const lane = this.takeIdle() ?? (await this.open(request));
     let abandoned = false;
     let done = false;
     onAbort(() => {
@@ -108,9 +137,24 @@ export class DirectServerPool<R extends { message: JSONRPCRequest }> {
       await lane.server.close().catch(() => undefined);
       return undefined;
     }
-    if (this.idle.length < this.maxIdle) this.idle.push(lane);
+    if (!this.closed && this.budget.take()) this.idle.push(lane);
     else await lane.server.close().catch(() => undefined);
     (answer as { id: JSONRPCRequest["id"] }).id = request.message.id;
     return { status: 200, body: JSON.stringify(answer) };
+  }
+
+  /** Closes the idle lanes and keeps no more (the pool's tool list is no longer cached). */
+  close(): void {
+    this.closed = true;
+    for (const lane of this.idle.splice(0)) {
+      this.budget.give();
+      void lane.server.close().catch(() => undefined);
+    }
+  }
+
+  private takeIdle(): Lane | undefined {
+    const lane = this.idle.pop();
+    if (lane) this.budget.give();
+    return lane;
   }
 }

@@ -31,7 +31,7 @@ import type { UnkeyClient } from "../../client/unkey-client.js";
 import { CatalogSelectionError, narrowSelection, selectTools } from "../../tools/catalog.js";
 import type { ToolDefinition } from "../../tools/types.js";
 import { resolveRootKeyFromHeaders } from "./auth.js";
-import type { DirectServerPool } from "./direct-pool.js";
+import type { DirectServerPool, LaneBudget } from "./direct-pool.js";
 import { DIRECT_PROTOCOL_VERSIONS, directModernRequest, modernDirectPool } from "./modern-direct.js";
 import { JSONRPC_AUTH_ERROR, JSONRPC_INVALID_PARAMS, JSONRPC_SERVER_ERROR, sendJsonRpcError } from "./guards.js";
 import type { HttpMetrics } from "./metrics.js";
@@ -73,6 +73,8 @@ export interface EndpointContext {
    * legacy-direct.ts) instead of the SDK's web handler and transports; off only to compare.
    */
   directPaths: boolean;
+  /** The idle servers all direct-path pools may keep between them. */
+  laneBudget: LaneBudget;
   onerror: (error: Error) => void;
 }
 
@@ -95,6 +97,8 @@ export interface Admission {
 }
 
 const MAX_NARROWING_CACHE = 256;
+/** Tool lists per endpoint and direct path whose pooled servers are kept. */
+const MAX_POOLS = 16;
 
 /** The server-flag tool selection of every endpoint; an endpoint left with no tool is unavailable. */
 export function prepareEndpoints(endpoints: readonly EndpointSpec[], catalog: readonly ToolDefinition[], config: HttpConfig): PreparedEndpoint[] {
@@ -129,11 +133,18 @@ export function createEndpointHandler(ctx: EndpointContext, endpoint: PreparedEn
       maxRequestBodySize: ctx.config.bodyLimitBytes,
     }),
   );
-  // Connected servers for the direct paths (2026-07-28, and 2025 under --stateless).
-  const directFor = perToolList((tools) =>
-    modernDirectPool(() => ctx.createServer({ tools, client: ctx.client, endpoint: spec, protocolVersions: [...DIRECT_PROTOCOL_VERSIONS] })),
+  // Connected servers for the direct paths (2026-07-28, and 2025 under --stateless): pools for the
+  // most recent tool lists only, their idle servers within the shared budget.
+  const pools = { max: MAX_POOLS, dispose: (pool: { close(): void }) => pool.close() };
+  const directFor = perToolList(
+    (tools) =>
+      modernDirectPool(() => ctx.createServer({ tools, client: ctx.client, endpoint: spec, protocolVersions: [...DIRECT_PROTOCOL_VERSIONS] }), ctx.laneBudget),
+    pools,
   );
-  const statelessFor = perToolList((tools) => statelessDirectPool(() => ctx.createServer({ tools, client: ctx.client, endpoint: spec })));
+  const statelessFor = perToolList(
+    (tools) => statelessDirectPool(() => ctx.createServer({ tools, client: ctx.client, endpoint: spec }), ctx.laneBudget),
+    pools,
+  );
   const byName = perToolList((tools) => new Map(tools.map((t) => [t.name, t])));
 
   /** Serves the request on the direct path when it is one; false when it is not. */
@@ -186,15 +197,27 @@ export function createEndpointHandler(ctx: EndpointContext, endpoint: PreparedEn
   };
 }
 
-/** `make`, memoised per tool list (by identity). */
-function perToolList<T>(make: (tools: ToolDefinition[]) => T): (tools: ToolDefinition[]) => T {
-  const built = new WeakMap<ToolDefinition[], T>();
+/**
+ * `make`, memoised per tool list (by identity). With `bound`, only the `max` most recently built
+ * are kept, and `dispose` gets each one dropped; without, entries live as long as their list.
+ */
+function perToolList<T>(make: (tools: ToolDefinition[]) => T, bound?: { max: number; dispose: (value: T) => void }): (tools: ToolDefinition[]) => T {
+  const recent = new Map<ToolDefinition[], T>();
+  const weak = new WeakMap<ToolDefinition[], T>();
   return (tools) => {
-    let value = built.get(tools);
-    if (value === undefined) {
-      value = make(tools);
-      built.set(tools, value);
+    let value = bound ? recent.get(tools) : weak.get(tools);
+    if (value !== undefined) return value;
+    value = make(tools);
+    if (!bound) {
+      weak.set(tools, value);
+      return value;
     }
+    if (recent.size >= bound.max) {
+      const [oldest, dropped] = recent.entries().next().value as [ToolDefinition[], T];
+      recent.delete(oldest);
+      bound.dispose(dropped);
+    }
+    recent.set(tools, value);
     return value;
   };
 }

@@ -22,7 +22,7 @@ import {
   type Server as McpServer,
 } from "@modelcontextprotocol/server";
 import type { ToolDefinition } from "../../tools/types.js";
-import { DirectServerPool, LaneChannel, isPlainObject, type LaneTransport } from "./direct-pool.js";
+import { DirectServerPool, LaneChannel, isPlainObject, type LaneBudget, type LaneTransport } from "./direct-pool.js";
 
 /**
  * The request, when it is a single 2025-era `tools/call` of a read tool in `tools`, or a
@@ -80,7 +80,7 @@ export interface DirectStatelessRequest {
 }
 
 /** Servers for the direct 2025 `--stateless` path over one tool list (see {@link DirectServerPool}). */
-export function statelessDirectPool(create: () => McpServer): DirectServerPool<DirectStatelessRequest> {
+export function statelessDirectPool(create: () => McpServer, budget: LaneBudget): DirectServerPool<DirectStatelessRequest> {
   return new DirectServerPool(
     async () => {
       const server = create();
@@ -89,5 +89,6 @@ export function statelessDirectPool(create: () => McpServer): DirectServerPool<D
       return { server, transport };
     },
     () => ({}),
+    budget,
   );
 }

@@ -30,7 +30,7 @@ import {
   type Server as McpServer,
 } from "@modelcontextprotocol/server";
 import type { ToolDefinition } from "../../tools/types.js";
-import { DirectServerPool, LaneChannel, isPlainObject, type LaneTransport } from "./direct-pool.js";
+import { DirectServerPool, LaneChannel, isPlainObject, type LaneBudget, type LaneTransport } from "./direct-pool.js";
 
 /** The revision this path serves (the SDK's modern handler serves the others, if any). */
 const DIRECT_REVISION = "2026-07-28";
@@ -147,7 +147,7 @@ class DirectModernTransport extends PerRequestHTTPServerTransport implements Lan
 }
 
 /** Servers for the direct 2026-07-28 path over one tool list (see {@link DirectServerPool}). */
-export function modernDirectPool(create: () => McpServer): DirectServerPool<DirectModernRequest> {
+export function modernDirectPool(create: () => McpServer, budget: LaneBudget): DirectServerPool<DirectModernRequest> {
   return new DirectServerPool(
     async (first) => {
       const server = create();
@@ -156,5 +156,6 @@ export function modernDirectPool(create: () => McpServer): DirectServerPool<Dire
       return { server, transport };
     },
     (request) => ({ classification: request.classification }),
+    budget,
   );
 }

@@ -40,6 +40,7 @@ import {
   sendJsonRpcError,
   type OriginPolicy,
 } from "./guards.js";
+import { LaneBudget } from "./direct-pool.js";
 import { createHotPathListener, endpointPaths, hotPathBodyError } from "./hot-path.js";
 import { timedClient } from "./instrument.js";
 import { createHttpMetrics, type HttpMetrics } from "./metrics.js";
@@ -149,6 +150,8 @@ function createEndpointContext(options: HttpServerOptions, metrics: HttpMetrics)
     sessions: createSessionStore(options, metrics),
     insecureTestRootKey: options.insecureTestRootKey,
     directPaths: options.directPaths ?? true,
+    // Enough for a busy deployment's concurrency; at ~40 KB a server, ~10 MB at most.
+    laneBudget: new LaneBudget(256),
     onerror: (error) => options.logger.debug("MCP request refused or failed", { message: error.message }),
   };
 }
