@@ -1,5 +1,5 @@
 /**
- * Connected servers for the direct HTTP paths (modern-direct.ts for 2026-07-28, stateless-direct.ts
+ * Connected servers for the direct HTTP paths (modern-direct.ts for 2026-07-28, legacy-direct.ts
  * for 2025 `--stateless`): one request at a time per server, reused across requests.
  *
  * Building and connecting a server per request, then tearing it down, cost about as much CPU as
@@ -96,11 +96,6 @@ export class LaneBudget {
 
   give(): void {
     this.used = Math.max(0, this.used - 1);
-  }
-
-  /** Idle lanes held now (for tests and metrics). */
-  get idle(): number {
-    return this.used;
   }
 }
 

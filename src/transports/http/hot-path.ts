@@ -1,8 +1,9 @@
 /**
  * The Node request listener in front of express. A POST to an endpoint's exact path (no query
  * string) that passes the Host/Origin guard has its body read by the express route's own body
- * parser (same limit, same errors), and the endpoint serves it on the direct 2026-07-28 path
- * when it is a plain tools/call or tools/list whose admission passes. Express's per-request
+ * parser (same limit, same errors), and the endpoint serves it on a direct path (2026-07-28,
+ * a 2025 session, or 2025 `--stateless`) when it is a plain read call or list whose admission
+ * passes. Express's per-request
  * setup and router walk cost more CPU than that answer; everything else (every other method or
  * era, every refusal, every body error) goes to express, which answers exactly as before: the
  * body is already parsed, and a body error is handed to the error handler unchanged.

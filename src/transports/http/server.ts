@@ -9,7 +9,7 @@
  * narrowing) → the era the request speaks: 2026-07-28 requests are served per request (pooled
  * servers for plain calls and lists, the SDK's handler for the rest; no memory between
  * requests); 2025-era requests join their session (stateful) or get a fresh server (--stateless).
- * The hot path (hot-path.ts) runs that pipeline without express for plain 2026-07-28 POSTs.
+ * The hot path (hot-path.ts) runs that pipeline without express for plain read calls and lists.
  *
  * Where things are: this file wires the parts (startHttpServer), builds the express app and owns
  * the lifecycle; endpoint.ts admits and routes one endpoint's requests; web-exchange.ts carries a
@@ -150,7 +150,8 @@ function createEndpointContext(options: HttpServerOptions, metrics: HttpMetrics)
     sessions: createSessionStore(options, metrics),
     insecureTestRootKey: options.insecureTestRootKey,
     directPaths: options.directPaths ?? true,
-    // Enough for a busy deployment's concurrency; at ~40 KB a server, ~10 MB at most.
+    // Enough for a busy deployment's concurrency; at about what an idle session costs (~50 KB)
+    // a server, ~13 MB at most.
     laneBudget: new LaneBudget(256),
     onerror: (error) => options.logger.debug("MCP request refused or failed", { message: error.message }),
   };

@@ -11,7 +11,7 @@
  *
  * Which requests take it: legacy-direct.ts (`plainLegacyRequest`) decides, for sessions and
  * `--stateless` alike; an id already in flight on the direct path also goes to the transport.
- * test/e2e/http-session-direct.test.ts proves both answer alike.
+ * test/e2e/http-legacy-direct.test.ts proves both answer alike.
  */
 import { WebStandardStreamableHTTPServerTransport, type AuthInfo, type JSONRPCMessage, type JSONRPCRequest } from "@modelcontextprotocol/server";
 import { isAnswer } from "./direct-pool.js";
