@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdtempSync, existsSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { DuckDBInstance } from "@duckdb/node-api";
 import { createLocalApi } from "../../src/local/server.js";
 import { ANALYTICS_FILE_NAME } from "../../src/local/analytics/index.js";
 import { startHarness, type Harness, type RawResponse } from "./local-verify-support.js";
@@ -535,6 +536,46 @@ describe("the official SDK and persistence", () => {
         expect(got.data).toEqual([{ n: 1, s: 1 }]);
       } finally {
         await second.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("events an earlier version left in its stage tables are moved into the history at start, once", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "unkey-analytics-"));
+    try {
+      const first = await createLocalApi({ dataDir: dir, port: 0, testClock: true });
+      const { workspaceId, rootKey } = first;
+      await first.close();
+      // The layout before flushes went through TEMP batch tables: a process that died between
+      // staging and moving left its events in unkey_store.kv_stage / rl_stage.
+      const file = join(dir, ANALYTICS_FILE_NAME);
+      const db = await DuckDBInstance.create(file);
+      const conn = await db.connect();
+      await conn.run(`CREATE TABLE unkey_store.kv_stage (request_id VARCHAR, time BIGINT, workspace_id VARCHAR, key_space_id VARCHAR, identity_id VARCHAR,
+        external_id VARCHAR, key_id VARCHAR, region VARCHAR, outcome VARCHAR, tags VARCHAR[], spent_credits BIGINT, latency DOUBLE);
+        CREATE TABLE unkey_store.rl_stage (request_id VARCHAR, time BIGINT, workspace_id VARCHAR, namespace_id VARCHAR, identifier VARCHAR,
+        passed BOOLEAN, latency DOUBLE, override_id VARCHAR, "limit" BIGINT, remaining BIGINT, reset_at BIGINT, tokens BIGINT);
+        INSERT INTO unkey_store.kv_stage VALUES ('req_1', ${NOW}, '${workspaceId}', 'ks_1', '', 'user_1', 'key_1', 'local', 'VALID', ['a=b'], 2, 1.0);
+        INSERT INTO unkey_store.rl_stage VALUES ('req_2', ${NOW}, '${workspaceId}', 'ns_1', 'user_1', false, 1.0, '', 10, 0, ${NOW + 1000}, 1)`);
+      conn.closeSync();
+      db.closeSync();
+      const headers = { "content-type": "application/json", authorization: `Bearer ${rootKey}`, "x-test-time": String(NOW) };
+      for (let start = 0; start < 2; start++) {
+        const api = await createLocalApi({ dataDir: dir, port: 0, testClock: true, rootKey });
+        try {
+          const call = async (op: string, query: string) =>
+            ((await (await fetch(`${api.url}/v2/${op}`, { method: "POST", headers, body: JSON.stringify({ query }) })).json()) as { data: unknown }).data;
+          expect(await call("analytics.getVerifications", "SELECT key_id, spent_credits FROM key_verifications_v1")).toEqual([
+            { key_id: "key_1", spent_credits: 2 },
+          ]);
+          expect(await call("analytics.getVerifications", "SELECT sum(count) AS n FROM key_verifications_per_day_v1")).toEqual([{ n: 1 }]);
+          expect(await call("analytics.getRatelimits", "SELECT identifier, passed FROM ratelimits_v1")).toEqual([{ identifier: "user_1", passed: false }]);
+          expect(await call("analytics.getRatelimits", "SELECT sum(total) AS n, sum(passed) AS p FROM ratelimits_per_month_v1")).toEqual([{ n: 1, p: 0 }]);
+        } finally {
+          await api.close();
+        }
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });
