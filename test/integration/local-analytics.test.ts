@@ -542,6 +542,39 @@ describe("the official SDK and persistence", () => {
     }
   });
 
+  it("every recorded value reads back as sent, separators and empty tag lists included", async () => {
+    // A flush encodes a batch as separator-joined text; a batch holding a separator character goes
+    // as JSON instead. Each query flushes first, so each batch below is one flush.
+    const api = await createLocalApi({ memory: true, port: 0, testClock: true });
+    try {
+      const call = async (op: string, body: unknown, time = NOW) => {
+        const headers = { "content-type": "application/json", authorization: `Bearer ${api.rootKey}`, "x-test-time": String(time) };
+        const res = await fetch(`${api.url}/v2/${op}`, { method: "POST", headers, body: JSON.stringify(body) });
+        return ((await res.json()) as { data: Record<string, unknown> }).data;
+      };
+      const apiId = (await call("apis.createApi", { name: "separators" })).apiId;
+      const { key, keyId } = await call("keys.createKey", { apiId, externalId: "user_sep", credits: { remaining: 10 } });
+      const batches = [
+        [[], ["a", "b=c"], ["path=/x"]],
+        [["with\u001funit"], ["with\u001eitem", "z"], ["line\nbreak"], []],
+      ];
+      for (const [b, batch] of batches.entries()) {
+        const time = NOW + b;
+        for (const [i, tags] of batch.entries()) await call("keys.verifyKey", { key, tags, credits: { cost: i } }, time);
+        const rows = await call("analytics.getVerifications", {
+          query: `SELECT key_id, external_id, outcome, tags, spent_credits, time FROM key_verifications_v1 WHERE time = ${time} ORDER BY spent_credits`,
+        });
+        expect(rows).toEqual(batch.map((tags, i) => ({ key_id: keyId, external_id: "user_sep", outcome: "VALID", tags, spent_credits: i, time })));
+      }
+      const ratelimit = await call("ratelimit.limit", { namespace: "sep", identifier: "id\u001fwith\u001eseparators", limit: 5, duration: 60_000 });
+      expect(ratelimit.success).toBe(true);
+      const limits = await call("analytics.getRatelimits", { query: "SELECT identifier, passed FROM ratelimits_v1" });
+      expect(limits).toEqual([{ identifier: "id\u001fwith\u001eseparators", passed: true }]);
+    } finally {
+      await api.close();
+    }
+  });
+
   it("events an earlier version left in its stage tables are moved into the history at start, once", async () => {
     const dir = mkdtempSync(join(tmpdir(), "unkey-analytics-"));
     try {
