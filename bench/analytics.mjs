@@ -1,7 +1,7 @@
 // Analytics: (1) p50 latency of Unkey's documented example queries over 1,000,000 recorded
 // verifications (bulk-seeded straight into the engine, 60 days of history), and (2) verifyKey
 // throughput with event recording on versus off, in the same run (target: on/off >= 0.9; the
-// median of three back-to-back off/on pairs).
+// median of three back-to-back off/on pairs), and the CPU one recorded event costs per thread.
 //
 //   npm run build && node bench/analytics.mjs     (or as part of `npm run bench`)
 //
@@ -9,6 +9,7 @@
 // mixed with the client's. Queries run one at a time (an analyst's pace), each 7 times after one
 // warm-up; the examples that cannot run locally (WITH FILL, a 12-month range past retention) are
 // listed as skipped with their error code.
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -58,6 +59,40 @@ async function verifyThroughput(mode) {
   }
 }
 
+/**
+ * CPU per recorded verification, per thread, without HTTP or a load generator
+ * (bench/lib/record-cost-child.mjs): three interleaved off/on runs, medians. "off" is the cost of
+ * building the event; "on" minus "off" is what recording adds.
+ */
+function recordCost() {
+  const runs = { off: [], on: [] };
+  for (let i = 0; i < PAIRS; i++) {
+    for (const mode of ["off", "on"]) {
+      const out = execFileSync(
+        process.execPath,
+        [join(REPO_ROOT, "bench", "lib", "record-cost-child.mjs"), join(REPO_ROOT, "dist", "local", "analytics", "index.js"), mode],
+        {
+          encoding: "utf8",
+        },
+      );
+      runs[mode].push(JSON.parse(out.trim().split("\n").pop()));
+    }
+  }
+  const median = (mode, field) =>
+    round(
+      percentile(
+        runs[mode].map((r) => r[field]),
+        50,
+      ),
+      2,
+    );
+  const cost = {
+    off: { mainUs: median("off", "mainUs"), otherUs: median("off", "otherUs") },
+    on: { mainUs: median("on", "mainUs"), otherUs: median("on", "otherUs") },
+  };
+  return { ...cost, addedUs: round(cost.on.mainUs + cost.on.otherUs - cost.off.mainUs - cost.off.otherUs, 2), runs };
+}
+
 async function queryLatencies() {
   process.stderr.write(`[bench] analytics: seeding ${SEED.toLocaleString("en")} verifications\n`);
   const api = await startChild("on", SEED);
@@ -97,6 +132,8 @@ export async function runAnalyticsBench() {
   // show the pair that gave it. Other load on a shared machine lowers whichever run it lands on
   // (single runs of the same mode differed by 1.8x here); a pair shares its load, and the median
   // drops the pair it hit hardest.
+  process.stderr.write("[bench] analytics: CPU per recorded event\n");
+  const record = recordCost();
   const runs = { off: [], on: [] };
   for (let i = 0; i < PAIRS; i++) for (const mode of ["off", "on"]) runs[mode].push(await verifyThroughput(mode));
   const pairRatios = runs.on.map((on, i) => on.rps / runs.off[i].rps);
@@ -120,6 +157,7 @@ export async function runAnalyticsBench() {
       ],
     ),
     `on/off throughput ratio: ${throughputRatio} (target >= ${TARGET_RATIO})`,
+    `CPU per recorded verification (no HTTP, medians of ${PAIRS}): main thread ${record.on.mainUs} µs, other threads ${record.on.otherUs} µs; building the event alone ${round(record.off.mainUs + record.off.otherUs, 2)} µs; recording adds ${record.addedUs} µs`,
   ].join("\n");
   return {
     table,
@@ -128,9 +166,11 @@ export async function runAnalyticsBench() {
     queries: queries.rows,
     skipped: queries.skipped,
     verify: { off, on, runs },
+    recordCost: record,
     targets: {
       recordingThroughputRatio: { value: throughputRatio, target: TARGET_RATIO, better: "higher" },
       exampleQueryP50MedianMs: { value: round(percentile(p50s, 50), 1), target: null },
+      recordingCpuPerEventUs: { value: record.addedUs, target: null, better: "lower" },
     },
   };
 }
