@@ -543,8 +543,9 @@ describe("the official SDK and persistence", () => {
   });
 
   it("every recorded value reads back as sent, separators and empty tag lists included", async () => {
-    // A flush encodes a batch as separator-joined text; a batch holding a separator character goes
-    // as JSON instead. Each query flushes first, so each batch below is one flush.
+    // Events wait for a flush as separator-joined lines; an event holding a separator character
+    // goes as JSON instead (analytics-roundtrip.test.ts checks every column of both). Each query
+    // flushes first, so each batch below is one flush, the second mixing both ways.
     const api = await createLocalApi({ memory: true, port: 0, testClock: true });
     try {
       const call = async (op: string, body: unknown, time = NOW) => {

@@ -88,6 +88,14 @@ const UNIT = "\x1f";
 const ITEM = "\x1e";
 const TEXT = "[^\\x1d-\\x1f]";
 
+const FITS = {
+  VARCHAR: (v: unknown) => typeof v === "string",
+  BIGINT: (v: unknown) => Number.isSafeInteger(v),
+  DOUBLE: (v: unknown) => typeof v === "number" && Number.isFinite(v),
+  BOOLEAN: (v: unknown) => typeof v === "boolean",
+  LIST: (v: unknown) => Array.isArray(v),
+} as const;
+
 /**
  * The line encoding of one kind of event: its values in the shape's column order joined by UNIT (a
  * list's items by ITEM), or undefined when that would not read back as sent (a value holding a
@@ -98,6 +106,9 @@ function lineEncoder<E extends object>(shape: Shape): (event: E) => string | und
   const lists = Object.values(shape).map((type) => Array.isArray(type));
   // A list's items are checked one by one (an item holding ITEM would read back as two); the
   // line as a whole then only has to hold the right number of UNITs and no RECORD.
+  // Numbers must survive DuckDB's text casts (which throw, failing the flush), so only safe
+  // integers and finite doubles go as text; JSON stores anything else as NULL.
+  const fits = Object.values(shape).map((type) => FITS[Array.isArray(type) ? "LIST" : (type as Exclude<typeof type, readonly unknown[]>)]);
   const item = new RegExp(`^${TEXT}+$`);
   const valid = new RegExp(`^${lists.map((list) => (list ? "[^\\x1d\\x1f]*" : `${TEXT}*`)).join(UNIT)}$`);
   return (event) => {
@@ -105,7 +116,7 @@ function lineEncoder<E extends object>(shape: Shape): (event: E) => string | und
     let line = "";
     for (let i = 0; i < keys.length; i++) {
       const v = e[keys[i]!];
-      if (lists[i] && !(v as readonly string[]).every((x) => item.test(x))) return undefined;
+      if (!fits[i]!(v) || (lists[i] && !(v as readonly string[]).every((x) => item.test(x)))) return undefined;
       line += `${i === 0 ? "" : UNIT}${lists[i] ? (v as readonly string[]).join(ITEM) : String(v)}`;
     }
     // The test also flattens the line, so it no longer holds on to the event's own strings.
@@ -121,6 +132,12 @@ function linesInsertSql(table: string, shape: Shape): string {
     return type === "VARCHAR" ? v : `CAST(${v} AS ${type})`;
   });
   return `INSERT INTO ${table} SELECT ${cols.join(", ")} FROM (SELECT string_split(l, chr(31)) AS p FROM unnest(string_split($1::VARCHAR, chr(29))) AS t(l))`;
+}
+
+/** A flush's share of {@link Pending} events. */
+interface Taken<E> {
+  lines: string[];
+  odd: E[];
 }
 
 /**
@@ -144,7 +161,7 @@ class Pending<E extends object> {
     else this.lines.push(line);
   }
 
-  take(): { lines: string[]; odd: E[] } {
+  take(): Taken<E> {
     const taken = { lines: this.lines, odd: this.odd };
     this.lines = [];
     this.odd = [];
@@ -167,10 +184,16 @@ function jsonInsertSql(table: string, shape: Shape): string {
   return `INSERT INTO ${table} SELECT ${cols} FROM (SELECT from_json($1::VARCHAR, '${JSON.stringify(columnShape)}') AS j)`;
 }
 
-/** Events as one array per field of `shape` (the JSON {@link jsonInsertSql} reads). */
+/**
+ * Events as one array per field of `shape` (the JSON {@link jsonInsertSql} reads). Text is made
+ * well-formed first, as the line encoding's conversion to UTF-8 makes it (an unpaired surrogate
+ * becomes U+FFFD): JSON would carry it as an escape DuckDB's parser rejects.
+ */
 function columns<E extends object>(events: readonly E[], shape: Shape): string {
+  const wellFormed = (v: unknown): unknown =>
+    typeof v === "string" ? (v as string & { toWellFormed(): string }).toWellFormed() : Array.isArray(v) ? v.map(wellFormed) : v;
   const out: Record<string, unknown[]> = {};
-  for (const k of Object.keys(shape)) out[k] = events.map((e) => (e as Record<string, unknown>)[k]);
+  for (const k of Object.keys(shape)) out[k] = events.map((e) => wellFormed((e as Record<string, unknown>)[k]));
   return JSON.stringify(out);
 }
 /** Where a flush's events wait inside its transaction: TEMP tables, so they never reach the WAL. */
@@ -406,8 +429,29 @@ class DuckDbAnalytics implements Analytics {
    * A few strings per batch, parsed by DuckDB off the event loop: far less work on it than one
    * native call per value (the appender) or DuckDB list parameters, which kept verifyKey
    * throughput down. One transaction from the batch tables to the aggregates: all or nothing.
+   * If it fails, each part (verifications and rate limits, as lines and as JSON) is tried again
+   * in a transaction of its own, so one bad part cannot take the others' events with it.
    */
-  private async write(kv: ReturnType<Pending<VerificationEvent>["take"]>, rl: ReturnType<Pending<RatelimitEvent>["take"]>): Promise<void> {
+  private async write(kv: Taken<VerificationEvent>, rl: Taken<RatelimitEvent>): Promise<void> {
+    try {
+      await this.writeOnce(kv, rl);
+    } catch (err) {
+      const none = { lines: [], odd: [] };
+      const all: [Taken<VerificationEvent>, Taken<RatelimitEvent>][] = [
+        [{ lines: kv.lines, odd: [] }, none],
+        [{ lines: [], odd: kv.odd }, none],
+        [none, { lines: rl.lines, odd: [] }],
+        [none, { lines: [], odd: rl.odd }],
+      ];
+      const parts = all.filter(([k, r]) => k.lines.length + k.odd.length + r.lines.length + r.odd.length > 0);
+      if (parts.length < 2) throw err;
+      let failed: unknown;
+      for (const [k, r] of parts) await this.writeOnce(k, r).catch((e: unknown) => (failed ??= e));
+      if (failed !== undefined) throw failed;
+    }
+  }
+
+  private async writeOnce(kv: Taken<VerificationEvent>, rl: Taken<RatelimitEvent>): Promise<void> {
     try {
       await this.writer.run(`BEGIN TRANSACTION; ${CREATE_BATCHES}`);
       await this.insert(INSERT.kv, kv);
@@ -419,7 +463,7 @@ class DuckDbAnalytics implements Analytics {
     }
   }
 
-  private async insert<E extends object>(into: (typeof INSERT)[keyof typeof INSERT], batch: { lines: string[]; odd: E[] }): Promise<void> {
+  private async insert<E extends object>(into: (typeof INSERT)[keyof typeof INSERT], batch: Taken<E>): Promise<void> {
     if (batch.lines.length > 0) await this.writer.run(into.lines, [batch.lines.join(RECORD)]);
     if (batch.odd.length > 0) await this.writer.run(into.json, [columns(batch.odd, into.shape)]);
   }
