@@ -98,16 +98,15 @@ const FITS = {
 
 /**
  * The line encoding of one kind of event: its values in the shape's column order joined by UNIT (a
- * list's items by ITEM), or undefined when that would not read back as sent (a value holding a
- * separator, a list holding an empty string), so that event goes as JSON instead.
+ * list's items by ITEM), or undefined when that would not read back as sent, so that event goes as
+ * JSON instead: a value holding a separator, a list holding an empty string, or a number DuckDB's
+ * text cast would throw on (failing the whole flush), where JSON stores NULL. A list's items are
+ * checked one by one (an item holding ITEM would read back as two); the line as a whole then only
+ * has to hold the right number of UNITs and no RECORD.
  */
 function lineEncoder<E extends object>(shape: Shape): (event: E) => string | undefined {
   const keys = Object.keys(shape);
   const lists = Object.values(shape).map((type) => Array.isArray(type));
-  // A list's items are checked one by one (an item holding ITEM would read back as two); the
-  // line as a whole then only has to hold the right number of UNITs and no RECORD.
-  // Numbers must survive DuckDB's text casts (which throw, failing the flush), so only safe
-  // integers and finite doubles go as text; JSON stores anything else as NULL.
   const fits = Object.values(shape).map((type) => FITS[Array.isArray(type) ? "LIST" : (type as Exclude<typeof type, readonly unknown[]>)]);
   const item = new RegExp(`^${TEXT}+$`);
   const valid = new RegExp(`^${lists.map((list) => (list ? "[^\\x1d\\x1f]*" : `${TEXT}*`)).join(UNIT)}$`);
@@ -196,6 +195,7 @@ function columns<E extends object>(events: readonly E[], shape: Shape): string {
   for (const k of Object.keys(shape)) out[k] = events.map((e) => wellFormed((e as Record<string, unknown>)[k]));
   return JSON.stringify(out);
 }
+
 /** Where a flush's events wait inside its transaction: TEMP tables, so they never reach the WAL. */
 const BATCH = { kv: "kv_batch", rl: "rl_batch" } as const;
 const CREATE_BATCHES = `CREATE OR REPLACE TEMP TABLE ${BATCH.kv} (${KV_COLUMNS}); CREATE OR REPLACE TEMP TABLE ${BATCH.rl} (${RL_COLUMNS})`;

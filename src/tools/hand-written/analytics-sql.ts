@@ -264,7 +264,7 @@ export function summariseSeries(points: readonly SeriesPoint[], w: Window, g: Gr
   const active = points.filter((p) => p.total > 0).length;
   return (
     `${total} verifications in ${points.length} ${g} buckets ${describeWindow(w, g).replace(/ \(\w+ buckets\)/, "")}: ` +
-    `${pct(valid, total)} VALID, ${limited} RATE_LIMITED; ${active} buckets had traffic; peak ${peak.total} at ${peak.time}.`
+    `${pct(valid, total)} VALID, ${limited} RATE_LIMITED; ${active} ${active === 1 ? "bucket" : "buckets"} had traffic; peak ${peak.total} at ${peak.time}.`
   );
 }
 
