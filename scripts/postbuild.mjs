@@ -38,6 +38,12 @@ await build({
   // its named exports to the bundle's interop). DuckDB and the chart libraries are optional
   // dependencies loaded with import() on first use (analytics, charts), native or large.
   external: ["better-sqlite3", "express", "prom-client", "undici", "yaml", "@duckdb/node-api", "@resvg/resvg-js", "vega", "vega-lite"],
+  // One ajv in the bundle, not also the SDK's copy (see scripts/sdk-shims.mjs).
+  alias: { "@modelcontextprotocol/server/_shims": "./scripts/sdk-shims.mjs" },
+  // Whitespace and syntax only (names stay): less to parse at every start, measured 0.96 of the
+  // cold start.
+  minifyWhitespace: true,
+  minifySyntax: true,
   // Bundled CommonJS dependencies call require() for Node built-ins.
   banner: { js: "import { createRequire as __unkeyMcpCreateRequire } from 'node:module'; const require = __unkeyMcpCreateRequire(import.meta.url);" },
   sourcemap: true,

@@ -28,10 +28,10 @@ import {
   type Tool,
   type Implementation,
 } from "@modelcontextprotocol/server";
-import { AjvJsonSchemaValidator } from "@modelcontextprotocol/server/validators/ajv";
 import { createUnkeyClient, type UnkeyClient } from "./client/unkey-client.js";
 import type { CommonConfig } from "./config.js";
 import { PromptArgumentError, loadShippedPrompts, renderPrompt, type PromptTemplate } from "./prompts.js";
+import { ArgumentAjvSchemaValidator } from "./tools/arguments.js";
 import { executeTool } from "./tools/execute.js";
 import { buildCatalog } from "./tools/catalog.js";
 import { toListedTool } from "./tools/export.js";
@@ -93,7 +93,7 @@ export interface CreateMcpServerOptions {
 // HTTP creates a server per session (or per stateless request): everything that only depends on
 // the tool list is built once per process, not once per server. Each SDK Server would otherwise
 // construct its own Ajv instance.
-let sharedValidator: AjvJsonSchemaValidator | undefined;
+let sharedValidator: ArgumentAjvSchemaValidator | undefined;
 interface Listing {
   listed: Tool[];
   byName: Map<string, ToolDefinition>;
@@ -161,7 +161,7 @@ class UnkeyServer extends Server {
 
 export function createMcpServer(opts: CreateMcpServerOptions): Server {
   const serverInfo = opts.serverInfo ?? { name: "unkey-mcp", title: "Unkey", version: packageVersion() };
-  sharedValidator ??= new AjvJsonSchemaValidator();
+  sharedValidator ??= new ArgumentAjvSchemaValidator();
   const server = new UnkeyServer(
     serverInfo,
     {

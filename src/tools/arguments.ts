@@ -5,6 +5,7 @@
  * names the field, what was expected and what was given, in words a model can act on. Values of
  * secret arguments (a plaintext key to verify) are never echoed back.
  */
+import type { JsonSchemaType, JsonSchemaValidator as SdkValidateFn, jsonSchemaValidator as SdkJsonSchemaValidator } from "@modelcontextprotocol/server";
 import type { Ajv2020, ErrorObject, ValidateFunction } from "ajv/dist/2020.js";
 import type { JsonSchema } from "../schemas/loader.js";
 import { isSecretFieldName, redactValue } from "../util/log.js";
@@ -39,6 +40,25 @@ export function loadArgumentValidator(): Promise<void> {
 function ajv(): Ajv2020 {
   if (!ajvInstance) throw new Error("argument validation used before loadArgumentValidator() resolved");
   return ajvInstance;
+}
+
+/**
+ * The SDK's JSON Schema validator interface (it checks a person's elicitation answer against the
+ * form it asked with) on this module's ajv, so the CLI bundle carries one ajv instead of also the
+ * copy the SDK's own validator bundles (scripts/postbuild.mjs points the SDK's default at this).
+ * The SDK asks only while a tool call is running, after its arguments were validated, so ajv is
+ * loaded by then; were it not, the check throws, the SDK refuses the answer, and the guard falls
+ * back to its token: a confirmation never passes unchecked.
+ */
+export class ArgumentAjvSchemaValidator implements SdkJsonSchemaValidator {
+  getValidator<T>(schema: JsonSchemaType): SdkValidateFn<T> {
+    const engine = ajv();
+    const check = engine.compile(schema as Record<string, unknown>);
+    return (input) =>
+      check(input)
+        ? { valid: true, data: input as T, errorMessage: undefined }
+        : { valid: false, data: undefined, errorMessage: engine.errorsText(check.errors) };
+  }
 }
 
 const compiled = new WeakMap<JsonSchema, ValidateFunction>();

@@ -90,6 +90,17 @@ describe("elicitation in a 2025 session (stdio, 1.x client)", () => {
     expect((await raw("keys.getKey", { keyId })).status).toBe(200);
   });
 
+  it("an answer that does not fit the form is refused by the server's schema check: the token result; nothing changes", async () => {
+    // The 1.x client sends the content as given; the server checks it against the form with the
+    // argument validator's ajv (the bundle carries no other). Were it taken, "accept" would act.
+    answer = async () => ({ action: "accept", content: { confirm: "yes" } });
+    const keyId = await newKey();
+    const r = await call(s.client, "delete_key", { keyId });
+    expect(r.isError).toBeFalsy();
+    expect((r.structuredContent as { confirmation: { token: string } }).confirmation.token).toMatch(/^uc1\./);
+    expect((await raw("keys.getKey", { keyId })).status).toBe(200);
+  });
+
   it("cancel: not asked, so the token result; nothing changes", async () => {
     answer = async () => ({ action: "cancel" });
     const keyId = await newKey();
