@@ -3,6 +3,9 @@
  * can carry an event: the line encoding (the usual one) and JSON (for an event the line encoding
  * cannot carry). Straight against the engine, so every column can be chosen and read back.
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { type Analytics, openAnalytics, type RatelimitEvent, type VerificationEvent } from "../../src/local/analytics/index.js";
 
@@ -138,5 +141,30 @@ describe("analytics engine: recorded events read back as sent", () => {
     ]);
     const kv = await a.query("verifications", "SELECT request_id, latency FROM key_verifications_v1", scope, NOW);
     expect(kv).toEqual([{ request_id: "req_4", latency: null }]);
+  });
+
+  it("events recorded while close() runs its last flush are written too, not dropped", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "unkey-analytics-close-"));
+    try {
+      const file = join(dir, "close.duckdb");
+      const a = await openAnalytics({ file, onError: (message, err) => console.error(message, err) });
+      for (let i = 0; i < 5000; i++) a.recordVerification(verification({ requestId: `req_early_${i}` }));
+      const closing = a.close();
+      // By now the last flush has taken the 5,000 and is writing them: these wait behind it.
+      await new Promise((resolve) => setImmediate(resolve));
+      a.recordVerification(verification({ requestId: "req_late" }));
+      a.recordRatelimit(ratelimit({ requestId: "req_late_rl" }));
+      await closing;
+      analytics = await openAnalytics({ file });
+      expect(await analytics.query("verifications", "SELECT count(*) AS n FROM key_verifications_v1", scope, NOW)).toEqual([{ n: 5001 }]);
+      expect(await analytics.query("verifications", "SELECT request_id FROM key_verifications_v1 WHERE request_id = 'req_late'", scope, NOW)).toEqual([
+        { request_id: "req_late" },
+      ]);
+      expect(await analytics.query("ratelimits", "SELECT request_id FROM ratelimits_v1", scope, NOW)).toEqual([{ request_id: "req_late_rl" }]);
+      await analytics.close();
+      analytics = undefined;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

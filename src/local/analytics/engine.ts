@@ -603,6 +603,9 @@ class DuckDbAnalytics implements Analytics {
     clearInterval(this.timer);
     try {
       await this.flush();
+      // An event recorded while that flush ran waits for another. The server stops taking
+      // requests before it closes this, so a few more rounds empty the queue.
+      for (let round = 0; round < 8 && this.verifications.size + this.ratelimits.size > 0; round++) await this.flush();
     } finally {
       this.closed = true;
       this.writer.closeSync();
