@@ -49,7 +49,8 @@ describe("stdio startup path", () => {
     expect(files.filter((f) => f.startsWith("local/"))).toEqual([]);
     expect(files.filter((f) => f.startsWith("transports/http/"))).toEqual([]);
     // undici and yaml load on first use (a tool call, a --spec document), not at startup.
-    const heavy = ["express", "better-sqlite3", "prom-client", "undici", "yaml"];
+    // node:crypto and node:os too: only confirmation tokens and withheld keys need them (util/lazy-node.ts).
+    const heavy = ["express", "better-sqlite3", "prom-client", "undici", "yaml", "node:crypto", "node:os"];
     for (const pkg of heavy) expect(stdio.packages.has(pkg), pkg).toBe(false);
     // The server runs on the SDK 2.x packages; the 1.x SDK is a test client only.
     expect(stdio.packages.has("@modelcontextprotocol/server")).toBe(true);

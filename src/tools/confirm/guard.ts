@@ -10,9 +10,9 @@
  * Every refusal changes nothing and says why. Anything the guard cannot prove (a forged token, a
  * ledger it cannot reach) refuses: destructive calls fail closed.
  */
-import { randomBytes } from "node:crypto";
 import type { UnkeyClient, UnkeyResponse } from "../../client/unkey-client.js";
 import type { ToolDefinition } from "../types.js";
+import { nodeCrypto } from "../../util/lazy-node.js";
 import type { UsedTokenLedger } from "./ledger.js";
 import { buildPreview, type Preview } from "./preview.js";
 import { digest, openToken, rootKeyFingerprint, signToken } from "./token.js";
@@ -45,8 +45,8 @@ export interface GuardedCall {
 
 export interface ConfirmGuardOptions {
   mode: ConfirmMode;
-  /** HMAC key; instances that share it honour each other's tokens. */
-  secret: Buffer;
+  /** HMAC key; instances that share it honour each other's tokens. Absent: a random one, made on first use. */
+  secret?: Buffer;
   ttlMs: number;
   ledger: UsedTokenLedger;
   /** Injected in unit tests. */
@@ -96,6 +96,11 @@ export interface ConfirmGuard {
 
 export function createConfirmGuard(opts: ConfirmGuardOptions): ConfirmGuard {
   const now = opts.now ?? Date.now;
+  let key = opts.secret;
+  const secret = (): Buffer => {
+    key ??= nodeCrypto().randomBytes(32);
+    return key;
+  };
 
   const decide = async (call: GuardedCall): Promise<ConfirmDecision> => {
     const { tool, args, rootKey } = call;
@@ -115,14 +120,14 @@ export function createConfirmGuard(opts: ConfirmGuardOptions): ConfirmGuard {
           target: digest(p.state),
           key: rootKeyFingerprint(rootKey),
           exp: expiresAt,
-          nonce: randomBytes(12).toString("base64url"),
+          nonce: nodeCrypto().randomBytes(12).toString("base64url"),
         },
-        opts.secret,
+        secret(),
       );
       return { kind: "ask", preview: p.preview, token, expiresAt };
     }
 
-    const claims = openToken(call.token, opts.secret);
+    const claims = openToken(call.token, secret());
     if (!claims) return refuse("mismatched", "the confirm token is not one this server issued (altered, cut short, or signed with another secret)");
     if (claims.tool !== tool.name) return refuse("mismatched", `the token confirms ${claims.tool}, not ${tool.name}`);
     if (claims.args !== digest(args)) return refuse("mismatched", "the token was issued for other arguments; a token confirms exactly the previewed call");
@@ -146,7 +151,7 @@ export function createConfirmGuard(opts: ConfirmGuardOptions): ConfirmGuard {
 
   const answered: ConfirmGuard["answered"] = async (call) => {
     const { answer } = call;
-    const claims = openToken(call.token, opts.secret);
+    const claims = openToken(call.token, secret());
     // The question may come back in another request (2026-07-28 retry): rebuild what it showed.
     let preview = call.preview;
     if (preview === undefined) {
@@ -171,7 +176,7 @@ export function createConfirmGuard(opts: ConfirmGuardOptions): ConfirmGuard {
     return decide({ ...call, token: call.token });
   };
 
-  const verifyState = (state: string): boolean => openToken(state, opts.secret) !== undefined;
+  const verifyState = (state: string): boolean => openToken(state, secret()) !== undefined;
 
   return { mode: opts.mode, ttlMs: opts.ttlMs, decide, answered, verifyState, close: () => opts.ledger.close() };
 }

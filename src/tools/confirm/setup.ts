@@ -3,11 +3,10 @@
  * from the parsed config: the guard (secret + used-token ledger), the audit log and, on stdio
  * with `--secrets mask`, the file sink for plaintext keys.
  */
-import { randomBytes } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigError, type CommonConfig } from "../../config.js";
+import { nodeCrypto, nodeOs } from "../../util/lazy-node.js";
 import type { Logger } from "../../util/log.js";
 import { openAuditLog, type AuditLog } from "./audit.js";
 import { createConfirmGuard, type ConfirmGuard } from "./guard.js";
@@ -40,7 +39,7 @@ export async function createSafetyParts(config: CommonConfig, logger: Logger, tr
   }
   const confirm = createConfirmGuard({
     mode: config.confirm.mode,
-    secret: config.confirm.secret ? Buffer.from(config.confirm.secret, "utf8") : randomBytes(32),
+    ...(config.confirm.secret ? { secret: Buffer.from(config.confirm.secret, "utf8") } : {}),
     ttlMs: config.confirm.ttlSeconds * 1000,
     ledger,
   });
@@ -81,11 +80,11 @@ function openAudit(path: string): AuditLog {
  * Writes each withheld plaintext to its own file, readable only by this user, in a private
  * directory made on first use. The model gets the path, the person opens the file.
  */
-export function fileSink(base: string = tmpdir()): (label: string, value: string) => string {
+export function fileSink(base?: string): (label: string, value: string) => string {
   let dir: string | undefined;
   return (label, value) => {
-    dir ??= mkdtempSync(join(base, "unkey-mcp-secrets-"));
-    const file = join(dir, `${label.replace(/[^A-Za-z0-9_-]/g, "_")}-${randomBytes(4).toString("hex")}.txt`);
+    dir ??= mkdtempSync(join(base ?? nodeOs().tmpdir(), "unkey-mcp-secrets-"));
+    const file = join(dir, `${label.replace(/[^A-Za-z0-9_-]/g, "_")}-${nodeCrypto().randomBytes(4).toString("hex")}.txt`);
     writeFileSync(file, `${value}\n`, { mode: 0o600, flag: "wx" });
     return file;
   };

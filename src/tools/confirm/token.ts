@@ -7,7 +7,7 @@
  * JSON, no secret in it); only the server secret can make a valid MAC, so instances that share
  * the secret honour each other's tokens.
  */
-import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { nodeCrypto } from "../../util/lazy-node.js";
 
 export interface TokenClaims {
   /** Tool name. */
@@ -43,17 +43,17 @@ function sortKeys(v: unknown): unknown {
 
 /** A short sha256 digest (base64url, 128 bits) of a value's canonical JSON. */
 export function digest(value: unknown): string {
-  return createHash("sha256").update(canonicalJson(value)).digest("base64url").slice(0, 22);
+  return nodeCrypto().createHash("sha256").update(canonicalJson(value)).digest("base64url").slice(0, 22);
 }
 
 /** Names a root key in tokens and the audit log without revealing it. */
 export function rootKeyFingerprint(rootKey: string): string {
-  return `rk_${createHash("sha256").update(rootKey).digest("hex").slice(0, 16)}`;
+  return `rk_${nodeCrypto().createHash("sha256").update(rootKey).digest("hex").slice(0, 16)}`;
 }
 
 export function signToken(claims: TokenClaims, secret: Buffer): string {
   const body = Buffer.from(JSON.stringify([claims.tool, claims.args, claims.target, claims.key, claims.exp, claims.nonce])).toString("base64url");
-  const mac = createHmac("sha256", secret).update(`${PREFIX}.${body}`).digest("base64url");
+  const mac = nodeCrypto().createHmac("sha256", secret).update(`${PREFIX}.${body}`).digest("base64url");
   return `${PREFIX}.${body}.${mac}`;
 }
 
@@ -61,9 +61,9 @@ export function signToken(claims: TokenClaims, secret: Buffer): string {
 export function openToken(token: string, secret: Buffer): TokenClaims | undefined {
   const parts = token.trim().split(".");
   if (parts.length !== 3 || parts[0] !== PREFIX) return undefined;
-  const expected = createHmac("sha256", secret).update(`${PREFIX}.${parts[1]}`).digest();
+  const expected = nodeCrypto().createHmac("sha256", secret).update(`${PREFIX}.${parts[1]}`).digest();
   const given = Buffer.from(parts[2], "base64url");
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
+  if (given.length !== expected.length || !nodeCrypto().timingSafeEqual(given, expected)) return undefined;
   try {
     const raw: unknown = JSON.parse(Buffer.from(parts[1], "base64url").toString("utf8"));
     if (!Array.isArray(raw) || raw.length !== 6) return undefined;
