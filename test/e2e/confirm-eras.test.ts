@@ -2,8 +2,9 @@
  * Confirmation through the SDK 2.x client on both protocol eras, over stdio and streamable HTTP,
  * against the built server and the local API. On 2026-07-28 the question is an `input_required`
  * form whose requestState is the signed token, answered by the client's elicitation handler and
- * retried; in a 2025 session it is `elicitation/create`. Accept acts; decline and a wrong typed
- * name change nothing; a client without elicitation gets the token result.
+ * retried; in a 2025 session it is `elicitation/create`. Accept acts; decline, a wrong typed
+ * name and an accept that does not carry the form's answer change nothing; a client without
+ * elicitation gets the token result.
  */
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
@@ -121,9 +122,25 @@ describe.each([
     expect((await raw("keys.getKey", { keyId })).status).toBe(200);
   });
 
+  it.each([
+    ["no content", { action: "accept" }],
+    ["a confirm that is not a boolean", { action: "accept", content: { confirm: "yes" } }],
+  ] as const)("an accept with %s confirms nothing: the token result; nothing changes", async (_label, given) => {
+    answer = () => given as Answer;
+    const keyId = await newKey();
+    const r = (await c.callTool({ name: "delete_key", arguments: { keyId } })) as ToolResult;
+    expect(r.isError, textOf(r)).toBeFalsy();
+    expect((r.structuredContent as { confirmation?: { token?: string } }).confirmation?.token).toMatch(/^uc1\./);
+    expect((await raw("keys.getKey", { keyId })).status).toBe(200);
+  });
+
   it("delete_api: a wrong typed name changes nothing; the right one deletes", async () => {
     const name = `eras-typed-${Math.random().toString(36).slice(2, 8)}`;
     const { apiId } = (await raw("apis.createApi", { name })).data;
+    answer = () => ({ action: "accept" });
+    const blank = (await c.callTool({ name: "delete_api", arguments: { apiId } })) as ToolResult;
+    expect((blank.structuredContent as { confirmation?: { token?: string } }).confirmation?.token, textOf(blank)).toMatch(/^uc1\./);
+    expect((await raw("apis.getApi", { apiId })).status).toBe(200);
     answer = () => ({ action: "accept", content: { name: "wrong" } });
     const wrong = (await c.callTool({ name: "delete_api", arguments: { apiId } })) as ToolResult;
     expect(textOf(wrong)).toContain("the typed name did not match");
