@@ -51,9 +51,17 @@ function ajv(): Ajv2020 {
  * back to its token: a confirmation never passes unchecked.
  */
 export class ArgumentAjvSchemaValidator implements SdkJsonSchemaValidator {
+  /** `engine`: the ajv to use (tests); the argument validator's by default. */
+  constructor(private readonly engine: () => Ajv2020 = ajv) {}
+
   getValidator<T>(schema: JsonSchemaType): SdkValidateFn<T> {
-    const engine = ajv();
-    const check = engine.compile(schema as Record<string, unknown>);
+    const engine = this.engine();
+    // Used by identity, without $id or $schema (as validatorFor does): each question brings a new
+    // form object, which ajv would otherwise keep for the life of the process, and a second form
+    // with the same $id would be refused.
+    const { $id: _id, $schema: _dialect, ...form } = schema as Record<string, unknown>;
+    const check = engine.compile(form);
+    engine.removeSchema(form);
     return (input) =>
       check(input)
         ? { valid: true, data: input as T, errorMessage: undefined }
