@@ -154,7 +154,8 @@ describe("analytics engine: recorded events read back as sent", () => {
       await new Promise((resolve) => setImmediate(resolve));
       a.recordVerification(verification({ requestId: "req_late" }));
       a.recordRatelimit(ratelimit({ requestId: "req_late_rl" }));
-      await closing;
+      // A second close waits for the first instead of flushing and closing again.
+      await Promise.all([closing, a.close()]);
       analytics = await openAnalytics({ file });
       expect(await analytics.query("verifications", "SELECT count(*) AS n FROM key_verifications_v1", scope, NOW)).toEqual([{ n: 5001 }]);
       expect(await analytics.query("verifications", "SELECT request_id FROM key_verifications_v1 WHERE request_id = 'req_late'", scope, NOW)).toEqual([

@@ -360,6 +360,7 @@ class DuckDbAnalytics implements Analytics {
   private readonly timer: NodeJS.Timeout;
   private readonly templates: Templates;
   private closed = false;
+  private closing: Promise<void> | undefined;
   private flushes = 0;
 
   constructor(
@@ -464,8 +465,23 @@ class DuckDbAnalytics implements Analytics {
   }
 
   private async insert<E extends object>(into: (typeof INSERT)[keyof typeof INSERT], batch: Taken<E>): Promise<void> {
-    if (batch.lines.length > 0) await this.writer.run(into.lines, [batch.lines.join(RECORD)]);
-    if (batch.odd.length > 0) await this.writer.run(into.json, [columns(batch.odd, into.shape)]);
+    if (batch.lines.length > 0) await this.runWithText(into.lines, batch.lines.join(RECORD));
+    if (batch.odd.length > 0) await this.runWithText(into.json, columns(batch.odd, into.shape));
+  }
+
+  /**
+   * Runs a statement whose one parameter is a batch's text, bound as VARCHAR directly: the
+   * generic `run(sql, [value])` converts the value into a DuckDB value and then binds a copy,
+   * which cost the main thread ~8 ms per 3 MB batch against ~2 ms here (0.3 µs per event).
+   */
+  private async runWithText(sql: string, text: string): Promise<void> {
+    const statement = await this.writer.prepare(sql);
+    try {
+      statement.bindVarchar(1, text);
+      await statement.run();
+    } finally {
+      statement.destroySync();
+    }
   }
 
   private async compact(): Promise<void> {
@@ -598,14 +614,21 @@ class DuckDbAnalytics implements Analytics {
     }
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
+  /** Flushes what waits and closes the engine; later calls wait for the first. */
+  close(): Promise<void> {
+    this.closing ??= this.closeOnce();
+    return this.closing;
+  }
+
+  private async closeOnce(): Promise<void> {
     clearInterval(this.timer);
     try {
       await this.flush();
       // An event recorded while that flush ran waits for another. The server stops taking
       // requests before it closes this, so a few more rounds empty the queue.
       for (let round = 0; round < 8 && this.verifications.size + this.ratelimits.size > 0; round++) await this.flush();
+      const left = this.verifications.size + this.ratelimits.size;
+      if (left > 0) this.onError("analytics closed with events still arriving", new Error(`${left} events recorded after the last flush were not written`));
     } finally {
       this.closed = true;
       this.writer.closeSync();
