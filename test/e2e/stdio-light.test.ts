@@ -4,9 +4,11 @@
  * in express, the local API or its SQLite binding. Checked on the built output, which is what
  * users run.
  */
-import { existsSync, readFileSync, readdirSync } from "node:fs";
-import { dirname, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 
 const DIST = fileURLToPath(new URL("../../dist/", import.meta.url));
@@ -71,6 +73,42 @@ describe("stdio startup path", () => {
     const ajvCopies = chunks.filter((f) => readFileSync(resolve(DIST, f), "utf8").includes("CodeGen: name must be a valid identifier"));
     expect(ajvCopies).toHaveLength(1);
     expect(bundle.files.has(resolve(DIST, ajvCopies[0]))).toBe(false);
+  });
+
+  it("answers initialize and tools/list without loading node:crypto or node:os (they load on first use)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "stdio-light-"));
+    try {
+      // Prints, at exit, which of the two built-ins the process loaded.
+      const hook = join(dir, "hook.mjs");
+      writeFileSync(
+        hook,
+        `import { writeSync } from "node:fs";\nprocess.on("exit", () => writeSync(2, "\\nLOADED " + JSON.stringify(process.moduleLoadList.filter((m) => /^NativeModule (crypto|os)$/.test(m))) + "\\n"));\n`,
+      );
+      const loaded = (args: string[], input: string): { stdout: string; loaded: string[] } => {
+        const r = spawnSync(process.execPath, ["--import", pathToFileURL(hook).href, ...args], {
+          input,
+          encoding: "utf8",
+          env: { PATH: process.env.PATH ?? "", UNKEY_ROOT_KEY: "unkey_light0000000000", UNKEY_API_URL: "http://127.0.0.1:9" },
+          timeout: 20_000,
+        });
+        const line = /LOADED (\[.*\])/.exec(r.stderr);
+        expect(line, r.stderr).not.toBeNull();
+        return { stdout: r.stdout, loaded: JSON.parse(line![1]) as string[] };
+      };
+      // The probe itself sees a load.
+      expect(loaded(["-e", "require('node:crypto')"], "").loaded).toEqual(["NativeModule crypto"]);
+      const messages = [
+        { jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "light", version: "1" } } },
+        { jsonrpc: "2.0", method: "notifications/initialized" },
+        { jsonrpc: "2.0", id: 2, method: "tools/list" },
+      ];
+      const server = loaded([resolve(DIST, "cli.js"), "stdio"], `${messages.map((m) => JSON.stringify(m)).join("\n")}\n`);
+      const answers = server.stdout.trim().split("\n").map((l) => JSON.parse(l) as { id: number; result?: { tools?: unknown[] } });
+      expect(answers.find((a) => a.id === 2)?.result?.tools?.length).toBeGreaterThan(40);
+      expect(server.loaded).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("starts from a precompiled catalog and prompts that equal what the contract and prompts/ produce", async () => {
