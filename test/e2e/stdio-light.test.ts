@@ -98,12 +98,20 @@ describe("stdio startup path", () => {
       // The probe itself sees a load.
       expect(loaded(["-e", "require('node:crypto')"], "").loaded).toEqual(["NativeModule crypto"]);
       const messages = [
-        { jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "light", version: "1" } } },
+        {
+          jsonrpc: "2.0",
+          id: 1,
+          method: "initialize",
+          params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "light", version: "1" } },
+        },
         { jsonrpc: "2.0", method: "notifications/initialized" },
         { jsonrpc: "2.0", id: 2, method: "tools/list" },
       ];
       const server = loaded([resolve(DIST, "cli.js"), "stdio"], `${messages.map((m) => JSON.stringify(m)).join("\n")}\n`);
-      const answers = server.stdout.trim().split("\n").map((l) => JSON.parse(l) as { id: number; result?: { tools?: unknown[] } });
+      const answers = server.stdout
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l) as { id: number; result?: { tools?: unknown[] } });
       expect(answers.find((a) => a.id === 2)?.result?.tools?.length).toBeGreaterThan(40);
       expect(server.loaded).toEqual([]);
     } finally {

@@ -163,8 +163,7 @@ export function createConfirmGuard(opts: ConfirmGuardOptions): ConfirmGuard {
     // name typed): not asked. The token stays valid for the text channel. A 2025 client's answer
     // is checked against the form by the SDK, but an accept may come without content, and a
     // 2026-07-28 input response is not checked at all: nothing but an explicit answer confirms.
-    const unanswered =
-      answer.action === "accept" && (preview.typeToConfirm === undefined ? answer.confirmed === undefined : answer.typedName === undefined);
+    const unanswered = answer.action === "accept" && (preview.typeToConfirm === undefined ? answer.confirmed === undefined : answer.typedName === undefined);
     if (answer.action === "cancel" || unanswered) {
       if (!claims) return refuse("mismatched", "the confirm token is not one this server issued (altered, cut short, or signed with another secret)");
       return { kind: "ask", preview, token: call.token, expiresAt: claims.exp };
