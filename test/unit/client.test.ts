@@ -210,6 +210,33 @@ describe("UnkeyClient", () => {
     expect(err.kind).toBe("aborted");
   });
 
+  // A body that keeps arriving, a little at a time: undici's bodyTimeout restarts with every chunk,
+  // so only the client's own timer and abort signal end these.
+  const drip: Step = (res) => {
+    res.writeHead(200, { "content-type": "application/json" });
+    res.write('{"meta":{"requestId":"req_drip"},"data":"');
+    const timer = setInterval(() => res.write("x"), 20);
+    res.on("close", () => clearInterval(timer));
+  };
+
+  it("times out a body that never finishes, within the request timeout in total", async () => {
+    const { client } = await setup([drip], { requestTimeoutMs: 300 });
+    const started = Date.now();
+    const err = (await client.request({ path: "/v2/keys.getKey", body: {}, safety: "read" }).catch((e: unknown) => e)) as UnkeyNetworkError;
+    expect(err).toBeInstanceOf(UnkeyNetworkError);
+    expect(err.kind).toBe("timeout");
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it("stops when the caller cancels while the body is arriving", async () => {
+    const { client } = await setup([drip]);
+    const ac = new AbortController();
+    const pending = client.request({ path: "/v2/keys.getKey", body: {}, safety: "read", signal: ac.signal });
+    setTimeout(() => ac.abort(), 100);
+    const err = (await pending.catch((e: unknown) => e)) as UnkeyNetworkError;
+    expect(err.kind).toBe("aborted");
+  });
+
   it("returns a non-JSON body as text", async () => {
     const { client } = await setup([
       (res) => {
