@@ -57,9 +57,13 @@ export function isGuarded(t: Pick<ToolDefinition, "safety" | "destructiveWhen">)
 /** The argument that carries a confirmation token; never sent to the API. */
 export const CONFIRM_ARG = "confirm";
 
-/** The safety class of this particular call: `destructiveWhen` rules upgrade a write. */
+/**
+ * The safety class of this particular call: `destructiveWhen` rules upgrade a write. A rule no
+ * argument can decide (a `note`, as an operation of a --spec document without x-mcp gets) holds
+ * for every call: such a tool is listed as guarded, so it must be guarded.
+ */
 export function effectiveSafety(tool: Pick<ToolDefinition, "safety" | "destructiveWhen">, args: Record<string, unknown>): SafetyClass {
-  if (tool.safety === "write" && tool.destructiveWhen?.some((c) => conditionMatches(c, args))) return "destructive";
+  if (tool.safety === "write" && tool.destructiveWhen?.some((c) => c.field === undefined || conditionMatches(c, args))) return "destructive";
   return tool.safety;
 }
 

@@ -7,7 +7,7 @@ import { loadContract } from "../../src/schemas/loader.js";
 import type { JsonSchema, OpenApiDocument } from "../../src/schemas/loader.js";
 import { compactPattern, generateTools, ToolGenerationError } from "../../src/tools/generate.js";
 import { TIME_PHRASES } from "../../src/tools/times.js";
-import { isGuarded } from "../../src/tools/guard.js";
+import { effectiveSafety, isGuarded } from "../../src/tools/guard.js";
 import type { ToolDefinition } from "../../src/tools/types.js";
 
 const contract = loadContract();
@@ -331,6 +331,11 @@ describe("generateTools on other documents", () => {
     expect(t.profiles).toEqual(["full"]);
     expect(warned).toHaveLength(1);
     expect(warned[0]).toMatch(/things\.deleteThing.*no x-mcp.*possibly destructive/);
+    // Listed as guarded ("previews first"), and guarded it is: every call counts as destructive,
+    // since nothing says which arguments are safe.
+    expect(isGuarded(t)).toBe(true);
+    expect(effectiveSafety(t, {})).toBe("destructive");
+    expect(effectiveSafety(t, { id: "x" })).toBe("destructive");
   });
 
   it("treats an unannotated GET as a read", () => {
