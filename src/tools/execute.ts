@@ -178,21 +178,31 @@ export async function executeTool(tool: ToolDefinition, rawArgs: unknown, ctx: E
   if (safety === "destructive" && ctx.confirm) {
     let decision: ConfirmDecision;
     const call = { tool, args, rootKey, client: ctx.client, signal: ctx.signal };
+    // Both the first decision and the one after a person's answer read the target again; a
+    // network error in either is a tool result (and an audit line), not a protocol error.
+    const previewFailed = (err: unknown): CallToolResult => {
+      if (err instanceof UnkeyNetworkError)
+        return done(networkErrorResult(tool, err), "network_error", { safety, confirmation: "not_asked", apiCalled: false, reason: "preview failed" });
+      throw err;
+    };
     try {
       decision =
         ctx.confirmAnswer && ctx.confirm.mode !== "off"
           ? await ctx.confirm.answered({ ...call, ...ctx.confirmAnswer })
           : await ctx.confirm.decide({ ...call, token });
     } catch (err) {
-      if (err instanceof UnkeyNetworkError)
-        return done(networkErrorResult(tool, err), "network_error", { safety, confirmation: "not_asked", apiCalled: false, reason: "preview failed" });
-      throw err;
+      return previewFailed(err);
     }
     // A fresh question (not the retry of one) goes to the person when the session can ask.
     if (decision.kind === "ask" && !ctx.confirmAnswer && ctx.confirmChannel && ctx.confirm.mode === "auto") {
       const asked = await ctx.confirmChannel.ask({ tool: tool.name, preview: decision.preview, token: decision.token, expiresAt: decision.expiresAt });
-      if (asked.kind === "answer") decision = await ctx.confirm.answered({ ...call, token: decision.token, answer: asked.answer, preview: decision.preview });
-      else if (asked.kind === "pending") reason = "asked through input_required; the answer comes with the retry";
+      if (asked.kind === "answer") {
+        try {
+          decision = await ctx.confirm.answered({ ...call, token: decision.token, answer: asked.answer, preview: decision.preview });
+        } catch (err) {
+          return previewFailed(err);
+        }
+      } else if (asked.kind === "pending") reason = "asked through input_required; the answer comes with the retry";
       else reason = `not asked: ${asked.why}`;
     }
     switch (decision.kind) {

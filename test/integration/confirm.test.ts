@@ -443,6 +443,38 @@ describe("refused tokens change nothing and say why", () => {
   });
 });
 
+describe("the target read again after the person answered", () => {
+  it("a network error there is a tool result, not a thrown error", async () => {
+    // Its own local API, stopped while the person is answering.
+    const own = await startLocalApi();
+    const ownClient = createUnkeyClient({ baseUrl: own.url, backoffMs: 1 });
+    try {
+      const post = async <T>(op: string, body: unknown): Promise<T> => {
+        const res = await fetch(`${own.url}/v2/${op}`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${own.rootKey}`, "content-type": "application/json" },
+          body: JSON.stringify(body),
+        });
+        return ((await res.json()) as { data: T }).data;
+      };
+      const { apiId } = await post<{ apiId: string }>("apis.createApi", { name: "answered" });
+      const { keyId } = await post<{ keyId: string }>("keys.createKey", { apiId });
+      const stopping: ConfirmChannel = {
+        ask: async () => {
+          await own.close();
+          return { kind: "answer", answer: { action: "accept", confirmed: true } };
+        },
+      };
+      const r = await executeTool(tool("delete_key"), { keyId }, ctx({ rootKey: own.rootKey, client: ownClient, confirmChannel: stopping }));
+      expect(r.isError).toBe(true);
+      expect(text(r)).toMatch(/could not connect|request to .* failed/);
+    } finally {
+      await ownClient.close();
+      await own.close().catch(() => undefined);
+    }
+  });
+});
+
 describe("answers carried by a later request (the 2026-07-28 retry shape)", () => {
   const pending: ConfirmChannel = { ask: async () => ({ kind: "pending" }) };
 
