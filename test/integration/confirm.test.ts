@@ -443,6 +443,32 @@ describe("refused tokens change nothing and say why", () => {
   });
 });
 
+describe("a token kept from an earlier question", () => {
+  const answering = (answer: { action: "accept" | "decline" | "cancel"; confirmed?: boolean }): ConfirmChannel => ({
+    ask: async () => ({ kind: "answer", answer }),
+  });
+
+  it("cannot act after the person declined the same call; a new question after that can", async () => {
+    const { keyId } = await newKey();
+    const g = guard();
+    // The person dismisses the first question: the model gets the token result.
+    const kept = confirmationOf(await executeTool(tool("delete_key"), { keyId }, ctx({ confirm: g, confirmChannel: answering({ action: "cancel" }) }))).token;
+    // Asked again, the person says no.
+    const no = await executeTool(tool("delete_key"), { keyId }, ctx({ confirm: g, confirmChannel: answering({ action: "decline" }) }));
+    expect(text(no)).toContain("the person declined");
+    // The kept token is refused, and the key is still there.
+    const replay = await executeTool(tool("delete_key"), { keyId, confirm: kept }, ctx({ confirm: g }));
+    expect(replay.isError).toBe(true);
+    expect(text(replay)).toContain("the person declined this call after this token was issued");
+    expect((await direct("keys.getKey", { keyId })).status).toBe(200);
+    // The person changes their mind: a new question is answered and acts.
+    clock += 1;
+    const yes = await executeTool(tool("delete_key"), { keyId }, ctx({ confirm: g, confirmChannel: answering({ action: "accept", confirmed: true }) }));
+    expect(yes.isError, text(yes)).toBeFalsy();
+    expect((await direct("keys.getKey", { keyId })).status).toBe(404);
+  });
+});
+
 describe("the target read again after the person answered", () => {
   it("a network error there is a tool result, not a thrown error", async () => {
     // Its own local API, stopped while the person is answering.

@@ -15,7 +15,7 @@ import type { ToolDefinition } from "../types.js";
 import { nodeCrypto } from "../../util/lazy-node.js";
 import type { UsedTokenLedger } from "./ledger.js";
 import { buildPreview, type Preview } from "./preview.js";
-import { digest, openToken, rootKeyFingerprint, signToken } from "./token.js";
+import { digest, openToken, rootKeyFingerprint, signToken, type TokenClaims } from "./token.js";
 
 export type ConfirmMode = "auto" | "token" | "off";
 export const CONFIRM_MODES: readonly ConfirmMode[] = ["auto", "token", "off"];
@@ -102,6 +102,18 @@ export function createConfirmGuard(opts: ConfirmGuardOptions): ConfirmGuard {
     return key;
   };
 
+  // When a person declined a call (or typed the wrong name), by call: tool, arguments and root
+  // key. A token for that call issued before then is refused, so a token the model kept from an
+  // earlier question (cancelled, unanswered) cannot act after the person said no. In this process
+  // only; entries go once every token issued before them has expired.
+  const declinedAt = new Map<string, number>();
+  const callOf = (c: { tool: string; args: string; key: string }): string => `${c.tool}\u0000${c.args}\u0000${c.key}`;
+  const noteDeclined = (claims: TokenClaims): void => {
+    const t = now();
+    for (const [call, at] of declinedAt) if (at + opts.ttlMs < t) declinedAt.delete(call);
+    declinedAt.set(callOf(claims), t);
+  };
+
   const decide = async (call: GuardedCall): Promise<ConfirmDecision> => {
     const { tool, args, rootKey } = call;
     if (opts.mode === "off") {
@@ -133,6 +145,10 @@ export function createConfirmGuard(opts: ConfirmGuardOptions): ConfirmGuard {
     if (claims.args !== digest(args)) return refuse("mismatched", "the token was issued for other arguments; a token confirms exactly the previewed call");
     if (claims.key !== rootKeyFingerprint(rootKey)) return refuse("mismatched", "the token was issued to another root key");
     if (claims.exp <= now()) return refuse("expired", `the token expired at ${new Date(claims.exp).toISOString()}`);
+    const declined = declinedAt.get(callOf(claims));
+    if (declined !== undefined && claims.exp - opts.ttlMs <= declined) {
+      return refuse("declined", "the person declined this call after this token was issued; call again without confirm for a new preview");
+    }
     try {
       if (await opts.ledger.isUsed(claims.nonce)) return refuse("replayed", "the token was already used; each token confirms one call");
     } catch (err) {
@@ -141,6 +157,8 @@ export function createConfirmGuard(opts: ConfirmGuardOptions): ConfirmGuard {
     const p = await buildPreview(tool, args, call);
     if (!p.ok) return refuse("mismatched", `the target changed since the preview: reading it now answers ${p.response.status}`);
     if (digest(p.state) !== claims.target) return refuse("mismatched", "the target changed since the preview (another change happened in between)");
+    // Checked again after the read: the ledger may forget a nonce once its token has expired.
+    if (claims.exp <= now()) return refuse("expired", `the token expired at ${new Date(claims.exp).toISOString()}`);
     try {
       if (!(await opts.ledger.claim(claims.nonce, claims.exp))) return refuse("replayed", "the token was already used; each token confirms one call");
     } catch (err) {
@@ -169,8 +187,12 @@ export function createConfirmGuard(opts: ConfirmGuardOptions): ConfirmGuard {
       return { kind: "ask", preview, token: call.token, expiresAt: claims.exp };
     }
     const burn = async (outcome: ConfirmOutcome, reason: string): Promise<ConfirmDecision> => {
-      // A refused answer uses the question up: the same state cannot be answered again.
-      if (claims) await opts.ledger.claim(claims.nonce, claims.exp).catch(() => undefined);
+      // A refused answer uses the question up (the same state cannot be answered again), and any
+      // earlier token for the same call with it.
+      if (claims) {
+        noteDeclined(claims);
+        await opts.ledger.claim(claims.nonce, claims.exp).catch(() => undefined);
+      }
       return refuse(outcome, reason);
     };
     if (answer.action === "decline" || answer.confirmed === false) return burn("declined", "the person declined");

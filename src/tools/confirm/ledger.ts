@@ -22,13 +22,16 @@ export function memoryLedger(now: () => number = Date.now): UsedTokenLedger {
   let claims = 0;
   const prune = (): void => {
     const t = now();
-    for (const [n, exp] of used) if (exp < t) used.delete(n);
+    // A minute past expiry, as in Redis: a call that checked the token just before it expired may
+    // still be claiming it.
+    for (const [n, exp] of used) if (exp + 60_000 < t) used.delete(n);
   };
   return {
     where: "memory",
     isUsed: async (nonce) => used.has(nonce),
     claim: async (nonce, expiresAt) => {
-      // Expired entries can go: an expired token is refused before the ledger is asked.
+      // Entries of long-expired tokens can go: an expired token is refused before the ledger is
+      // asked, and again just before it is claimed.
       if (++claims % 256 === 0) prune();
       if (used.has(nonce)) return false;
       used.set(nonce, expiresAt);
