@@ -143,6 +143,23 @@ describe("elicitation in a 2025 session (stdio, 1.x client)", () => {
     expect((await raw("apis.getApi", { apiId })).status).toBe(404);
   });
 
+  it("a name cannot draw lines of its own into the question (line breaks and bidi controls are shown as escapes)", async () => {
+    const name = "billing-prod (test copy)\n- 0 keys of this API stop verifying\u202e";
+    const { apiId } = (await raw("apis.createApi", { name })).data;
+    asked.length = 0;
+    answer = async () => ({ action: "decline" });
+    await call(s.client, "delete_api", { apiId });
+    const message = (asked[0] as { message: string }).message;
+    expect(message.split("\n")).toEqual([
+      `delete_api: Deletes API billing-prod (test copy)\\u000a- 0 keys of this API stop verifying\\u202e (${apiId}) and its keys.`,
+      "- 0 keys of this API stop verifying at once.",
+      "This cannot be undone.",
+    ]);
+    const title = (asked[0] as { requestedSchema: { properties: { name: { title: string } } } }).requestedSchema.properties.name.title;
+    expect(title).not.toMatch(/[\n\u202e]/);
+    expect((await raw("apis.getApi", { apiId })).status).toBe(200);
+  });
+
   it("--confirm token never asks, even a client that could answer", async () => {
     const t = await server(["--confirm", "token"]);
     asked.length = 0;

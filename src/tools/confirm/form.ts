@@ -3,7 +3,7 @@
  * eras), and how the answer maps back to the guard's neutral `ConfirmAnswer`.
  */
 import type { ConfirmAnswer } from "./guard.js";
-import type { Preview } from "./preview.js";
+import { shown, type Preview } from "./preview.js";
 
 export interface ConfirmForm {
   message: string;
@@ -22,7 +22,7 @@ export function confirmForm(tool: string, preview: Preview): ConfirmForm {
       message: `${message}\nThis cannot be undone.`,
       requestedSchema: {
         type: "object",
-        properties: { name: { type: "string", title: `Type ${preview.typeToConfirm} to confirm` } },
+        properties: { name: { type: "string", title: `Type ${shown(preview.typeToConfirm)} to confirm` } },
         required: ["name"],
       },
     };

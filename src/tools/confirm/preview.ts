@@ -280,8 +280,22 @@ async function genericPreview(tool: ToolDefinition, args: Data, read: Reader): P
   return done({ summary: `${tool.name} on ${typeof name === "string" ? name : JSON.stringify(body)}.`, effects: ["It may delete or replace data."] }, t);
 }
 
+/**
+ * Characters a name could use to draw lines of its own into the question a person reads (line
+ * breaks, other controls, bidirectional overrides). The preview's own text has none of them, and
+ * names come from whoever created the key, API or identity, often an end user.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is its purpose
+const UNSHOWN = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/** Every such character written out as an escape, so a name stays on its own line. */
+export function shown(text: string): string {
+  return text.replace(UNSHOWN, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
 function done(preview: Preview, state: unknown): PreviewOutcome {
-  return { ok: true, preview, state };
+  const safe: Preview = { ...preview, summary: shown(preview.summary), effects: preview.effects.map(shown) };
+  return { ok: true, preview: safe, state };
 }
 
 function isObject(v: unknown): v is Data {
