@@ -155,7 +155,7 @@ describe("elicitation in a 2025 session (stdio, 1.x client)", () => {
       "- 0 keys of this API stop verifying at once.",
       "This cannot be undone.",
     ]);
-    const title = (asked[0] as { requestedSchema: { properties: { name: { title: string } } } }).requestedSchema.properties.name.title;
+    const title = (asked[0] as unknown as { requestedSchema: { properties: { name: { title: string } } } }).requestedSchema.properties.name.title;
     expect(title).not.toMatch(/[\n\u202e]/);
     expect((await raw("apis.getApi", { apiId })).status).toBe(200);
   });

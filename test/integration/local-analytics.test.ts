@@ -428,6 +428,24 @@ describe("restrictions", () => {
     expect((await rows(`SELECT count(*) AS n FROM key_verifications_v1 WHERE key_space_id = '${b}'`))[0]!.n).toBeGreaterThan(0);
   });
 
+  it("a star's relation cannot carry SQL: the query is refused and nothing runs (found in review)", async () => {
+    // DuckDB writes `"…".*` back unquoted: these were a second statement and a cross-scope read.
+    const onlyA = h.rootKeyWith(`api.${f.apiA.id}.read_analytics`);
+    const rlOnly = h.rootKeyWith(`ratelimit.${f.namespaceId}.read_analytics`);
+    const attempts: Array<[string, { rootKey?: string; op?: AnalyticsOp }]> = [
+      [`SELECT "workspace_id, key_space_id FROM unkey_store.kv_raw ORDER BY 1 LIMIT 3 --".* FROM key_verifications_v1`, { rootKey: onlyA }],
+      [`SELECT "count(*) AS n FROM unkey_store.kv_raw --".* FROM ratelimits_v1`, { rootKey: rlOnly, op: "analytics.getRatelimits" }],
+      [`SELECT "1 AS x; CREATE TABLE main.pwned AS SELECT 1 AS v; --".* FROM key_verifications_v1`, {}],
+      [`SELECT COLUMNS("k; DROP TABLE x --".*) FROM key_verifications_v1 AS k`, {}],
+    ];
+    for (const [sql, opts] of attempts)
+      expect(await rejected(sql, 400, "user/bad_request/invalid_analytics_query", opts), sql).toContain(".* is not supported");
+    expect(h.api.analytics.available).toBe(true);
+    // A plain alias still works, and nothing was created.
+    expect(await rows("SELECT k.* FROM key_verifications_v1 AS k LIMIT 1")).toHaveLength(1);
+    await rejected("SELECT * FROM pwned", 400, "user/bad_request/invalid_analytics_table");
+  });
+
   it("a root key limited to one namespace sees only that namespace", async () => {
     const op = "analytics.getRatelimits";
     const mine = h.rootKeyWith(`ratelimit.${f.namespaceId}.read_analytics`);
@@ -478,6 +496,12 @@ describe("limits: 422s, LIMIT clamp, errors that quote no rows", () => {
       expect(r.body.data).toHaveLength(5);
     }
     expect((await q("SELECT request_id FROM key_verifications_v1 LIMIT 2")).body.data).toHaveLength(2);
+    // A computed LIMIT cannot be clamped, so it is refused (it let 40,000 rows through a 10,000 clamp).
+    for (const sql of ["SELECT request_id FROM key_verifications_v1 LIMIT 300000+0", "SELECT request_id FROM key_verifications_v1 LIMIT (SELECT 300000)"]) {
+      const r = await q(sql);
+      expect(r.status, sql).toBe(400);
+      expect(r.body.error.detail).toContain("LIMIT must be a number");
+    }
   });
 
   it("counts only the caller's rows toward the scan limit, and answers 422 past it", async () => {

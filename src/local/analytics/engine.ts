@@ -542,9 +542,25 @@ class DuckDbAnalytics implements Analytics {
       }
       if (prepared.lowerBounds.length > 0) await this.checkRetention(conn, prepared.lowerBounds, cutoffMs);
       const text = await this.deserialize(prepared.statement);
+      await this.checkRoundTrip(prepared.statement, text);
       return await this.run(conn, text);
     } finally {
       conn.closeSync();
+    }
+  }
+
+  /**
+   * The text DuckDB wrote back from the checked tree must parse into that same tree: were any part
+   * of it written back unquoted (as a star's relation once was), the text would say something
+   * the tree did not, and it is not run.
+   */
+  private async checkRoundTrip(statement: Obj, text: string): Promise<void> {
+    const nodes = (tree: Obj): unknown[] => (Array.isArray(tree.statements) ? tree.statements.map((s) => (s as Obj).node) : []);
+    const again = nodes(await this.parse(text));
+    const checked = nodes(statement);
+    const same = again.length === 1 && checked.length === 1 && withoutLocations(again[0]) === withoutLocations(checked[0]);
+    if (!same) {
+      throw invalidQuery("The query cannot be run safely as written; simplify the names and quoting it uses.");
     }
   }
 
@@ -589,7 +605,14 @@ class DuckDbAnalytics implements Analytics {
       conn.interrupt();
     }, this.limits.timeoutMs);
     try {
-      const reader = await conn.runAndReadAll(text);
+      // Prepared, so the text can only ever be one statement (DuckDB refuses to prepare more).
+      const statement = await conn.prepare(text);
+      let reader: Awaited<ReturnType<typeof statement.runAndReadAll>>;
+      try {
+        reader = await statement.runAndReadAll();
+      } finally {
+        statement.destroySync();
+      }
       const names = reader.columnNames();
       const types = reader.columnTypes();
       const rows = reader.getRowsJson();
@@ -636,6 +659,11 @@ class DuckDbAnalytics implements Analytics {
       this.instance.closeSync();
     }
   }
+}
+
+/** A tree as JSON, without the source positions a parse records. */
+function withoutLocations(node: unknown): string {
+  return JSON.stringify(node, (k, v) => (k === "query_location" ? undefined : v));
 }
 
 /** Every SQL snippet query.ts asks the Templates for, compiled once with the real parser. */

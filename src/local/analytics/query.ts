@@ -259,6 +259,11 @@ export function prepareQuery(sql: string, parsed: Obj, opts: PrepareOptions): Pr
       nodes++;
       if (nodes > MAX_AST_NODES) throw invalidQuery(`The query is too complex: more than ${MAX_AST_NODES} syntax nodes.`);
       if (v.class === "PARAMETER") throw invalidQuery("Query parameters ($1, ?) are not supported; write the values into the query.");
+      // DuckDB writes a star's relation back into SQL text without quotes (`"x; DROP …".*` would
+      // come out as a second statement): only a plain name may stand there.
+      if (v.class === "STAR" && str(v.relation_name) !== "" && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(str(v.relation_name))) {
+        throw invalidQuery(`${JSON.stringify(str(v.relation_name))}.* is not supported: before .* write a table name or alias of letters, digits and _.`);
+      }
       if (v.class === "FUNCTION" || v.class === "WINDOW") {
         const name = str(v.function_name).toLowerCase();
         const qualified = [str(v.catalog), str(v.schema)].filter((s) => s !== "");
@@ -433,6 +438,10 @@ function clampLimit(root: Obj, max: number, templates: Templates): void {
     if (limit.value.value > max) existing.limit = limitNode().limit ?? null;
     return;
   }
-  if (limit === null || limit === undefined) existing.limit = limitNode().limit ?? null;
-  // A computed LIMIT stays; the result-size check still applies.
+  if (limit === null || limit === undefined) {
+    existing.limit = limitNode().limit ?? null;
+    return;
+  }
+  // A computed LIMIT (`LIMIT 300000+0`, a subquery) could not be clamped: refused.
+  throw invalidQuery(`LIMIT must be a number (at most ${max}); a computed LIMIT is not supported.`);
 }
