@@ -450,6 +450,20 @@ describe("restrictions", () => {
     await rejected("SELECT * FROM pwned", 400, "user/bad_request/invalid_analytics_table");
   });
 
+  it("a result too big to bring into JavaScript is refused with 422 before it is converted (found in review)", async () => {
+    // groupArray lists over a cross join: once enough to fill the heap and crash the process.
+    const n = Number((await rows("SELECT count(*) AS n FROM key_verifications_v1"))[0]!.n);
+    const columns = Math.min(64, Math.ceil(1_500_000 / n ** 3));
+    expect(columns * n ** 3).toBeGreaterThan(1_000_000);
+    const list = Array.from({ length: columns }, (_, i) => `groupArray(true) AS c${i}`).join(", ");
+    const detail = await rejected(
+      `SELECT ${list} FROM key_verifications_v1 x, key_verifications_v1 y, key_verifications_v1 z`,
+      422,
+      "user/unprocessable_entity/query_memory_limit_exceeded",
+    );
+    expect(detail).toContain("more than 1000000 values");
+  });
+
   it("a root key limited to one namespace sees only that namespace", async () => {
     const op = "analytics.getRatelimits";
     const mine = h.rootKeyWith(`ratelimit.${f.namespaceId}.read_analytics`);

@@ -11,7 +11,15 @@
  * documented table names are TEMP VIEWS filtered to the caller's workspace, key spaces or
  * namespaces and the retention window, so no query, however written, can see other rows.
  */
-import { DuckDBInstance, DuckDBTypeId, type DuckDBConnection, type DuckDBType } from "@duckdb/node-api";
+import {
+  DuckDBInstance,
+  DuckDBListVector,
+  DuckDBTypeId,
+  JsonDuckDBValueConverter,
+  type DuckDBConnection,
+  type DuckDBType,
+  type DuckDBVector,
+} from "@duckdb/node-api";
 import { CLICKHOUSE_FUNCTIONS } from "./functions.js";
 import { executionTimeout, invalidQuery, invalidQueryType, memoryLimitExceeded, rangeExceedsRetention, rowsLimitExceeded } from "./errors.js";
 import { GRANULARITIES, MAX_QUERY_BYTES, prepareQuery, TABLES, type Granularity, type Obj, type Templates } from "./query.js";
@@ -605,27 +613,34 @@ class DuckDbAnalytics implements Analytics {
       conn.interrupt();
     }, this.limits.timeoutMs);
     try {
-      // Prepared, so the text can only ever be one statement (DuckDB refuses to prepare more).
+      // Prepared, so the text can only ever be one statement (DuckDB refuses to prepare more), and
+      // streamed: each chunk's values are counted before any becomes a JavaScript value, so one
+      // request cannot fill the heap with a huge result (a few groupArray columns over a cross
+      // join once brought the whole process down).
       const statement = await conn.prepare(text);
-      let reader: Awaited<ReturnType<typeof statement.runAndReadAll>>;
       try {
-        reader = await statement.runAndReadAll();
+        const result = await statement.stream();
+        const names = result.columnNames();
+        const types = result.columnTypes();
+        const out: AnalyticsRow[] = [];
+        let bytes = 0;
+        let values = 0;
+        for (let chunk = await result.fetchChunk(); chunk !== null && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
+          for (let c = 0; c < chunk.columnCount; c++) values += valuesIn(chunk.getColumnVector(c));
+          if (values > MAX_RESULT_VALUES) throw memoryLimitExceeded(`the result holds more than ${MAX_RESULT_VALUES} values`);
+          for (let r = 0; r < chunk.rowCount; r++) {
+            const row = chunk.convertRowValues(r, JsonDuckDBValueConverter);
+            const o: AnalyticsRow = {};
+            for (const [i, name] of names.entries()) o[name] = toJson(row[i] ?? null, types[i]!);
+            bytes += JSON.stringify(o).length;
+            if (bytes > this.limits.maxResultBytes) throw memoryLimitExceeded(`the result is larger than ${this.limits.maxResultBytes} bytes`);
+            out.push(o);
+          }
+        }
+        return out;
       } finally {
         statement.destroySync();
       }
-      const names = reader.columnNames();
-      const types = reader.columnTypes();
-      const rows = reader.getRowsJson();
-      const out: AnalyticsRow[] = [];
-      let bytes = 0;
-      for (const r of rows) {
-        const o: AnalyticsRow = {};
-        for (const [i, name] of names.entries()) o[name] = toJson(r[i] ?? null, types[i]!);
-        bytes += JSON.stringify(o).length;
-        if (bytes > this.limits.maxResultBytes) throw memoryLimitExceeded(`the result is larger than ${this.limits.maxResultBytes} bytes`);
-        out.push(o);
-      }
-      return out;
     } catch (err) {
       if (timedOut || /INTERRUPT/i.test((err as Error).message)) throw executionTimeout(this.limits.timeoutMs);
       if (err instanceof Error && "status" in err) throw err;
@@ -659,6 +674,14 @@ class DuckDbAnalytics implements Analytics {
       this.instance.closeSync();
     }
   }
+}
+
+/** The most values (cells and list items) one query result may bring into JavaScript. */
+const MAX_RESULT_VALUES = 1_000_000;
+
+/** The values a chunk's column holds: one per row, plus every list item, nested lists included. */
+function valuesIn(vector: DuckDBVector): number {
+  return vector instanceof DuckDBListVector ? vector.itemCount + valuesIn(vector.childVector) : vector.itemCount;
 }
 
 /** A tree as JSON, without the source positions a parse records. */
