@@ -95,8 +95,10 @@ describe("stdio startup path", () => {
         expect(line, r.stderr).not.toBeNull();
         return { stdout: r.stdout, loaded: JSON.parse(line![1]) as string[] };
       };
-      // The probe itself sees a load.
-      expect(loaded(["-e", "require('node:crypto')"], "").loaded).toEqual(["NativeModule crypto"]);
+      // What this Node loads by itself (Node 24 loads node:os at startup), and the probe seeing a load.
+      const bare = loaded(["-e", ""], "").loaded;
+      expect(bare).not.toContain("NativeModule crypto");
+      expect(loaded(["-e", "require('node:crypto')"], "").loaded).toContain("NativeModule crypto");
       const messages = [
         {
           jsonrpc: "2.0",
@@ -113,7 +115,7 @@ describe("stdio startup path", () => {
         .split("\n")
         .map((l) => JSON.parse(l) as { id: number; result?: { tools?: unknown[] } });
       expect(answers.find((a) => a.id === 2)?.result?.tools?.length).toBeGreaterThan(40);
-      expect(server.loaded).toEqual([]);
+      expect(server.loaded.filter((m) => !bare.includes(m))).toEqual([]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
