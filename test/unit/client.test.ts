@@ -219,13 +219,12 @@ describe("UnkeyClient", () => {
     res.on("close", () => clearInterval(timer));
   };
 
-  it("times out a body that never finishes, within the request timeout in total", async () => {
+  it("times out a body that never finishes (without the client's own timer it would drip forever)", async () => {
     const { client } = await setup([drip], { requestTimeoutMs: 300 });
-    const started = Date.now();
     const err = (await client.request({ path: "/v2/keys.getKey", body: {}, safety: "read" }).catch((e: unknown) => e)) as UnkeyNetworkError;
     expect(err).toBeInstanceOf(UnkeyNetworkError);
     expect(err.kind).toBe("timeout");
-    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(err.attempts).toBe(1);
   });
 
   it("stops when the caller cancels while the body is arriving", async () => {

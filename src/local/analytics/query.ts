@@ -47,9 +47,11 @@ export function tableNames(kind: AnalyticsKind): string[] {
 
 export const MAX_QUERY_BYTES = 16 * 1024;
 export const MAX_AST_NODES = 2000;
-/** The deepest the parse tree (JSON levels, about three per nested expression) may go. */
+export const MAX_COLUMNS = 64;
+/** The deepest the parse tree may go, in JSON levels (about two per nested call: ~120 calls). */
 export const MAX_TREE_DEPTH = 256;
 
+/** How many levels deep a parse tree goes (iteratively: the tree being measured may be deep). */
 function depthOf(v: unknown): number {
   let deepest = 0;
   const stack: Array<[unknown, number]> = [[v, 1]];
@@ -60,7 +62,6 @@ function depthOf(v: unknown): number {
   }
   return deepest;
 }
-export const MAX_COLUMNS = 64;
 
 /** DuckDB snippets as tree nodes; `$n` parameters are filled by `instantiate`. */
 export interface Templates {
